@@ -121,21 +121,71 @@ pub struct Token {
 
 impl Token {
     pub fn text(self, source: &str) -> &str {
-        source.get(self.start as usize..self.end as usize).unwrap_or("")
+        source
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or("")
     }
 }
 
 /// Every word the grammar gives a meaning to. Only the first group is
 /// reserved (cannot name a field); the rest are keywords where they appear.
 pub const RESERVED: &[&str] = &[
-    "and", "or", "not", "in", "has", "is", "within", "matches", "true", "false", "weight",
-    "because", "decay", "otherwise",
+    "and",
+    "or",
+    "not",
+    "in",
+    "has",
+    "is",
+    "within",
+    "matches",
+    "true",
+    "false",
+    "weight",
+    "because",
+    "decay",
+    "otherwise",
 ];
 pub const KEYWORDS: &[&str] = &[
-    "import", "enum", "schema", "set", "key", "from", "segment", "icp", "for", "extends", "owner",
-    "reviewed", "every", "drop", "override", "filter", "exclude", "signal", "points", "by",
-    "half_life", "job", "group", "cap", "tier", "persona", "test", "given", "expect", "no",
-    "excluded", "passes", "fires", "silent", "unknown", "any", "all", "none", "missing", "known",
+    "import",
+    "enum",
+    "schema",
+    "set",
+    "key",
+    "from",
+    "segment",
+    "icp",
+    "for",
+    "extends",
+    "owner",
+    "reviewed",
+    "every",
+    "drop",
+    "override",
+    "filter",
+    "exclude",
+    "signal",
+    "points",
+    "by",
+    "half_life",
+    "job",
+    "group",
+    "cap",
+    "tier",
+    "persona",
+    "test",
+    "given",
+    "expect",
+    "no",
+    "excluded",
+    "passes",
+    "fires",
+    "silent",
+    "unknown",
+    "any",
+    "all",
+    "none",
+    "missing",
+    "known",
 ];
 
 pub fn is_keyword(word: &str) -> bool {
@@ -210,7 +260,11 @@ mod tests {
         use TokenKind::*;
         assert_eq!(
             kinds("przemysł 行业 \"abc"),
-            vec![(Ident, "przemysł"), (Ident, "行业"), (UnterminatedString, "\"abc")]
+            vec![
+                (Ident, "przemysł"),
+                (Ident, "行业"),
+                (UnterminatedString, "\"abc")
+            ]
         );
     }
 

@@ -2,5 +2,16 @@
 //! analysis of Ideal Customer Profiles. Pure: no file system, terminal or
 //! editor types; callers hand in source text through [`source::Loader`].
 
+pub mod analysis;
+pub mod ast;
+pub mod check;
+pub mod codes;
+pub mod config;
+pub mod diagnostic;
 pub mod lexer;
+pub mod parser;
+pub mod project;
+pub mod render;
+pub mod source;
 pub mod span;
+pub mod suggest;

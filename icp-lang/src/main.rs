@@ -1,1 +1,135 @@
-fn main() {}
+//! `icp`: check, explain and (later) run Ideal Customer Profiles.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+use cli::check::{CheckArgs, Format};
+use icp_lang::ast::Date;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "icp",
+    version,
+    about = "Ideal Customer Profiles as code",
+    disable_help_subcommand = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check .icp files (and folders of them) for every problem.
+    Check {
+        /// Files or folders; folders are searched for .icp files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// `--deny warnings` treats warnings as errors (what CI runs).
+        #[arg(long, value_parser = ["warnings"])]
+        deny: Option<String>,
+        /// The date reviews are judged against (default: icp.toml's as_of, else today).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
+        /// Colour in terminal output.
+        #[arg(long, value_enum, default_value = "auto")]
+        color: Color,
+    },
+    /// Explain a diagnostic code, with an example.
+    ExplainCode {
+        /// A code such as W0301, or its name such as unreachable-tier.
+        #[arg(required_unless_present = "all")]
+        code: Option<String>,
+        /// Print every code as the Markdown reference (docs/diagnostics.md).
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s).ok_or_else(|| format!("`{s}` is not a date such as 2026-11-01"))
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut err = std::io::stderr();
+    let code = match cli.command {
+        Command::Check {
+            paths,
+            format,
+            deny,
+            as_of,
+            color,
+        } => {
+            let color = match color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            let args = CheckArgs {
+                paths,
+                format,
+                deny_warnings: deny.is_some(),
+                as_of,
+                color,
+            };
+            cli::check::run(&args, &mut out, &mut err)
+        }
+        Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
+    };
+    let _ = out.flush();
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
+}
+
+fn explain(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    if all {
+        let _ = out.write_all(icp_lang::codes::markdown_reference().as_bytes());
+        return 0;
+    }
+    let code = code.unwrap_or("");
+    match icp_lang::codes::lookup(code) {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "{} ({}, {}): {}\n\n{}",
+                c.code,
+                c.name,
+                c.severity.as_str(),
+                c.summary,
+                c.explanation
+            );
+            0
+        }
+        None => {
+            let names = icp_lang::codes::CODES.iter().flat_map(|c| [c.code, c.name]);
+            let hint = icp_lang::suggest::closest(code, names)
+                .map(|b| format!("; did you mean `{b}`?"))
+                .unwrap_or_default();
+            let _ = writeln!(err, "error: unknown diagnostic code `{code}`{hint}");
+            2
+        }
+    }
+}

@@ -76,7 +76,10 @@ impl LineIndex {
 
     pub fn line_col(&self, offset: u32) -> LineCol {
         let offset = offset.min(self.len);
-        let line = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = self.line_starts.get(line).copied().unwrap_or(0);
         LineCol {
             line: clamp_u32(line),

@@ -1,0 +1,297 @@
+//! Loading a set of files and everything they import: parse each once,
+//! resolve import paths against the project root, report cycles.
+
+use crate::ast::Item;
+use crate::diagnostic::Diagnostic;
+use crate::lexer::Token;
+use crate::parser;
+use crate::source::{normalize, LoadError, Loader, Sources};
+use crate::span::{FileId, Span};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+pub struct ParsedFile {
+    pub id: FileId,
+    pub ast: crate::ast::File,
+    pub tokens: Vec<Token>,
+    pub broken_names: Vec<String>,
+    /// Each import's span and the file it resolved to (None when it failed).
+    pub imports: Vec<(Span, Option<FileId>)>,
+    /// Whether the user asked for this file (not only reached by import).
+    pub is_root: bool,
+}
+
+pub struct Project {
+    pub sources: Sources,
+    /// Indexed by `FileId`; `None` for files that could not be read.
+    pub files: Vec<Option<ParsedFile>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Project {
+    pub fn file(&self, id: FileId) -> Option<&ParsedFile> {
+        self.files.get(id.0 as usize).and_then(Option::as_ref)
+    }
+
+    pub fn parsed(&self) -> impl Iterator<Item = &ParsedFile> {
+        self.files.iter().flatten()
+    }
+}
+
+/// Loads `roots` and, transitively, their imports.
+pub fn load(loader: &dyn Loader, roots: &[PathBuf]) -> Project {
+    let mut b = Build {
+        loader,
+        sources: Sources::default(),
+        files: Vec::new(),
+        by_path: HashMap::new(),
+        diags: Vec::new(),
+    };
+    let mut queue: Vec<FileId> = Vec::new();
+    for root in roots {
+        let path = normalize(root);
+        if b.by_path.contains_key(&path) {
+            continue;
+        }
+        match loader.load(&path) {
+            Ok(text) => {
+                let id = b.add(&path, text, true);
+                queue.push(id);
+            }
+            Err(err) => {
+                let id = b
+                    .sources
+                    .add(loader.display_name(&path), path.clone(), String::new());
+                b.files.push(None);
+                b.by_path.insert(path.clone(), id);
+                let span = Span::new(id, 0, 0);
+                b.diags
+                    .push(load_error(err, span, &loader.display_name(&path)));
+            }
+        }
+    }
+    while let Some(id) = queue.pop() {
+        b.resolve_imports(id, &mut queue);
+    }
+    b.report_cycles();
+    Project {
+        sources: b.sources,
+        files: b.files,
+        diagnostics: b.diags,
+    }
+}
+
+struct Build<'l> {
+    loader: &'l dyn Loader,
+    sources: Sources,
+    files: Vec<Option<ParsedFile>>,
+    by_path: HashMap<PathBuf, FileId>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Build<'_> {
+    fn add(&mut self, path: &Path, text: String, is_root: bool) -> FileId {
+        let parsed_text = text.clone();
+        let id = self
+            .sources
+            .add(self.loader.display_name(path), path.to_path_buf(), text);
+        let parsed = parser::parse(id, &parsed_text);
+        self.diags.extend(parsed.diagnostics);
+        self.files.push(Some(ParsedFile {
+            id,
+            ast: parsed.ast,
+            tokens: parsed.tokens,
+            broken_names: parsed.broken_names,
+            imports: Vec::new(),
+            is_root,
+        }));
+        self.by_path.insert(path.to_path_buf(), id);
+        id
+    }
+
+    fn resolve_imports(&mut self, id: FileId, queue: &mut Vec<FileId>) {
+        let Some(path) = self.sources.get(id).map(|s| s.path.clone()) else {
+            return;
+        };
+        let imports: Vec<(Span, String)> =
+            match self.files.get(id.0 as usize).and_then(Option::as_ref) {
+                Some(f) => f
+                    .ast
+                    .items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Item::Import(imp) => Some((imp.path.span, imp.path.value.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+                None => return,
+            };
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = normalize(&self.loader.project_root(&path));
+        let mut resolved = Vec::new();
+        for (span, rel) in imports {
+            let target = normalize(&dir.join(&rel));
+            if !target.starts_with(&root) || Path::new(&rel).is_absolute() {
+                self.diags.push(
+                    Diagnostic::new("E0205", span, format!("`{rel}` is outside the project root"))
+                        .label("leaves the project")
+                        .note(format!("the project root is `{}`", self.loader.display_name(&root)))
+                        .help("imports stay inside the folder of the outermost `icp.toml`; add one in a common parent folder to share files between products"),
+                );
+                resolved.push((span, None));
+                continue;
+            }
+            if let Some(&existing) = self.by_path.get(&target) {
+                resolved.push((span, Some(existing)));
+                continue;
+            }
+            match self.loader.load(&target) {
+                Ok(text) => {
+                    let new_id = self.add(&target, text, false);
+                    queue.push(new_id);
+                    resolved.push((span, Some(new_id)));
+                }
+                Err(LoadError::NotFound) => {
+                    let mut d = Diagnostic::new("E0203", span, format!("cannot find `{rel}`"))
+                        .label("no such file")
+                        .note(format!(
+                            "looked for `{}`",
+                            self.loader.display_name(&target)
+                        ));
+                    let parent = target.parent().map(Path::to_path_buf).unwrap_or_default();
+                    let wanted = target
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let names = self.loader.list_dir(&parent);
+                    if let Some(best) =
+                        crate::suggest::closest(&wanted, names.iter().map(String::as_str))
+                    {
+                        let fixed = Path::new(&rel)
+                            .with_file_name(best)
+                            .to_string_lossy()
+                            .replace('\\', "/");
+                        d = d.help(format!("did you mean `{fixed}`?")).fix(
+                            format!("import `{fixed}`"),
+                            span,
+                            format!("\"{fixed}\""),
+                        );
+                    }
+                    self.diags.push(d);
+                    resolved.push((span, None));
+                }
+                Err(err) => {
+                    self.diags.push(load_error(err, span, &rel));
+                    resolved.push((span, None));
+                }
+            }
+        }
+        if let Some(Some(f)) = self.files.get_mut(id.0 as usize) {
+            f.imports = resolved;
+        }
+    }
+
+    /// One diagnostic per cycle, at the import that closes it.
+    fn report_cycles(&mut self) {
+        let graph: BTreeMap<FileId, Vec<(Span, FileId)>> = self
+            .files
+            .iter()
+            .flatten()
+            .map(|f| {
+                (
+                    f.id,
+                    f.imports
+                        .iter()
+                        .filter_map(|(s, t)| t.map(|t| (*s, t)))
+                        .collect(),
+                )
+            })
+            .collect();
+        // Iterative DFS with colours: 0 new, 1 on stack, 2 done.
+        let mut colour: HashMap<FileId, u8> = HashMap::new();
+        for &start in graph.keys() {
+            if colour.get(&start).copied().unwrap_or(0) != 0 {
+                continue;
+            }
+            let mut stack: Vec<(FileId, usize)> = vec![(start, 0)];
+            colour.insert(start, 1);
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                let edges = graph.get(&node).map(Vec::as_slice).unwrap_or(&[]);
+                if let Some(&(span, target)) = edges.get(*next) {
+                    *next += 1;
+                    match colour.get(&target).copied().unwrap_or(0) {
+                        0 => {
+                            colour.insert(target, 1);
+                            stack.push((target, 0));
+                        }
+                        1 => {
+                            let pos = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
+                            let chain: Vec<String> = stack
+                                .get(pos..)
+                                .unwrap_or(&[])
+                                .iter()
+                                .map(|(n, _)| self.name(*n))
+                                .chain(std::iter::once(self.name(target)))
+                                .collect();
+                            self.diags.push(
+                                Diagnostic::new("E0204", span, "this import makes an import cycle")
+                                    .label("closes the cycle")
+                                    .note(format!("cycle: {}", chain.join(" -> ")))
+                                    .help("move what both files need into a third file that both import"),
+                            );
+                        }
+                        _ => {}
+                    }
+                } else {
+                    colour.insert(node, 2);
+                    stack.pop();
+                }
+            }
+        }
+    }
+
+    fn name(&self, id: FileId) -> String {
+        self.sources
+            .get(id)
+            .map(|s| format!("`{}`", s.name))
+            .unwrap_or_default()
+    }
+}
+
+fn load_error(err: LoadError, span: Span, shown: &str) -> Diagnostic {
+    match err {
+        LoadError::NotFound => Diagnostic::new(
+            "E0001",
+            span,
+            format!("cannot read `{shown}`: no such file"),
+        )
+        .label("not found"),
+        LoadError::IsDirectory => {
+            Diagnostic::new("E0206", span, format!("`{shown}` is a folder, not a file"))
+                .label("a folder")
+                .help("import one `.icp` file, e.g. `import \"shared/accounts.icp\"`")
+        }
+        LoadError::TooLarge { bytes } => Diagnostic::new(
+            "E0003",
+            span,
+            format!(
+                "`{shown}` is {:.1} MiB; icp source files are limited to {} MiB",
+                bytes as f64 / 1_048_576.0,
+                crate::source::MAX_SOURCE_BYTES / 1_048_576
+            ),
+        )
+        .label("too large")
+        .help("is this a data file? score data with `icp score`"),
+        LoadError::NotText { offset, byte } => Diagnostic::new(
+            "E0002",
+            span,
+            format!("`{shown}` is not UTF-8 text (byte 0x{byte:02x} at offset {offset})"),
+        )
+        .label("not text")
+        .help("save the file as UTF-8; binary files cannot be checked"),
+        LoadError::Io(reason) => {
+            Diagnostic::new("E0001", span, format!("cannot read `{shown}`: {reason}"))
+                .label("unreadable")
+        }
+    }
+}

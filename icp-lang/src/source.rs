@@ -1,0 +1,147 @@
+//! Source texts by [`FileId`], and the [`Loader`] through which the compiler
+//! asks for files. The CLI reads the disk; the language server overlays open
+//! editor buffers. Nothing in the compiler touches the file system itself.
+
+use crate::span::{FileId, LineIndex};
+use std::path::{Component, Path, PathBuf};
+
+/// icp source files larger than this are refused (E0003).
+pub const MAX_SOURCE_BYTES: u64 = 8 * 1024 * 1024;
+
+pub struct SourceFile {
+    /// The path as shown to users (relative where the caller made it so).
+    pub name: String,
+    pub path: PathBuf,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+#[derive(Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn add(&mut self, name: String, path: PathBuf, text: String) -> FileId {
+        let lines = LineIndex::new(&text);
+        self.files.push(SourceFile {
+            name,
+            path,
+            text,
+            lines,
+        });
+        FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    NotFound,
+    IsDirectory,
+    TooLarge {
+        bytes: u64,
+    },
+    /// Not UTF-8, or has NUL bytes: `offset` is the first bad byte.
+    NotText {
+        offset: usize,
+        byte: u8,
+    },
+    Io(String),
+}
+
+pub trait Loader {
+    /// The text of the file at `path` (already normalised).
+    fn load(&self, path: &Path) -> Result<String, LoadError>;
+    /// The folder imports of `file` may not leave.
+    fn project_root(&self, file: &Path) -> PathBuf;
+    /// File names in a folder, for "did you mean" on a missing import.
+    fn list_dir(&self, dir: &Path) -> Vec<String>;
+    /// How a path is shown in messages.
+    fn display_name(&self, path: &Path) -> String {
+        path.display().to_string()
+    }
+}
+
+/// Checks bytes read from anywhere: text, no NUL, within the size limit.
+pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(LoadError::TooLarge {
+            bytes: bytes.len() as u64,
+        });
+    }
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return Err(LoadError::NotText { offset, byte: 0 });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let byte = e.as_bytes().get(offset).copied().unwrap_or(0);
+        LoadError::NotText { offset, byte }
+    })
+}
+
+/// Resolves `.` and `..` without touching the disk, so that a path's
+/// relation to the project root is decided on its text alone.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_resolves_dots_lexically() {
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d.icp")),
+            PathBuf::from("/a/c/d.icp")
+        );
+        assert_eq!(normalize(Path::new("/a/../../x")), PathBuf::from("/x"));
+    }
+
+    #[test]
+    fn decode_reports_first_bad_byte() {
+        assert_eq!(
+            decode(b"ok\0".to_vec()),
+            Err(LoadError::NotText { offset: 2, byte: 0 })
+        );
+        assert_eq!(
+            decode(vec![b'a', 0xff]),
+            Err(LoadError::NotText {
+                offset: 1,
+                byte: 0xff
+            })
+        );
+        assert_eq!(decode(b"fine".to_vec()), Ok("fine".to_string()));
+    }
+}

@@ -6,6 +6,7 @@
 
 use crate::ast::{self, CmpOp, Expr, InSet, LitValue, Operand, RuleBody, RuleKind};
 use crate::check::icp::Effective;
+use crate::check::types::Schema;
 use crate::check::{Context, Options, Ty};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
@@ -33,15 +34,15 @@ fn review(cx: &mut Context<'_>, eff: &Effective<'_>, opts: &Options) {
     let name = &eff.decl.name;
     if eff.owner.is_none() || eff.reviewed.is_none() {
         let missing = match (eff.owner.is_none(), eff.reviewed.is_none()) {
-            (true, true) => "an `owner` or a `reviewed` date",
-            (true, false) => "an `owner`",
-            _ => "a `reviewed` date",
+            (true, true) => "no `owner` and no `reviewed` date",
+            (true, false) => "no `owner`",
+            _ => "no `reviewed` date",
         };
         cx.error(
             Diagnostic::new(
                 "W0402",
                 name.span,
-                format!("ICP `{}` has no {missing}", name.name),
+                format!("ICP `{}` has {missing}", name.name),
             )
             .label("no one is accountable for it")
             .help("add `owner \"team@example.com\"` and `reviewed 2026-09-01 every 90d`"),
@@ -212,8 +213,26 @@ enum Constraint {
 }
 
 /// The constraint of an atom on a field, when the atom has one.
-fn atom_constraint(e: &Expr, as_of: ast::Date) -> Option<(String, Constraint)> {
+fn atom_constraint(
+    e: &Expr,
+    as_of: ast::Date,
+    schema: &Schema<'_>,
+) -> Option<(String, Constraint)> {
     match e {
+        // `industry == saas`: a field against an enum variant.
+        Expr::Compare {
+            lhs: Operand::Name(f),
+            op,
+            rhs: Operand::Name(v),
+            ..
+        } if schema.field(&v.name).is_none() => {
+            let set = BTreeSet::from([v.name.clone()]);
+            match op {
+                CmpOp::Eq => Some((f.name.clone(), Constraint::OneOf(set))),
+                CmpOp::Ne => Some((f.name.clone(), Constraint::NoneOf(set))),
+                _ => None,
+            }
+        }
         Expr::Compare { lhs, op, rhs, .. } => {
             let (field, op, lit) = match (lhs, rhs) {
                 (Operand::Name(n), Operand::Literal(l)) => (n, *op, l),
@@ -340,7 +359,7 @@ fn domains(cx: &mut Context<'_>, eff: &Effective<'_>, as_of: ast::Date) -> BTree
             RuleKind::Signal => continue,
         };
         for atom in atoms {
-            let Some((field, c)) = atom_constraint(atom, as_of) else {
+            let Some((field, c)) = atom_constraint(atom, as_of, &eff.schema) else {
                 continue;
             };
             let c = match (rule.kind, c) {
@@ -386,7 +405,7 @@ fn domains(cx: &mut Context<'_>, eff: &Effective<'_>, as_of: ast::Date) -> BTree
             continue;
         };
         for atom in conjuncts(expr) {
-            let Some((field, c)) = atom_constraint(atom, as_of) else {
+            let Some((field, c)) = atom_constraint(atom, as_of, &eff.schema) else {
                 continue;
             };
             let Some(dom) = doms.get(&field) else {

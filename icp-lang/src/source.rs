@@ -106,7 +106,8 @@ pub fn normalize(path: &Path) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                // `..` above the root stays at the root, as the OS does.
+                if !out.pop() && !out.has_root() {
                     out.push("..");
                 }
             }

@@ -116,7 +116,10 @@ pub(super) fn check_icp<'p>(cx: &mut Context<'p>, id: DeclId, opts: &Options) {
             Member::Drop(..) => {}
         }
     }
-    if count_errors(cx) == errors_before {
+    // An ICP with a member that did not parse is incomplete: analysing it
+    // would report the missing member's absence as a second problem.
+    let incomplete = cx.broken.contains(decl.name.name.as_str());
+    if count_errors(cx) == errors_before && !incomplete {
         crate::analysis::analyze(cx, &eff, opts);
     } else {
         cx.icp_has_errors.insert(id);
@@ -392,7 +395,7 @@ fn build_effective<'p>(
                     found = true;
                 }
                 if !found {
-                    let candidates: Vec<String> = base_rule_names(&base, &eff);
+                    let candidates: Vec<String> = base_rule_names(base, &eff);
                     let mut d = Diagnostic::new(
                         "E0208",
                         name.span,
@@ -736,6 +739,7 @@ fn check_bands<'p>(
         );
         return;
     }
+    overlapping_bands(ck.cx, field, bands);
     for band in bands {
         whole_points(ck.cx, &band.points, "band points", false);
         match &band.pattern {
@@ -765,6 +769,85 @@ fn check_bands<'p>(
                 }
             }
             ast::BandPattern::Value(v) => ck.value(ecx, &subject, &t, v, facts),
+        }
+    }
+}
+
+/// W0305: two bands that share a value (the first one wins, silently).
+fn overlapping_bands(cx: &mut Context<'_>, field: &ast::Ident, bands: &[ast::Band]) {
+    use crate::analysis::scalar;
+    // Each band as (lo, hi, hi_inclusive) on one line; values are points.
+    let as_range = |b: &ast::Band| -> Option<(f64, f64, bool)> {
+        match &b.pattern {
+            ast::BandPattern::Range(r) => {
+                let lo =
+                    r.lo.as_ref()
+                        .map(|l| scalar(&l.value))
+                        .unwrap_or(Some(f64::NEG_INFINITY))?;
+                let hi =
+                    r.hi.as_ref()
+                        .map(|h| scalar(&h.value))
+                        .unwrap_or(Some(f64::INFINITY))?;
+                Some((lo, hi, r.inclusive || r.hi.is_none()))
+            }
+            ast::BandPattern::Value(ast::Operand::Literal(l)) => {
+                scalar(&l.value).map(|v| (v, v, true))
+            }
+            ast::BandPattern::Value(ast::Operand::Name(_)) => None,
+        }
+    };
+    let mut words: BTreeMap<String, Span> = BTreeMap::new();
+    for (i, b) in bands.iter().enumerate() {
+        if let ast::BandPattern::Value(op) = &b.pattern {
+            let key = match op {
+                ast::Operand::Name(n) => Some(n.name.clone()),
+                ast::Operand::Literal(ast::Literal {
+                    value: LitValue::Str(s),
+                    ..
+                }) => Some(format!("{s:?}")),
+                _ => None,
+            };
+            if let Some(key) = key {
+                if let Some(prev) = words.insert(key.clone(), b.span) {
+                    cx.error(
+                        Diagnostic::new("W0305", b.span, format!("`{key}` already has a band"))
+                            .label("never used")
+                            .secondary(prev, "this band takes it first"),
+                    );
+                }
+                continue;
+            }
+        }
+        let Some((lo, hi, hi_incl)) = as_range(b) else {
+            continue;
+        };
+        for earlier in bands.iter().take(i) {
+            let Some((elo, ehi, ehi_incl)) = as_range(earlier) else {
+                continue;
+            };
+            // Overlap of [lo, hi] and [elo, ehi] with the exclusive ends respected.
+            let start = lo.max(elo);
+            let end_ok = if hi < ehi {
+                hi_incl
+            } else if ehi < hi {
+                ehi_incl
+            } else {
+                hi_incl && ehi_incl
+            };
+            let end = hi.min(ehi);
+            if start < end || (start == end && end_ok) {
+                cx.error(
+                    Diagnostic::new(
+                        "W0305",
+                        b.span,
+                        format!("this band of `{}` overlaps an earlier one", field.name),
+                    )
+                    .label("shares values with an earlier band")
+                    .secondary(earlier.span, "the earlier band wins for the shared values")
+                    .help("make bands disjoint: `1..=50`, `51..=200`, or `..50`, `50..200`"),
+                );
+                break;
+            }
         }
     }
 }

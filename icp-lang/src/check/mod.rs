@@ -245,7 +245,11 @@ impl<'p> Context<'p> {
                             .collect()
                     })
                     .unwrap_or_default();
-                self.unknown(name, what, candidates);
+                let noun = what
+                    .strip_prefix("an ")
+                    .or_else(|| what.strip_prefix("a "))
+                    .unwrap_or(what);
+                self.unknown(name, noun, candidates);
                 None
             }
         }
@@ -345,6 +349,10 @@ impl<'p> Context<'p> {
     fn report_unused(&mut self) {
         let used: BTreeSet<DeclId> = self.uses.iter().map(|(_, d)| *d).collect();
         for (i, d) in self.decls.iter().enumerate() {
+            // A file reached only by import may serve other projects too.
+            if !self.project.file(d.file).is_some_and(|f| f.is_root) {
+                continue;
+            }
             let unused = matches!(
                 d.kind,
                 DeclKind::Enum | DeclKind::Segment | DeclKind::Persona | DeclKind::Job

@@ -161,7 +161,7 @@ pub fn resolve_schema<'p>(
             d = d.secondary(first.name.span, "first key");
         }
         cx.error(d.help("an account has exactly one id; remove `key` from all but one field"));
-    } else if keys.is_empty() {
+    } else if keys.is_empty() && !cx.broken.contains(s.name.name.as_str()) {
         cx.error(
             Diagnostic::new("W0105", s.name.span, format!("schema `{}` has no `key` field", s.name.name))
                 .label("no key")
@@ -615,7 +615,7 @@ impl<'c, 'p> Checker<'c, 'p> {
     fn names_subject(&self, ecx: &ExprCx<'_, 'p>, op: &Operand) -> bool {
         match (op, &ecx.mode) {
             (Operand::Name(n), Mode::Rule) => ecx.schema.field(&n.name).is_some(),
-            (Operand::Name(n), Mode::Tier(vars)) => vars.iter().any(|v| *v == n.name),
+            (Operand::Name(n), Mode::Tier(vars)) => vars.contains(&n.name),
             _ => false,
         }
     }
@@ -635,7 +635,7 @@ impl<'c, 'p> Checker<'c, 'p> {
         };
         match &ecx.mode {
             Mode::Tier(vars) => {
-                if vars.iter().any(|v| *v == name.name) {
+                if vars.contains(&name.name) {
                     return Some(Ty::Number);
                 }
                 let vars: Vec<&str> = vars.iter().map(String::as_str).collect();

@@ -108,12 +108,31 @@ impl<'a> Parsing<'a> {
     fn lexical_errors(&mut self) {
         let mut depth = 0usize;
         let mut reported_depth = false;
+        // `not not not ...` nests like brackets do.
+        let mut nots = 0usize;
         for &i in &self.sig {
             let Some(&t) = self.tokens.get(i) else {
                 continue;
             };
             let span = self.span(t.start, t.end);
             let text = t.text(self.src);
+            nots = if t.kind == TokenKind::Ident && text == "not" {
+                nots + 1
+            } else {
+                0
+            };
+            if nots == MAX_NESTING + 1 {
+                self.bad_offsets.push(t.start);
+                self.diags.push(
+                    Diagnostic::new(
+                        "E0104",
+                        span,
+                        format!("more than {MAX_NESTING} `not`s in a row"),
+                    )
+                    .label("too deep")
+                    .help("two `not`s cancel out; remove them in pairs"),
+                );
+            }
             let diag = match t.kind {
                 TokenKind::Unknown => Some(unexpected_character(span, text)),
                 TokenKind::UnterminatedString => Some(
@@ -248,7 +267,7 @@ impl<'a> Parsing<'a> {
                     return;
                 }
                 Err(e) if keyword != "icp" && keyword != "schema" => {
-                    self.syntax_error(e, start, end, Rule::item_only, "");
+                    self.syntax_error(*e, start, end, Rule::item_only, "");
                 }
                 Err(_) => {}
             }
@@ -287,7 +306,7 @@ impl<'a> Parsing<'a> {
             // No body at all: the header's own error is the whole story.
             if let Err(e) = self.parse_build(Rule::item_only, start, end, "", |b, p| b.item_only(p))
             {
-                self.syntax_error(e, start, end, Rule::item_only, "");
+                self.syntax_error(*e, start, end, Rule::item_only, "");
             }
             return None;
         };
@@ -302,7 +321,7 @@ impl<'a> Parsing<'a> {
             }) {
                 Ok(item) => item,
                 Err(e) => {
-                    self.syntax_error(e, start, open_tok.end, Rule::item_only, "}");
+                    self.syntax_error(*e, start, open_tok.end, Rule::item_only, "}");
                     None
                 }
             }
@@ -379,8 +398,8 @@ impl<'a> Parsing<'a> {
         open + 1..limit
     }
 
-    /// Schema fields start at a name followed by `:`, first on its line or
-    /// after a comma.
+    /// Schema fields start at a name that is first on its line, or at a
+    /// `name:` after a comma.
     fn split_fields(&self, range: Chunk) -> Vec<Chunk> {
         let mut pieces = Vec::new();
         let mut start = range.start;
@@ -429,8 +448,8 @@ impl<'a> Parsing<'a> {
             Rule::field_only => b.field_only(pair).map(Piece::Field),
             Rule::group_member_only => b
                 .group_member_only(pair)
-                .map(|r| Piece::Member(ast::Member::Rule(r))),
-            _ => b.member_only(pair).map(Piece::Member),
+                .map(|r| Piece::Member(Box::new(ast::Member::Rule(r)))),
+            _ => b.member_only(pair).map(|m| Piece::Member(Box::new(m))),
         });
         match built {
             Ok(piece) => out.extend(piece),
@@ -439,10 +458,10 @@ impl<'a> Parsing<'a> {
                 let is_group = self.first_word(&piece, "group");
                 if rule == Rule::member_only && is_group {
                     if let Some(group) = self.recover_group(piece) {
-                        out.push(Piece::Member(ast::Member::Group(group)));
+                        out.push(Piece::Member(Box::new(ast::Member::Group(group))));
                     }
                 } else {
-                    self.syntax_error(e, start, end, rule, "");
+                    self.syntax_error(*e, start, end, rule, "");
                 }
             }
         }
@@ -474,7 +493,7 @@ impl<'a> Parsing<'a> {
         }) {
             Ok(member) => member,
             Err(e) => {
-                self.syntax_error(e, start, open_tok.end, Rule::member_only, "}");
+                self.syntax_error(*e, start, open_tok.end, Rule::member_only, "}");
                 None
             }
         };
@@ -498,8 +517,8 @@ impl<'a> Parsing<'a> {
                 g.span = self.span(start, end);
                 g.rules = rules
                     .into_iter()
-                    .filter_map(|p| match p {
-                        Piece::Member(ast::Member::Rule(r)) => Some(r),
+                    .filter_map(|p| match p.into_member() {
+                        Some(ast::Member::Rule(r)) => Some(r),
                         _ => None,
                     })
                     .collect();
@@ -548,8 +567,15 @@ impl<'a> Parsing<'a> {
         Ok(out)
     }
 
-    fn syntax_error(&mut self, err: PestError, start: u32, end: u32, rule: Rule, suffix: &str) {
-        let d = build::syntax_error(self, *err, start, end, rule, suffix);
+    fn syntax_error(
+        &mut self,
+        err: pest::error::Error<Rule>,
+        start: u32,
+        end: u32,
+        rule: Rule,
+        suffix: &str,
+    ) {
+        let d = build::syntax_error(self, err, start, end, rule, suffix);
         self.diags.push(d);
     }
 }
@@ -557,14 +583,14 @@ impl<'a> Parsing<'a> {
 type PestError = Box<pest::error::Error<Rule>>;
 
 enum Piece {
-    Member(ast::Member),
+    Member(Box<ast::Member>),
     Field(ast::Field),
 }
 
 impl Piece {
     fn into_member(self) -> Option<ast::Member> {
         match self {
-            Piece::Member(m) => Some(m),
+            Piece::Member(m) => Some(*m),
             Piece::Field(_) => None,
         }
     }

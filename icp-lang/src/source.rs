@@ -88,13 +88,20 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
             bytes: bytes.len() as u64,
         });
     }
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        return Err(LoadError::NotText { offset, byte: 0 });
+    // Report whichever comes first: a byte that is not UTF-8, or a NUL.
+    let nul = bytes.iter().position(|&b| b == 0);
+    let bad_utf8 = std::str::from_utf8(&bytes).err().map(|e| e.valid_up_to());
+    let first_bad = match (nul, bad_utf8) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    if let Some(offset) = first_bad {
+        let byte = bytes.get(offset).copied().unwrap_or(0);
+        return Err(LoadError::NotText { offset, byte });
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let byte = e.as_bytes().get(offset).copied().unwrap_or(0);
-        LoadError::NotText { offset, byte }
+    String::from_utf8(bytes).map_err(|e| LoadError::NotText {
+        offset: e.utf8_error().valid_up_to(),
+        byte: 0,
     })
 }
 

@@ -1,0 +1,305 @@
+//! The `icp` binary end to end: exit codes, every output format, project
+//! settings from `icp.toml`, and hard files given on the command line.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `icp` in `dir`; returns (exit code, stdout, stderr).
+fn icp(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_icp"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run icp");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A fresh folder under the system temp dir with the given files.
+fn project(files: &[(&str, &[u8])]) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "icp-cli-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (name, body) in files {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+    dir
+}
+
+const SCHEMA: &str = "schema S {\n  id: text key\n  n: int\n}\n";
+
+#[test]
+fn examples_and_ok_fixtures_are_clean() {
+    let (code, out, _) = icp(&repo(), &["check", "--deny", "warnings", "examples"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = icp(
+        &repo(),
+        &["check", "--as-of", "2026-11-01", "tests/fixtures/ok"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("no problems"), "{out}");
+}
+
+#[test]
+fn problems_exit_one_and_are_all_reported() {
+    let (code, out, _) = icp(
+        &repo(),
+        &[
+            "check",
+            "--as-of",
+            "2026-11-01",
+            "tests/fixtures/err/syntax_many.icp",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(out.matches("error[E0101]").count(), 3, "{out}");
+    assert!(out.contains("error[E0301]"), "{out}");
+}
+
+#[test]
+fn usage_and_io_errors_exit_two() {
+    let (code, _, err) = icp(&repo(), &["check", "no/such/dir"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no such file or folder"), "{err}");
+    let (code, _, _) = icp(&repo(), &["check", "--format", "xml", "examples"]);
+    assert_eq!(code, 2);
+    let (code, _, _) = icp(&repo(), &[]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let (code, out, _) = icp(
+        &repo(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-01",
+            "tests/fixtures/err/mixed_units.icp",
+        ],
+    );
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(
+        v["summary"]["errors"].as_u64().unwrap() + v["summary"]["warnings"].as_u64().unwrap(),
+        diags.len() as u64
+    );
+    let first = &diags[0];
+    assert_eq!(first["code"], "E0303");
+    assert_eq!(first["name"], "mixed-units");
+    assert_eq!(
+        first["location"]["file"],
+        "tests/fixtures/err/mixed_units.icp"
+    );
+    assert_eq!(first["location"]["start"]["line"], 6);
+    assert_eq!(first["fix"]["edits"][0]["replacement"], "$1M");
+}
+
+#[test]
+fn github_output_is_one_escaped_command_per_diagnostic() {
+    let (_, out, _) = icp(
+        &repo(),
+        &[
+            "check",
+            "--format",
+            "github",
+            "--as-of",
+            "2026-11-01",
+            "tests/fixtures/err/filter_missing.icp",
+        ],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    for l in &lines {
+        assert!(
+            l.starts_with("::warning file=tests/fixtures/err/filter_missing.icp,line="),
+            "{l}"
+        );
+        assert!(l.contains(",title=W02"), "{l}");
+        assert!(!l.contains('\n'));
+    }
+    assert!(
+        lines[0].contains("%0Ahelp: "),
+        "help is on an escaped second line: {}",
+        lines[0]
+    );
+}
+
+#[test]
+fn sarif_output_is_sarif_2_1_0() {
+    let (_, out, _) = icp(
+        &repo(),
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "--as-of",
+            "2026-11-01",
+            "tests/fixtures/err/never_fires.icp",
+        ],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for r in run["results"].as_array().unwrap() {
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], r["ruleId"]);
+        assert!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
+    }
+}
+
+#[test]
+fn deny_warnings_and_project_levels() {
+    let src = format!("{SCHEMA}enum Unused {{ a }}\n");
+    let dir = project(&[("x.icp", src.as_bytes())]);
+    let (code, out, _) = icp(&dir, &["check", "x.icp"]);
+    assert_eq!(code, 0, "warnings alone pass: {out}");
+    assert!(out.contains("warning[W0101]"));
+    let (code, out, _) = icp(&dir, &["check", "--deny", "warnings", "x.icp"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("error[W0101]"), "{out}");
+
+    std::fs::write(dir.join("icp.toml"), "[lints]\nunused-item = \"allow\"\n").unwrap();
+    let (code, out, _) = icp(&dir, &["check", "--deny", "warnings", "x.icp"]);
+    assert_eq!((code, out.contains("no problems")), (0, true), "{out}");
+
+    std::fs::write(dir.join("icp.toml"), "[lints]\nW0101 = \"deny\"\n").unwrap();
+    let (code, _, _) = icp(&dir, &["check", "x.icp"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn bad_icp_toml_is_located() {
+    let dir = project(&[
+        ("x.icp", SCHEMA.as_bytes()),
+        (
+            "icp.toml",
+            b"[lints]\nE0101 = \"allow\"\nunused-iten = \"allow\"\n[project]\ncolour = 1\n",
+        ),
+    ]);
+    let (code, out, _) = icp(&dir, &["check", "x.icp"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("error[E0004]") && out.contains("icp.toml:5:1"),
+        "{out}"
+    );
+    std::fs::write(
+        dir.join("icp.toml"),
+        "[lints]\nE0101 = \"allow\"\nunused-iten = \"allow\"\n",
+    )
+    .unwrap();
+    let (_, out, _) = icp(&dir, &["check", "x.icp"]);
+    assert!(
+        out.contains("`E0101` is an error and cannot be configured"),
+        "{out}"
+    );
+    assert!(out.contains("did you mean `unused-item`?"), "{out}");
+}
+
+#[test]
+fn as_of_comes_from_the_flag_then_icp_toml() {
+    let src = format!("{SCHEMA}icp i for S {{\n  owner \"o@example.com\"\n  reviewed 2026-01-01 every 90d\n  tier A: otherwise\n}}\n");
+    let dir = project(&[
+        ("x.icp", src.as_bytes()),
+        ("icp.toml", b"[project]\nas_of = \"2026-02-01\"\n"),
+    ]);
+    let (_, out, _) = icp(&dir, &["check", "x.icp"]);
+    assert!(!out.contains("W0401"), "{out}");
+    let (_, out, _) = icp(&dir, &["check", "--as-of", "2026-11-01", "x.icp"]);
+    assert!(
+        out.contains("W0401") && out.contains("due on 2026-04-01"),
+        "{out}"
+    );
+}
+
+#[test]
+fn hard_files_on_the_command_line() {
+    let big = vec![b' '; 50 * 1024 * 1024];
+    let dir = project(&[
+        ("bin.icp", &[0x89, b'P', b'N', b'G', 0][..]),
+        ("big.icp", &big[..]),
+        ("dir.icp/x.icp", SCHEMA.as_bytes()),
+    ]);
+    let (code, out, _) = icp(&dir, &["check", "bin.icp", "big.icp"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("error[E0002]") && out.contains("error[E0003]"),
+        "{out}"
+    );
+    let importer = "import \"dir.icp\"\n";
+    std::fs::write(dir.join("imp.icp"), importer).unwrap();
+    let (_, out, _) = icp(&dir, &["check", "imp.icp"]);
+    assert!(out.contains("error[E0206]"), "{out}");
+}
+
+#[test]
+fn output_is_deterministic() {
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-01",
+        "tests/fixtures",
+    ];
+    let (_, a, _) = icp(&repo(), &args);
+    let (_, b, _) = icp(&repo(), &args);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn explain_code() {
+    let (code, out, _) = icp(&repo(), &["explain-code", "W0301"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("W0301 (unreachable-tier, warning)"),
+        "{out}"
+    );
+    let (code, out, _) = icp(&repo(), &["explain-code", "unreachable-tier"]);
+    assert!(code == 0 && out.starts_with("W0301"));
+    let (code, _, err) = icp(&repo(), &["explain-code", "W0310"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean"), "{err}");
+}
+
+#[test]
+fn docs_diagnostics_md_is_generated_from_the_codes() {
+    let (_, out, _) = icp(&repo(), &["explain-code", "--all"]);
+    let doc = std::fs::read_to_string(repo().join("docs/diagnostics.md")).unwrap_or_default();
+    assert!(
+        doc == out,
+        "docs/diagnostics.md is stale: run `icp explain-code --all > docs/diagnostics.md`"
+    );
+}

@@ -8,6 +8,9 @@ pub mod check;
 pub mod codes;
 pub mod config;
 pub mod diagnostic;
+// pest_derive without its `std` feature names `alloc` directly.
+extern crate alloc;
+
 pub mod lexer;
 pub mod parser;
 pub mod project;

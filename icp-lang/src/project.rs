@@ -47,29 +47,39 @@ pub fn load(loader: &dyn Loader, roots: &[PathBuf]) -> Project {
         by_path: HashMap::new(),
         diags: Vec::new(),
     };
-    let mut queue: Vec<FileId> = Vec::new();
+    // Read the roots in order (ids follow the command line), then parse them
+    // on every core: parsing is pure and per file, and most of the work.
+    let mut texts: Vec<(FileId, String)> = Vec::new();
     for root in roots {
         let path = normalize(root);
         if b.by_path.contains_key(&path) {
             continue;
         }
-        match loader.load(&path) {
-            Ok(text) => {
-                let id = b.add(&path, text, true);
-                queue.push(id);
-            }
-            Err(err) => {
-                let id = b
-                    .sources
-                    .add(loader.display_name(&path), path.clone(), String::new());
-                b.files.push(None);
-                b.by_path.insert(path.clone(), id);
-                let span = Span::new(id, 0, 0);
-                b.diags
-                    .push(load_error(err, span, &loader.display_name(&path)));
-            }
+        let (text, err) = match loader.load(&path) {
+            Ok(text) => (text, None),
+            Err(err) => (String::new(), Some(err)),
+        };
+        let id = b
+            .sources
+            .add(loader.display_name(&path), path.clone(), text.clone());
+        b.by_path.insert(path.clone(), id);
+        b.files.push(None);
+        match err {
+            None => texts.push((id, text)),
+            Some(err) => b.diags.push(load_error(
+                err,
+                Span::new(id, 0, 0),
+                &loader.display_name(&path),
+            )),
         }
     }
+    let mut queue: Vec<FileId> = Vec::new();
+    for (id, parsed) in parse_all(texts) {
+        b.attach(id, parsed, true);
+        queue.push(id);
+    }
+    // Imports are resolved in a fixed order so that ids never depend on timing.
+    queue.reverse();
     while let Some(id) = queue.pop() {
         b.resolve_imports(id, &mut queue);
     }
@@ -79,6 +89,45 @@ pub fn load(loader: &dyn Loader, roots: &[PathBuf]) -> Project {
         files: b.files,
         diagnostics: b.diags,
     }
+}
+
+/// Parses texts on up to `available_parallelism` threads; results in input order.
+fn parse_all(texts: Vec<(FileId, String)>) -> Vec<(FileId, parser::Parsed)> {
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .clamp(1, 16);
+    if threads == 1 || texts.len() < 2 {
+        return texts
+            .into_iter()
+            .map(|(id, t)| (id, parser::parse(id, &t)))
+            .collect();
+    }
+    let per = texts.len().div_ceil(threads);
+    let chunks: Vec<&[(FileId, String)]> = texts.chunks(per).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(id, t)| (*id, parser::parse(*id, t)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(texts.len());
+        for (h, chunk) in handles.into_iter().zip(texts.chunks(per)) {
+            match h.join() {
+                Ok(parsed) => out.extend(parsed),
+                // A parser panic is a bug; parse that chunk again here so
+                // the panic surfaces with its message instead of a lost file.
+                Err(_) => out.extend(chunk.iter().map(|(id, t)| (*id, parser::parse(*id, t)))),
+            }
+        }
+        out
+    })
 }
 
 struct Build<'l> {
@@ -91,22 +140,30 @@ struct Build<'l> {
 
 impl Build<'_> {
     fn add(&mut self, path: &Path, text: String, is_root: bool) -> FileId {
-        let parsed_text = text.clone();
-        let id = self
-            .sources
-            .add(self.loader.display_name(path), path.to_path_buf(), text);
-        let parsed = parser::parse(id, &parsed_text);
-        self.diags.extend(parsed.diagnostics);
-        self.files.push(Some(ParsedFile {
-            id,
-            ast: parsed.ast,
-            tokens: parsed.tokens,
-            broken_names: parsed.broken_names,
-            imports: Vec::new(),
-            is_root,
-        }));
+        let id = self.sources.add(
+            self.loader.display_name(path),
+            path.to_path_buf(),
+            text.clone(),
+        );
+        self.files.push(None);
         self.by_path.insert(path.to_path_buf(), id);
+        let parsed = parser::parse(id, &text);
+        self.attach(id, parsed, is_root);
         id
+    }
+
+    fn attach(&mut self, id: FileId, parsed: parser::Parsed, is_root: bool) {
+        self.diags.extend(parsed.diagnostics);
+        if let Some(slot) = self.files.get_mut(id.0 as usize) {
+            *slot = Some(ParsedFile {
+                id,
+                ast: parsed.ast,
+                tokens: parsed.tokens,
+                broken_names: parsed.broken_names,
+                imports: Vec::new(),
+                is_root,
+            });
+        }
     }
 
     fn resolve_imports(&mut self, id: FileId, queue: &mut Vec<FileId>) {

@@ -36,7 +36,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io
             return 2;
         }
     };
+    let t0 = std::time::Instant::now();
     let mut project = icp_lang::project::load(&loader, &inputs);
+    let t_load = t0.elapsed();
 
     // Each file's project settings, from the nearest icp.toml.
     let mut configs: HashMap<PathBuf, (Option<Settings>, Vec<Diagnostic>)> = HashMap::new();
@@ -79,7 +81,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io
         }
     }
 
+    let t1 = std::time::Instant::now();
     let checked = check::check(&project, &opts);
+    if std::env::var_os("ICP_TIMINGS").is_some() {
+        let _ = writeln!(err, "load+parse {:?}, check {:?}", t_load, t1.elapsed());
+    }
     let mut diags: Vec<Diagnostic> = Vec::new();
     for d in checked.diagnostics {
         let level = config_of_file

@@ -39,6 +39,25 @@ fn snapshot(path: &Path, expect_clean: bool) {
         );
     }
     for d in &diags {
+        assert!(
+            !d.primary.message.is_empty(),
+            "{}: {} has no primary label",
+            path.display(),
+            d.code
+        );
+        let first = d.message.chars().next().unwrap_or('x');
+        assert!(
+            !first.is_uppercase() || d.message.starts_with("ICP"),
+            "{}: message starts uppercase: {}",
+            path.display(),
+            d.message
+        );
+        assert!(
+            !d.message.ends_with('.'),
+            "{}: message ends with a period: {}",
+            path.display(),
+            d.message
+        );
         let text = &project
             .sources
             .get(d.span().file)

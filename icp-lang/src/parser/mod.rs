@@ -558,11 +558,14 @@ impl<'a> Parsing<'a> {
         if out.is_none() && !failed {
             // The tree had a shape the builder did not expect: a bug, but the
             // user still deserves a located message rather than silence.
-            self.diags.push(Diagnostic::new(
-                "E0101",
-                self.span(start, end),
-                "icp could not read this item; please report this as a bug",
-            ));
+            self.diags.push(
+                Diagnostic::new(
+                    "E0101",
+                    self.span(start, end),
+                    "icp could not read this item; please report this as a bug",
+                )
+                .label("not understood"),
+            );
         }
         Ok(out)
     }

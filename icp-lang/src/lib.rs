@@ -11,10 +11,15 @@ pub mod diagnostic;
 // pest_derive without its `std` feature names `alloc` directly.
 extern crate alloc;
 
+pub mod data;
+pub mod eval;
+pub mod explain;
 pub mod lexer;
 pub mod parser;
+pub mod plan;
 pub mod project;
 pub mod render;
 pub mod source;
 pub mod span;
 pub mod suggest;
+pub mod testing;

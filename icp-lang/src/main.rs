@@ -41,6 +41,85 @@ enum Command {
         #[arg(long, value_enum, default_value = "auto")]
         color: Color,
     },
+    /// Run every `test` block of the ICPs in these files or folders.
+    Test {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// `junit` writes JUnit XML for CI test reports.
+        #[arg(long, value_enum, default_value = "human")]
+        format: cli::run::TestFormat,
+        /// The date `within` and decay are judged against (default: icp.toml's as_of, else today).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
+    },
+    /// Score accounts from a CRM export (CSV or JSON lines) with an ICP.
+    Score {
+        /// The .icp file.
+        icp_file: PathBuf,
+        /// Accounts: a .csv, .tsv or .jsonl file, or `-` for standard input.
+        data: PathBuf,
+        /// Write results here (atomically) instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The ICP to use when the file has several.
+        #[arg(long)]
+        icp: Option<String>,
+        /// The date `within` and decay are judged against (default: icp.toml's as_of, else today).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
+        /// Output format (default: from the output's extension; a table on a terminal; else CSV).
+        #[arg(long, value_enum)]
+        format: Option<cli::score::OutFormat>,
+        /// Input format (default: from the data's extension, else CSV).
+        #[arg(long, value_enum)]
+        input_format: Option<cli::score::InFormat>,
+        /// What to do with a record that has a bad cell.
+        #[arg(long, value_enum, default_value = "fail")]
+        on_error: cli::score::OnErrorArg,
+        /// The separator of list cells (`set<...>` fields) in CSV.
+        #[arg(long, default_value = ";")]
+        list_separator: char,
+        /// The CSV field delimiter (default `,`; tab for .tsv).
+        #[arg(long)]
+        delimiter: Option<char>,
+        /// Result columns to write, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        columns: Option<Vec<String>>,
+    },
+    /// Explain why one account is where it is.
+    Explain {
+        icp_file: PathBuf,
+        data: PathBuf,
+        /// The account's id (its `key` field).
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        icp: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
+        /// `json` for tools.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ExplainFormat,
+        #[arg(long, value_enum)]
+        input_format: Option<cli::score::InFormat>,
+        #[arg(long, default_value = ";")]
+        list_separator: char,
+        #[arg(long)]
+        delimiter: Option<char>,
+    },
+    /// Compile ICPs and print their evaluation plans as JSON.
+    Compile {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// What to print.
+        #[arg(long, value_enum, default_value = "plan")]
+        emit: cli::run::Emit,
+        /// Only the ICP of this name.
+        #[arg(long)]
+        icp: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
+    },
     /// Explain a diagnostic code, with an example.
     ExplainCode {
         /// A code such as W0301, or its name such as unreachable-tier.
@@ -50,6 +129,12 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -99,6 +184,71 @@ fn main() -> ExitCode {
             cli::check::run(&args, &mut out, &mut err)
         }
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
+        Command::Score {
+            icp_file,
+            data,
+            output,
+            icp,
+            as_of,
+            format,
+            input_format,
+            on_error,
+            list_separator,
+            delimiter,
+            columns,
+        } => {
+            let args = cli::score::ScoreArgs {
+                icp_file,
+                data,
+                output,
+                icp,
+                as_of,
+                format,
+                input_format,
+                on_error,
+                list_separator,
+                delimiter,
+                columns,
+            };
+            drop(out);
+            let code = cli::score::score(&args, &mut err);
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
+        Command::Explain {
+            icp_file,
+            data,
+            id,
+            icp,
+            as_of,
+            format,
+            input_format,
+            list_separator,
+            delimiter,
+        } => {
+            let args = cli::score::ExplainArgs {
+                icp_file,
+                data,
+                id,
+                icp,
+                as_of,
+                json: format == ExplainFormat::Json,
+                input_format,
+                list_separator,
+                delimiter,
+            };
+            cli::score::explain(&args, &mut out, &mut err)
+        }
+        Command::Test {
+            paths,
+            format,
+            as_of,
+        } => cli::run::test(&paths, as_of, format, &mut out, &mut err),
+        Command::Compile {
+            paths,
+            emit,
+            icp,
+            as_of,
+        } => cli::run::compile(&paths, as_of, icp.as_deref(), emit, &mut out, &mut err),
     };
     let _ = out.flush();
     ExitCode::from(u8::try_from(code).unwrap_or(2))

@@ -72,8 +72,63 @@ pub struct Decl<'p> {
 
 /// Everything the checker learned, for the commands that run ICPs.
 pub struct Checked<'p> {
+    pub project: &'p Project,
     pub decls: Vec<Decl<'p>>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Per file: the names visible in it.
+    pub scopes: HashMap<FileId, BTreeMap<&'p str, DeclId>>,
+    /// Every ICP that could be built, with its base merged in.
+    pub effective: BTreeMap<DeclId, std::rc::Rc<icp::Effective<'p>>>,
+    /// ICPs with errors: they cannot be run.
+    pub has_errors: BTreeSet<DeclId>,
+}
+
+impl<'p> Checked<'p> {
+    pub fn decl(&self, id: DeclId) -> Option<&Decl<'p>> {
+        self.decls.get(id.0)
+    }
+
+    /// The ICPs declared in `file`, in source order.
+    pub fn icps_in(&self, file: FileId) -> Vec<DeclId> {
+        (0..self.decls.len())
+            .map(DeclId)
+            .filter(|id| {
+                self.decl(*id)
+                    .is_some_and(|d| d.kind == DeclKind::Icp && d.file == file)
+            })
+            .collect()
+    }
+
+    pub fn variants(&self, id: DeclId) -> Vec<&'p ast::Ident> {
+        match self.decl(id).map(|d| d.item) {
+            Some(Item::Enum(e)) => e.variants.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The source text under a span, with runs of white space folded.
+    pub fn text(&self, span: Span) -> String {
+        let raw = self
+            .project
+            .sources
+            .get(span.file)
+            .and_then(|s| s.text.get(span.range()))
+            .unwrap_or("");
+        raw.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// A segment visible in `file`.
+    pub fn segment(&self, file: FileId, name: &str) -> Option<(&'p ast::SegmentDecl, FileId)> {
+        let id = self.scopes.get(&file)?.get(name)?;
+        match self.decl(*id) {
+            Some(Decl {
+                item: Item::Segment(s),
+                file,
+                ..
+            }) => Some((s, *file)),
+            _ => None,
+        }
+    }
 }
 
 pub fn check<'p>(project: &'p Project, opts: &Options) -> Checked<'p> {
@@ -86,9 +141,18 @@ pub fn check<'p>(project: &'p Project, opts: &Options) -> Checked<'p> {
     let mut diagnostics = std::mem::take(&mut cx.diags);
     diagnostics.extend(project.diagnostics.iter().cloned());
     normalize(&mut diagnostics);
+    let effective = cx
+        .effective
+        .into_iter()
+        .filter_map(|(id, e)| e.map(|e| (id, e)))
+        .collect();
     Checked {
+        project,
         decls: cx.decls,
         diagnostics,
+        scopes: cx.scopes,
+        effective,
+        has_errors: cx.icp_has_errors,
     }
 }
 

@@ -1,2 +1,5 @@
 pub mod check;
 pub mod fs;
+pub mod run;
+pub mod score;
+pub mod session;

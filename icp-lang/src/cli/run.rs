@@ -1,0 +1,236 @@
+//! Commands that run ICPs: `test` and `compile` (and, with data, `score`
+//! and `explain` in `score.rs`). Each refuses to run a project with errors.
+
+use super::session::{has_errors, Session};
+use icp_lang::ast::Date;
+use icp_lang::check::{Checked, DeclId};
+use icp_lang::diagnostic::Diagnostic;
+use icp_lang::plan::{lower_icp, Plan};
+use icp_lang::render;
+use icp_lang::testing::{run_tests, TestResult};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Opens and checks; on errors prints them and returns the exit code.
+pub fn open_clean(
+    paths: &[PathBuf],
+    as_of: Option<Date>,
+    err: &mut dyn Write,
+) -> Result<Session, i32> {
+    let session = Session::open(paths, as_of).map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        2
+    })?;
+    let checked = session.check();
+    let diags: Vec<Diagnostic> = session.diagnostics(checked.diagnostics, false);
+    if has_errors(&diags) {
+        let errors: Vec<Diagnostic> = diags
+            .into_iter()
+            .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
+            .collect();
+        let _ = err.write_all(render::human(&session.project.sources, &errors, false).as_bytes());
+        let _ = writeln!(
+            err,
+            "error: fix the problems above first (`icp check` lists them all)"
+        );
+        return Err(1);
+    }
+    Ok(session)
+}
+
+/// The runnable ICPs of the files the user named, in file and source order,
+/// each lowered with its file's as-of date.
+pub fn plans(session: &Session, checked: &Checked<'_>, only: Option<&str>) -> Vec<(DeclId, Plan)> {
+    let mut out = Vec::new();
+    for f in session.project.parsed().filter(|f| f.is_root) {
+        for id in checked.icps_in(f.id) {
+            let Some(name) = checked.decl(id).map(|d| d.name.name.as_str()) else {
+                continue;
+            };
+            if only.is_some_and(|o| o != name) {
+                continue;
+            }
+            if let Some(plan) = lower_icp(checked, id, session.as_of(f.id)) {
+                out.push((id, plan));
+            }
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFormat {
+    Human,
+    Junit,
+}
+
+pub fn test(
+    paths: &[PathBuf],
+    as_of: Option<Date>,
+    format: TestFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let session = match open_clean(paths, as_of, err) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let checked = session.check();
+    let mut results: Vec<(String, TestResult, Plan, Vec<icp_lang::eval::Value>)> = Vec::new();
+    for (id, plan) in plans(&session, &checked, None) {
+        let file = checked
+            .decl(id)
+            .and_then(|d| session.project.sources.get(d.file))
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        for r in run_tests(&checked, id, &plan) {
+            let row = checked
+                .effective
+                .get(&id)
+                .and_then(|e| {
+                    e.decl.members.iter().find_map(|m| match m {
+                        icp_lang::ast::Member::Test(t) if t.span == r.span => {
+                            Some(icp_lang::testing::given_row(&plan, &t.given))
+                        }
+                        _ => None,
+                    })
+                })
+                .unwrap_or_default();
+            results.push((file.clone(), r, plan.clone(), row));
+        }
+    }
+    let failed = results.iter().filter(|(_, r, _, _)| !r.passed()).count();
+    let text = match format {
+        TestFormat::Human => human(&session, &results),
+        TestFormat::Junit => junit(&results),
+    };
+    if out.write_all(text.as_bytes()).is_err() {
+        return 2;
+    }
+    i32::from(failed > 0)
+}
+
+fn human(
+    session: &Session,
+    results: &[(String, TestResult, Plan, Vec<icp_lang::eval::Value>)],
+) -> String {
+    let mut s = String::new();
+    for (file, r, plan, row) in results {
+        let (line, _) = session
+            .project
+            .sources
+            .get(r.span.file)
+            .map(|f| icp_lang::span::one_based_char_position(&f.text, &f.lines, r.span.start))
+            .unwrap_or((1, 1));
+        let verdict = if r.passed() { "ok" } else { "FAILED" };
+        s.push_str(&format!(
+            "test {file}:{line} {} {:?} ... {verdict}\n",
+            r.icp, r.name
+        ));
+        if !r.passed() {
+            for f in &r.failures {
+                s.push_str(&format!("    {f}\n"));
+            }
+            let tree = icp_lang::explain::text(plan, row, &r.outcome, "what happened:");
+            for l in tree.lines() {
+                s.push_str(&format!("    {l}\n"));
+            }
+        }
+    }
+    let failed = results.iter().filter(|(_, r, _, _)| !r.passed()).count();
+    s.push_str(&format!(
+        "\ntest: {} passed, {failed} failed\n",
+        results.len() - failed
+    ));
+    s
+}
+
+fn junit(results: &[(String, TestResult, Plan, Vec<icp_lang::eval::Value>)]) -> String {
+    let failed = results.iter().filter(|(_, r, _, _)| !r.passed()).count();
+    let mut s = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"icp\" tests=\"{}\" failures=\"{failed}\">\n", results.len());
+    // One suite per ICP: results arrive grouped by file and ICP.
+    for suite in results.chunk_by(|a, b| a.0 == b.0 && a.1.icp == b.1.icp) {
+        let Some((file, first, _, _)) = suite.first() else {
+            continue;
+        };
+        let suite_failed = suite.iter().filter(|(_, r, _, _)| !r.passed()).count();
+        s.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{suite_failed}\">\n",
+            xml(&format!("{file}::{}", first.icp)),
+            suite.len()
+        ));
+        for (file, r, plan, row) in suite {
+            s.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                xml(&format!("{file}::{}", r.icp)),
+                xml(&r.name)
+            ));
+            if r.passed() {
+                s.push_str("/>\n");
+            } else {
+                let detail = icp_lang::explain::text(plan, row, &r.outcome, "what happened:");
+                s.push_str(&format!(
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    xml(&r.failures.join("; ")),
+                    xml(&detail)
+                ));
+            }
+        }
+        s.push_str("  </testsuite>\n");
+    }
+    s.push_str("</testsuites>\n");
+    s
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 has no escape for most control characters: drop them.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    Plan,
+}
+
+pub fn compile(
+    paths: &[PathBuf],
+    as_of: Option<Date>,
+    only: Option<&str>,
+    _emit: Emit,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let session = match open_clean(paths, as_of, err) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let checked = session.check();
+    let plans: Vec<Plan> = plans(&session, &checked, only)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    if plans.is_empty() {
+        let _ = writeln!(
+            err,
+            "error: {}",
+            only.map(|o| format!("no ICP named `{o}`"))
+                .unwrap_or_else(|| "no ICP in these files".to_string())
+        );
+        return 2;
+    }
+    let doc = serde_json::json!({ "plans": plans });
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+    i32::from(out.write_all(text.as_bytes()).is_err()) * 2
+}

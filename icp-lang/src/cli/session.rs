@@ -1,0 +1,122 @@
+//! What every command starts with: find the files, load them with their
+//! imports, read each file's `icp.toml`, and check.
+
+use super::fs::{collect_inputs, nearest_config, today, FsLoader};
+use icp_lang::ast::Date;
+use icp_lang::check::{self, Checked, Options};
+use icp_lang::config::{self, Settings};
+use icp_lang::diagnostic::{normalize, Diagnostic, Severity};
+use icp_lang::project::Project;
+use icp_lang::source::Loader;
+use icp_lang::span::FileId;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+pub struct Session {
+    pub inputs: Vec<PathBuf>,
+    pub project: Project,
+    pub opts: Options,
+    configs: HashMap<PathBuf, (Option<Settings>, Vec<Diagnostic>)>,
+    config_of_file: HashMap<FileId, PathBuf>,
+}
+
+impl Session {
+    /// Loads `paths` (files or folders); `Err` is a usage error for stderr.
+    pub fn open(paths: &[PathBuf], as_of: Option<Date>) -> Result<Session, String> {
+        let loader = FsLoader::new();
+        let inputs = collect_inputs(&loader, paths)?;
+        let t0 = std::time::Instant::now();
+        let mut project = icp_lang::project::load(&loader, &inputs);
+        if std::env::var_os("ICP_TIMINGS").is_some() {
+            eprintln!("load+parse {:?}", t0.elapsed());
+        }
+        let mut configs: HashMap<PathBuf, (Option<Settings>, Vec<Diagnostic>)> = HashMap::new();
+        let mut config_of_file = HashMap::new();
+        let file_paths: Vec<(FileId, PathBuf)> = project
+            .sources
+            .iter()
+            .map(|(id, f)| (id, f.path.clone()))
+            .collect();
+        for (id, path) in &file_paths {
+            let Some(cfg_path) = path.parent().and_then(nearest_config) else {
+                continue;
+            };
+            if !configs.contains_key(&cfg_path) {
+                let loaded = match loader.load(&cfg_path) {
+                    Ok(text) => {
+                        let fid = project.sources.add(
+                            loader.display_name(&cfg_path),
+                            cfg_path.clone(),
+                            text.clone(),
+                        );
+                        let (settings, diags) = config::parse(fid, &text);
+                        (Some(settings), diags)
+                    }
+                    Err(_) => (None, Vec::new()),
+                };
+                configs.insert(cfg_path.clone(), loaded);
+            }
+            config_of_file.insert(*id, cfg_path);
+        }
+        let mut opts = Options::new(as_of.unwrap_or_else(today));
+        if as_of.is_none() {
+            for (id, cfg) in &config_of_file {
+                if let Some((Some(s), _)) = configs.get(cfg) {
+                    if let Some(d) = s.as_of {
+                        opts.as_of_by_file.insert(*id, d);
+                    }
+                }
+            }
+        }
+        Ok(Session {
+            inputs,
+            project,
+            opts,
+            configs,
+            config_of_file,
+        })
+    }
+
+    pub fn check(&self) -> Checked<'_> {
+        let t0 = std::time::Instant::now();
+        let checked = check::check(&self.project, &self.opts);
+        if std::env::var_os("ICP_TIMINGS").is_some() {
+            eprintln!("check {:?}", t0.elapsed());
+        }
+        checked
+    }
+
+    /// The checker's diagnostics with each project's levels applied, plus
+    /// the problems of the `icp.toml` files themselves, in output order.
+    pub fn diagnostics(&self, checked: Vec<Diagnostic>, deny_warnings: bool) -> Vec<Diagnostic> {
+        let mut diags: Vec<Diagnostic> = Vec::new();
+        for d in checked {
+            diags.extend(config::apply(self.level(d.primary.span.file, d.code), d));
+        }
+        for (_, cfg_diags) in self.configs.values() {
+            diags.extend(cfg_diags.iter().cloned());
+        }
+        if deny_warnings {
+            for d in &mut diags {
+                d.severity = Severity::Error;
+            }
+        }
+        normalize(&mut diags);
+        diags
+    }
+
+    fn level(&self, file: FileId, code: &str) -> Option<config::Level> {
+        let cfg = self.config_of_file.get(&file)?;
+        let (settings, _) = self.configs.get(cfg)?;
+        settings.as_ref()?.levels.get(code).copied()
+    }
+
+    /// The as-of date that applies to a file.
+    pub fn as_of(&self, file: FileId) -> Date {
+        self.opts.as_of(file)
+    }
+}
+
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}

@@ -1,0 +1,602 @@
+//! Running a plan on one account: decoding cells into values, three-valued
+//! conditions (missing data is unknown, never false), gates, points, groups,
+//! tiers. Pure and allocation-light; the CLI feeds it rows.
+
+use crate::ast::{CmpOp, Date, HasMode};
+use crate::plan::{BandTest, Bound, ColType, Cond, Const, Plan, Points, ScoreCond, ScoreVar};
+use serde::Serialize;
+
+/// A decoded cell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Missing,
+    /// Numbers, money and percent (percent as written: 12.5 for 12.5%).
+    Num(f64),
+    Bool(bool),
+    /// Days since 1970-01-01.
+    Date(i64),
+    Enum(u16),
+    /// The text and, when it equals one of the plan's constants, its index.
+    Text {
+        id: Option<usize>,
+        text: String,
+    },
+    Set(Vec<Value>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Truth {
+    True,
+    False,
+    Unknown,
+}
+
+impl Truth {
+    fn from_bool(b: bool) -> Truth {
+        if b {
+            Truth::True
+        } else {
+            Truth::False
+        }
+    }
+
+    fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+        }
+    }
+}
+
+/// Why a cell could not be decoded: what its column expects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodeError {
+    pub expected: String,
+}
+
+/// Decodes one cell for column `col`; an empty cell is `Missing`.
+pub fn decode(
+    plan: &Plan,
+    col: usize,
+    cell: &str,
+    list_separator: char,
+) -> Result<Value, DecodeError> {
+    let Some(column) = plan.columns.get(col) else {
+        return Ok(Value::Missing);
+    };
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return Ok(Value::Missing);
+    }
+    match &column.ty {
+        ColType::Set(elem) => {
+            let mut items = Vec::new();
+            for part in cell.split(list_separator) {
+                let part = part.trim();
+                if !part.is_empty() {
+                    items.push(decode_scalar(plan, elem, part)?);
+                }
+            }
+            Ok(Value::Set(items))
+        }
+        ty => decode_scalar(plan, ty, cell),
+    }
+}
+
+fn decode_scalar(plan: &Plan, ty: &ColType, cell: &str) -> Result<Value, DecodeError> {
+    let err = |expected: &str| DecodeError {
+        expected: expected.to_string(),
+    };
+    match ty {
+        ColType::Int => match number(cell) {
+            Some(n) if n.fract() == 0.0 => Ok(Value::Num(n)),
+            _ => Err(err("a whole number")),
+        },
+        ColType::Number => number(cell).map(Value::Num).ok_or_else(|| err("a number")),
+        ColType::Money => {
+            let (neg, rest) = match cell.strip_prefix('-') {
+                Some(r) => (true, r.trim_start()),
+                None => (false, cell),
+            };
+            let rest = rest.strip_prefix('$').unwrap_or(rest).trim_start();
+            number(rest)
+                .map(|n| Value::Num(if neg { -n } else { n }))
+                .ok_or_else(|| err("an amount of money such as 1500000 or $1.5M"))
+        }
+        ColType::Percent => number(cell.strip_suffix('%').unwrap_or(cell).trim_end())
+            .map(Value::Num)
+            .ok_or_else(|| err("a percent such as 12.5 or 12.5%")),
+        ColType::Text => Ok(Value::Text {
+            id: plan.texts.iter().position(|t| t == cell),
+            text: cell.to_string(),
+        }),
+        ColType::Bool => match cell.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" | "t" => Ok(Value::Bool(true)),
+            "false" | "no" | "n" | "0" | "f" => Ok(Value::Bool(false)),
+            _ => Err(err("true or false")),
+        },
+        ColType::Date => {
+            // ISO dates, optionally with a time part (`2026-09-01T10:00:00Z`).
+            let day = cell.get(..10).unwrap_or(cell);
+            let rest = cell.get(10..).unwrap_or("");
+            let ok_rest = rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ');
+            match Date::parse(day) {
+                Some(d) if ok_rest && day.len() == 10 => Ok(Value::Date(d.days())),
+                _ => Err(err("a date such as 2026-09-01")),
+            }
+        }
+        ColType::Duration => number(cell.trim_end_matches('d'))
+            .map(Value::Num)
+            .ok_or_else(|| err("a number of days")),
+        ColType::Enum(e) => {
+            let table = plan.enums.get(*e).ok_or_else(|| err("a known value"))?;
+            let norm = |s: &str| s.trim().to_lowercase().replace([' ', '-'], "_");
+            let wanted = norm(cell);
+            match table
+                .variants
+                .iter()
+                .position(|v| *v == cell || norm(v) == wanted)
+            {
+                Some(i) => Ok(Value::Enum(u16::try_from(i).unwrap_or(u16::MAX))),
+                None => {
+                    let shown: Vec<&str> =
+                        table.variants.iter().map(String::as_str).take(8).collect();
+                    Err(err(&format!(
+                        "one of {} ({}{})",
+                        table.name,
+                        shown.join(", "),
+                        if table.variants.len() > 8 {
+                            ", ..."
+                        } else {
+                            ""
+                        }
+                    )))
+                }
+            }
+        }
+        ColType::Set(_) => Err(err("a single value")),
+    }
+}
+
+/// A plain number as CRMs export them: `1500000`, `1,500,000`, `1_500_000`,
+/// `1.5M`, `250k`, `-3.5`.
+pub fn number(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (body, scale) = match s.chars().last()? {
+        'k' | 'K' => (&s[..s.len() - 1], 1e3),
+        'M' | 'm' => (&s[..s.len() - 1], 1e6),
+        'B' | 'b' => (&s[..s.len() - 1], 1e9),
+        _ => (s, 1.0),
+    };
+    let body = body.trim_end();
+    if body.contains(',') {
+        // Thousands separators only: groups of three after the first.
+        let int_part = body.split('.').next().unwrap_or("");
+        let mut groups = int_part.trim_start_matches('-').split(',');
+        let first = groups.next().unwrap_or("");
+        if first.is_empty() || first.len() > 3 || !groups.all(|g| g.len() == 3) {
+            return None;
+        }
+    }
+    let cleaned: String = body.chars().filter(|c| *c != ',' && *c != '_').collect();
+    if cleaned.is_empty()
+        || !cleaned
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return None;
+    }
+    let v: f64 = cleaned.parse().ok()?;
+    let v = v * scale;
+    v.is_finite().then_some(v)
+}
+
+// ------------------------------------------------------------------ conditions
+
+pub fn eval_cond(plan: &Plan, row: &[Value], id: usize) -> Truth {
+    let Some(cond) = plan.conds.get(id) else {
+        return Truth::Unknown;
+    };
+    let cell = |c: usize| row.get(c).unwrap_or(&Value::Missing);
+    match cond {
+        Cond::And(ids) => {
+            let mut out = Truth::True;
+            for i in ids {
+                match eval_cond(plan, row, *i) {
+                    Truth::False => return Truth::False,
+                    Truth::Unknown => out = Truth::Unknown,
+                    Truth::True => {}
+                }
+            }
+            out
+        }
+        Cond::Or(ids) => {
+            let mut out = Truth::False;
+            for i in ids {
+                match eval_cond(plan, row, *i) {
+                    Truth::True => return Truth::True,
+                    Truth::Unknown => out = Truth::Unknown,
+                    Truth::False => {}
+                }
+            }
+            out
+        }
+        Cond::Not(i) => eval_cond(plan, row, *i).not(),
+        Cond::True => Truth::True,
+        Cond::IsTrue { column } => match cell(*column) {
+            Value::Bool(b) => Truth::from_bool(*b),
+            _ => Truth::Unknown,
+        },
+        Cond::Cmp { column, op, value } => compare_const(cell(*column), *op, value),
+        Cond::CmpColumns { a, op, b } => match (cell(*a), cell(*b)) {
+            (Value::Num(x), Value::Num(y)) => Truth::from_bool(ordering(*op, x.partial_cmp(y))),
+            (Value::Date(x), Value::Date(y)) => Truth::from_bool(ordering(*op, x.partial_cmp(y))),
+            (Value::Enum(x), Value::Enum(y)) => Truth::from_bool(ordering(*op, x.partial_cmp(y))),
+            (Value::Bool(x), Value::Bool(y)) => Truth::from_bool(ordering(*op, x.partial_cmp(y))),
+            (Value::Text { text: x, .. }, Value::Text { text: y, .. }) => {
+                Truth::from_bool(ordering(*op, x.partial_cmp(y)))
+            }
+            _ => Truth::Unknown,
+        },
+        Cond::InRange {
+            column,
+            negated,
+            lo,
+            hi,
+        } => {
+            let v = match cell(*column) {
+                Value::Num(n) => *n,
+                Value::Date(d) => *d as f64,
+                _ => return Truth::Unknown,
+            };
+            let t = Truth::from_bool(in_range(v, *lo, *hi));
+            if *negated {
+                t.not()
+            } else {
+                t
+            }
+        }
+        Cond::InList {
+            column,
+            negated,
+            values,
+        } => {
+            let v = cell(*column);
+            if matches!(v, Value::Missing) {
+                return Truth::Unknown;
+            }
+            let t = Truth::from_bool(values.iter().any(|c| equals(v, c)));
+            if *negated {
+                t.not()
+            } else {
+                t
+            }
+        }
+        Cond::Has {
+            column,
+            mode,
+            values,
+        } => {
+            let Value::Set(items) = cell(*column) else {
+                return Truth::Unknown;
+            };
+            let contains = |c: &Const| items.iter().any(|i| equals(i, c));
+            Truth::from_bool(match mode {
+                HasMode::Any => values.iter().any(contains),
+                HasMode::All => values.iter().all(contains),
+                HasMode::None => !values.iter().any(contains),
+                HasMode::One => values.iter().any(contains),
+            })
+        }
+        Cond::Matches {
+            column,
+            negated,
+            patterns,
+        } => {
+            let hit = |text: &str| patterns.iter().any(|p| glob(p, text));
+            let t = match cell(*column) {
+                Value::Text { text, .. } => Truth::from_bool(hit(text)),
+                Value::Set(items) => Truth::from_bool(
+                    items
+                        .iter()
+                        .any(|i| matches!(i, Value::Text { text, .. } if hit(text))),
+                ),
+                _ => return Truth::Unknown,
+            };
+            if *negated {
+                t.not()
+            } else {
+                t
+            }
+        }
+        Cond::Within { column, from, to } => match cell(*column) {
+            Value::Date(d) => Truth::from_bool(*from <= *d && *d <= *to),
+            _ => Truth::Unknown,
+        },
+        Cond::IsMissing { column, negated } => {
+            Truth::from_bool(matches!(cell(*column), Value::Missing) != *negated)
+        }
+    }
+}
+
+fn compare_const(v: &Value, op: CmpOp, c: &Const) -> Truth {
+    match (v, c) {
+        (Value::Num(x), Const::Num(y)) => Truth::from_bool(ordering(op, x.partial_cmp(y))),
+        (Value::Date(x), Const::Date(y)) => Truth::from_bool(ordering(op, x.partial_cmp(y))),
+        (Value::Missing, _) => Truth::Unknown,
+        (v, c) => match op {
+            CmpOp::Eq => Truth::from_bool(equals(v, c)),
+            CmpOp::Ne => Truth::from_bool(!equals(v, c)),
+            _ => Truth::Unknown,
+        },
+    }
+}
+
+fn equals(v: &Value, c: &Const) -> bool {
+    match (v, c) {
+        (Value::Num(x), Const::Num(y)) => x == y,
+        (Value::Date(x), Const::Date(y)) => x == y,
+        (Value::Enum(x), Const::Enum(y)) => x == y,
+        (Value::Bool(x), Const::Bool(y)) => x == y,
+        (Value::Text { id, .. }, Const::Text(y)) => *id == Some(*y),
+        _ => false,
+    }
+}
+
+fn ordering(op: CmpOp, o: Option<std::cmp::Ordering>) -> bool {
+    use std::cmp::Ordering::*;
+    match (op, o) {
+        (_, None) => false,
+        (CmpOp::Eq, Some(o)) => o == Equal,
+        (CmpOp::Ne, Some(o)) => o != Equal,
+        (CmpOp::Lt, Some(o)) => o == Less,
+        (CmpOp::Le, Some(o)) => o != Greater,
+        (CmpOp::Gt, Some(o)) => o == Greater,
+        (CmpOp::Ge, Some(o)) => o != Less,
+    }
+}
+
+fn in_range(v: f64, lo: Option<Bound>, hi: Option<Bound>) -> bool {
+    let lo_ok = lo.is_none_or(|b| {
+        if b.inclusive {
+            v >= b.value
+        } else {
+            v > b.value
+        }
+    });
+    let hi_ok = hi.is_none_or(|b| {
+        if b.inclusive {
+            v <= b.value
+        } else {
+            v < b.value
+        }
+    });
+    lo_ok && hi_ok
+}
+
+/// Case-insensitive glob: `*` any run of characters, `?` exactly one.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().flat_map(char::to_lowercase).collect();
+    let t: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || Some(c) == t.get(ti) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+// ------------------------------------------------------------------ accounts
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SignalResult {
+    pub state: Truth,
+    pub points: f64,
+    /// The decay factor applied, when the signal decays and fired.
+    pub decay: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outcome {
+    /// Index into `plan.gates` of the gate that removed the account: the
+    /// first failing one in written order.
+    pub removed_by: Option<usize>,
+    /// Per signal of the plan; empty when the account was removed.
+    pub signals: Vec<SignalResult>,
+    pub groups: Vec<f64>,
+    pub score: f64,
+    /// Index into `plan.tiers`.
+    pub tier: Option<usize>,
+    /// The share (0..=1) of the signals' weight that could be evaluated.
+    pub coverage: f64,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.removed_by.is_none()
+    }
+}
+
+/// Does `gate` let the account through?
+fn gate_fails(plan: &Plan, row: &[Value], gate: usize) -> bool {
+    let Some(g) = plan.gates.get(gate) else {
+        return false;
+    };
+    let t = eval_cond(plan, row, g.cond);
+    match g.kind {
+        // A filter passes only on a known yes; an exclusion excludes only on a known yes.
+        crate::plan::GateKind::Filter => t != Truth::True,
+        crate::plan::GateKind::Exclude => t == Truth::True,
+    }
+}
+
+pub fn evaluate(plan: &Plan, row: &[Value]) -> Outcome {
+    // Gates run cheapest first; when one fails, the earlier-written gates are
+    // checked too, so the reported reason never depends on the cost order.
+    let mut removed_by: Option<usize> = None;
+    for (i, g) in plan.gates.iter().enumerate() {
+        if removed_by.is_some_and(|r| plan.gates.get(r).is_some_and(|rg| rg.order < g.order)) {
+            continue;
+        }
+        if gate_fails(plan, row, i) {
+            match removed_by {
+                Some(r) if plan.gates.get(r).is_some_and(|rg| rg.order <= g.order) => {}
+                _ => removed_by = Some(i),
+            }
+        }
+    }
+    if removed_by.is_some() {
+        return Outcome {
+            removed_by,
+            signals: Vec::new(),
+            groups: vec![0.0; plan.groups.len()],
+            score: 0.0,
+            tier: None,
+            coverage: 0.0,
+        };
+    }
+    let as_of = Date::parse(&plan.as_of).map(Date::days).unwrap_or(0);
+    let mut signals = Vec::with_capacity(plan.signals.len());
+    let mut groups = vec![0.0; plan.groups.len()];
+    let mut loose = 0.0;
+    let (mut evaluated, mut total) = (0.0, 0.0);
+    for s in &plan.signals {
+        let (state, mut points) = match &s.points {
+            Points::Weight { cond, weight } => {
+                let t = eval_cond(plan, row, *cond);
+                (t, if t == Truth::True { *weight } else { 0.0 })
+            }
+            Points::Bands { column, bands } => {
+                let v = row.get(*column).unwrap_or(&Value::Missing);
+                if matches!(v, Value::Missing) {
+                    (Truth::Unknown, 0.0)
+                } else {
+                    match bands.iter().find(|b| band_matches(&b.test, v)) {
+                        Some(b) => (Truth::True, b.points),
+                        None => (Truth::False, 0.0),
+                    }
+                }
+            }
+        };
+        let mut decay = None;
+        if let (Some(d), Truth::True) = (&s.decay, state) {
+            if let Some(Value::Date(day)) = row.get(d.column) {
+                let age = (as_of - day).max(0) as f64;
+                let factor = if d.half_life_days > 0.0 {
+                    0.5f64.powf(age / d.half_life_days)
+                } else {
+                    1.0
+                };
+                points *= factor;
+                decay = Some(factor);
+            }
+        }
+        total += s.max_abs;
+        if state != Truth::Unknown {
+            evaluated += s.max_abs;
+        }
+        match s.group.and_then(|g| groups.get_mut(g)) {
+            Some(g) => *g += points,
+            None => loose += points,
+        }
+        signals.push(SignalResult {
+            state,
+            points,
+            decay,
+        });
+    }
+    for (g, plan_g) in groups.iter_mut().zip(&plan.groups) {
+        if let Some(cap) = plan_g.cap {
+            *g = g.min(cap);
+        }
+    }
+    let score = loose + groups.iter().sum::<f64>();
+    let tier = plan.tiers.iter().position(|t| match &t.cond {
+        None => true,
+        Some(c) => score_true(c, score, &groups),
+    });
+    let coverage = if total > 0.0 { evaluated / total } else { 1.0 };
+    Outcome {
+        removed_by: None,
+        signals,
+        groups,
+        score,
+        tier,
+        coverage,
+    }
+}
+
+fn band_matches(test: &BandTest, v: &Value) -> bool {
+    match (test, v) {
+        (BandTest::Range { lo, hi }, Value::Num(n)) => in_range(*n, *lo, *hi),
+        (BandTest::Range { lo, hi }, Value::Date(d)) => in_range(*d as f64, *lo, *hi),
+        (BandTest::Value(c), v) => equals(v, c),
+        _ => false,
+    }
+}
+
+fn score_true(c: &ScoreCond, score: f64, groups: &[f64]) -> bool {
+    let var = |v: &ScoreVar| match v {
+        ScoreVar::Total => score,
+        ScoreVar::Group(g) => groups.get(*g).copied().unwrap_or(0.0),
+    };
+    match c {
+        ScoreCond::And(parts) => parts.iter().all(|p| score_true(p, score, groups)),
+        ScoreCond::Or(parts) => parts.iter().any(|p| score_true(p, score, groups)),
+        ScoreCond::Not(inner) => !score_true(inner, score, groups),
+        ScoreCond::Cmp { var: v, op, value } => ordering(*op, var(v).partial_cmp(value)),
+        ScoreCond::CmpVars { a, op, b } => ordering(*op, var(a).partial_cmp(&var(b))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_crms_write_them() {
+        assert_eq!(number("1,500,000"), Some(1_500_000.0));
+        assert_eq!(number("1.5M"), Some(1_500_000.0));
+        assert_eq!(number("250k"), Some(250_000.0));
+        assert_eq!(number("-3.5"), Some(-3.5));
+        assert_eq!(number("12,34"), None);
+        assert_eq!(number("ten"), None);
+        assert_eq!(number("1e9"), None);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("VP* Operations", "vp of operations"));
+        assert!(glob("*GmbH", "Müller Werkzeug GmbH"));
+        assert!(glob("C?O", "CFO"));
+        assert!(!glob("C?O", "CTIO"));
+        assert!(glob("*", ""));
+        assert!(!glob("a*b", "acd"));
+    }
+
+    #[test]
+    fn kleene_logic() {
+        assert_eq!(Truth::Unknown.not(), Truth::Unknown);
+        assert_eq!(Truth::from_bool(true).not(), Truth::False);
+    }
+}

@@ -1,0 +1,756 @@
+//! Lowering: a checked ICP becomes an evaluation plan that is plain data.
+//!
+//! Only the columns the ICP reads are listed; enum values become indices,
+//! text constants are interned, segments are inlined, conditions live in one
+//! flat table, gates (filters and exclusions) are ordered cheapest first, and
+//! tiers are a final step over the scores. The plan serialises (`icp compile
+//! --emit plan`) and is what `eval` runs.
+
+use crate::analysis::scalar;
+use crate::ast::{self, CmpOp, Date, Expr, HasMode, InSet, LitValue, Operand, RuleBody, RuleKind};
+use crate::check::icp::{within_field, Effective};
+use crate::check::{Checked, DeclId, Ty};
+use crate::span::FileId;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    pub icp: String,
+    pub title: Option<String>,
+    pub schema: String,
+    pub as_of: String,
+    /// The columns read from the data, in the order the plan refers to them.
+    pub columns: Vec<Column>,
+    /// Index into `columns` of the account id, if the schema has a key.
+    pub key: Option<usize>,
+    pub enums: Vec<EnumTable>,
+    /// Text constants; conditions refer to them by index.
+    pub texts: Vec<String>,
+    /// Filters and exclusions, cheapest first.
+    pub gates: Vec<Gate>,
+    pub signals: Vec<Signal>,
+    pub groups: Vec<GroupPlan>,
+    pub tiers: Vec<TierPlan>,
+    pub conds: Vec<Cond>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Column {
+    pub field: String,
+    /// The CSV header or JSON key this field is read from.
+    pub header: String,
+    pub ty: ColType,
+    pub optional: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum ColType {
+    Int,
+    Number,
+    Money,
+    Percent,
+    Text,
+    Bool,
+    Date,
+    Duration,
+    /// Index into `Plan::enums`.
+    Enum(usize),
+    Set(Box<ColType>),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnumTable {
+    pub name: String,
+    pub variants: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum GateKind {
+    Filter,
+    Exclude,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Gate {
+    pub name: String,
+    /// The condition as written.
+    pub text: String,
+    pub kind: GateKind,
+    /// Position among the gates as written; the first failing gate in this
+    /// order is the one reported.
+    pub order: usize,
+    pub cond: usize,
+    pub because: Option<String>,
+    /// Relative cost estimate used for the evaluation order.
+    pub cost: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Signal {
+    pub name: String,
+    /// The condition (or `points by field`) as written.
+    pub text: String,
+    pub group: Option<usize>,
+    pub points: Points,
+    /// Column of the date whose age fades the points, and the half-life in days.
+    pub decay: Option<Decay>,
+    pub for_job: Option<String>,
+    pub because: Option<String>,
+    /// The most points the signal can award (in absolute value), for the
+    /// share of weight that could be evaluated.
+    pub max_abs: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Points {
+    /// `condition weight N`.
+    Weight { cond: usize, weight: f64 },
+    /// `points by column { band => points }`; the first matching band wins.
+    Bands { column: usize, bands: Vec<BandPlan> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BandPlan {
+    pub test: BandTest,
+    pub points: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum BandTest {
+    Range {
+        lo: Option<Bound>,
+        hi: Option<Bound>,
+    },
+    Value(Const),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Bound {
+    pub value: f64,
+    pub inclusive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Decay {
+    pub column: usize,
+    pub half_life_days: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupPlan {
+    pub name: String,
+    pub cap: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TierPlan {
+    pub name: String,
+    /// The condition as written, or `otherwise`.
+    pub text: String,
+    /// `None` is `otherwise`.
+    pub cond: Option<ScoreCond>,
+}
+
+/// A tier condition over `score` and the group scores.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum ScoreCond {
+    And(Vec<ScoreCond>),
+    Or(Vec<ScoreCond>),
+    Not(Box<ScoreCond>),
+    Cmp {
+        var: ScoreVar,
+        op: CmpOp,
+        value: f64,
+    },
+    CmpVars {
+        a: ScoreVar,
+        op: CmpOp,
+        b: ScoreVar,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub enum ScoreVar {
+    Total,
+    Group(usize),
+}
+
+/// A constant in a condition, already in the column's representation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Const {
+    /// Numbers, money and percent (percent as written: 30 for `30%`).
+    Num(f64),
+    /// Index into `Plan::texts`.
+    Text(usize),
+    Enum(u16),
+    /// Days since 1970-01-01.
+    Date(i64),
+    Bool(bool),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Cond {
+    And(Vec<usize>),
+    Or(Vec<usize>),
+    Not(usize),
+    True,
+    /// A bool column on its own.
+    IsTrue {
+        column: usize,
+    },
+    Cmp {
+        column: usize,
+        op: CmpOp,
+        value: Const,
+    },
+    CmpColumns {
+        a: usize,
+        op: CmpOp,
+        b: usize,
+    },
+    InRange {
+        column: usize,
+        negated: bool,
+        lo: Option<Bound>,
+        hi: Option<Bound>,
+    },
+    InList {
+        column: usize,
+        negated: bool,
+        values: Vec<Const>,
+    },
+    Has {
+        column: usize,
+        mode: HasMode,
+        values: Vec<Const>,
+    },
+    /// Glob patterns (`*` any run, `?` one character), case-insensitive.
+    Matches {
+        column: usize,
+        negated: bool,
+        patterns: Vec<String>,
+    },
+    /// The date lies in `from..=to` (days), i.e. within the duration before the as-of date.
+    Within {
+        column: usize,
+        from: i64,
+        to: i64,
+    },
+    IsMissing {
+        column: usize,
+        negated: bool,
+    },
+}
+
+/// Lowers every runnable ICP of `file` (or the one named `only`).
+pub fn lower_icp(checked: &Checked<'_>, id: DeclId, as_of: Date) -> Option<Plan> {
+    let eff = checked.effective.get(&id)?;
+    Some(Lowering::new(checked, eff, as_of).run())
+}
+
+struct Lowering<'c, 'p> {
+    checked: &'c Checked<'p>,
+    eff: &'c Effective<'p>,
+    as_of: Date,
+    plan: Plan,
+    column_of: BTreeMap<String, usize>,
+    enum_of: BTreeMap<DeclId, usize>,
+    text_of: BTreeMap<String, usize>,
+}
+
+impl<'c, 'p> Lowering<'c, 'p> {
+    fn new(checked: &'c Checked<'p>, eff: &'c Effective<'p>, as_of: Date) -> Self {
+        let plan = Plan {
+            icp: eff.decl.name.name.clone(),
+            title: eff.decl.title.as_ref().map(|t| t.value.clone()),
+            schema: eff.schema.name.name.clone(),
+            as_of: as_of.to_string(),
+            columns: Vec::new(),
+            key: None,
+            enums: Vec::new(),
+            texts: Vec::new(),
+            gates: Vec::new(),
+            signals: Vec::new(),
+            groups: Vec::new(),
+            tiers: Vec::new(),
+            conds: Vec::new(),
+        };
+        Lowering {
+            checked,
+            eff,
+            as_of,
+            plan,
+            column_of: BTreeMap::new(),
+            enum_of: BTreeMap::new(),
+            text_of: BTreeMap::new(),
+        }
+    }
+
+    fn run(mut self) -> Plan {
+        let eff = self.eff;
+        if let Some(key) = eff.schema.fields.iter().find(|f| f.decl.key) {
+            self.plan.key = self.column(&key.decl.name.name);
+        }
+        self.plan.groups = eff
+            .groups
+            .iter()
+            .map(|g| GroupPlan {
+                name: g.name.name.clone(),
+                cap: g.cap.as_ref().and_then(|c| scalar(&c.value)),
+            })
+            .collect();
+        let mut order = 0;
+        for (rule, group) in &eff.rules {
+            let file = rule.name.span.file;
+            match (&rule.kind, &rule.body) {
+                (RuleKind::Filter | RuleKind::Exclude, RuleBody::Condition { expr, .. }) => {
+                    let cond = self.cond(expr, file);
+                    let kind = if rule.kind == RuleKind::Filter {
+                        GateKind::Filter
+                    } else {
+                        GateKind::Exclude
+                    };
+                    let cost = self.cost(cond);
+                    self.plan.gates.push(Gate {
+                        name: rule.name.name.clone(),
+                        text: self.checked.text(expr.span()),
+                        kind,
+                        order,
+                        cond,
+                        because: rule.because.as_ref().map(|b| b.value.clone()),
+                        cost,
+                    });
+                    order += 1;
+                }
+                (RuleKind::Signal, body) => {
+                    let (points, max_abs) = match body {
+                        RuleBody::Condition { expr, weight } => {
+                            let w = weight
+                                .as_ref()
+                                .and_then(|w| scalar(&w.value))
+                                .unwrap_or(0.0);
+                            (
+                                Points::Weight {
+                                    cond: self.cond(expr, file),
+                                    weight: w,
+                                },
+                                w.abs(),
+                            )
+                        }
+                        RuleBody::Bands { field, bands, .. } => {
+                            let column = self.column(&field.name).unwrap_or(0);
+                            let ty = self
+                                .plan
+                                .columns
+                                .get(column)
+                                .map(|c| c.ty.clone())
+                                .unwrap_or(ColType::Number);
+                            let bands: Vec<BandPlan> = bands
+                                .iter()
+                                .filter_map(|b| {
+                                    let points = scalar(&b.points.value)?;
+                                    let test = match &b.pattern {
+                                        ast::BandPattern::Range(r) => BandTest::Range {
+                                            lo: bound(&r.lo, true),
+                                            hi: bound(&r.hi, r.inclusive),
+                                        },
+                                        ast::BandPattern::Value(v) => {
+                                            BandTest::Value(self.constant(v, &ty)?)
+                                        }
+                                    };
+                                    Some(BandPlan { test, points })
+                                })
+                                .collect();
+                            let max_abs = bands.iter().map(|b| b.points.abs()).fold(0.0, f64::max);
+                            (Points::Bands { column, bands }, max_abs)
+                        }
+                    };
+                    let decay = match (&rule.decay, body) {
+                        (Some(d), RuleBody::Condition { expr, .. }) => {
+                            let half_life_days = match d.value {
+                                LitValue::Duration(d) => d.approx_days(),
+                                _ => 0.0,
+                            };
+                            within_field(expr)
+                                .and_then(|f| self.column(&f.name))
+                                .map(|column| Decay {
+                                    column,
+                                    half_life_days,
+                                })
+                        }
+                        _ => None,
+                    };
+                    let text = match body {
+                        RuleBody::Condition { expr, .. } => self.checked.text(expr.span()),
+                        RuleBody::Bands { field, .. } => format!("points by {}", field.name),
+                    };
+                    self.plan.signals.push(Signal {
+                        name: rule.name.name.clone(),
+                        text,
+                        group: *group,
+                        points,
+                        decay,
+                        for_job: rule.for_job.as_ref().map(|j| j.name.clone()),
+                        because: rule.because.as_ref().map(|b| b.value.clone()),
+                        max_abs,
+                    });
+                }
+                _ => {}
+            }
+        }
+        // Cheapest first; ties keep the written order, so the plan is stable.
+        self.plan.gates.sort_by_key(|g| (g.cost, g.order));
+        let groups: Vec<String> = self.plan.groups.iter().map(|g| g.name.clone()).collect();
+        self.plan.tiers = eff
+            .tiers
+            .iter()
+            .map(|t| TierPlan {
+                name: t.name.name.clone(),
+                text: t
+                    .condition
+                    .as_ref()
+                    .map(|c| self.checked.text(c.span()))
+                    .unwrap_or_else(|| "otherwise".to_string()),
+                cond: t.condition.as_ref().and_then(|c| score_cond(c, &groups)),
+            })
+            .collect();
+        self.plan
+    }
+
+    fn column(&mut self, field: &str) -> Option<usize> {
+        if let Some(&i) = self.column_of.get(field) {
+            return Some(i);
+        }
+        let info = self.eff.schema.field(field)?;
+        let ty = self.col_type(&info.ty);
+        let header = info
+            .decl
+            .from
+            .as_ref()
+            .map(|h| h.value.clone())
+            .unwrap_or_else(|| field.to_string());
+        let i = self.plan.columns.len();
+        self.plan.columns.push(Column {
+            field: field.to_string(),
+            header,
+            ty,
+            optional: info.decl.optional,
+        });
+        self.column_of.insert(field.to_string(), i);
+        Some(i)
+    }
+
+    fn col_type(&mut self, t: &Ty) -> ColType {
+        match t {
+            Ty::Int => ColType::Int,
+            Ty::Number | Ty::Error => ColType::Number,
+            Ty::Money => ColType::Money,
+            Ty::Percent => ColType::Percent,
+            Ty::Text => ColType::Text,
+            Ty::Bool => ColType::Bool,
+            Ty::Date => ColType::Date,
+            Ty::Duration => ColType::Duration,
+            Ty::Set(inner) => ColType::Set(Box::new(self.col_type(inner))),
+            Ty::Enum(id) => {
+                if let Some(&i) = self.enum_of.get(id) {
+                    return ColType::Enum(i);
+                }
+                let name = self
+                    .checked
+                    .decl(*id)
+                    .map(|d| d.name.name.clone())
+                    .unwrap_or_default();
+                let variants = self
+                    .checked
+                    .variants(*id)
+                    .iter()
+                    .map(|v| v.name.clone())
+                    .collect();
+                let i = self.plan.enums.len();
+                self.plan.enums.push(EnumTable { name, variants });
+                self.enum_of.insert(*id, i);
+                ColType::Enum(i)
+            }
+        }
+    }
+
+    fn text(&mut self, s: &str) -> usize {
+        if let Some(&i) = self.text_of.get(s) {
+            return i;
+        }
+        let i = self.plan.texts.len();
+        self.plan.texts.push(s.to_string());
+        self.text_of.insert(s.to_string(), i);
+        i
+    }
+
+    /// A literal or enum variant in the representation of a column of type `ty`.
+    fn constant(&mut self, op: &Operand, ty: &ColType) -> Option<Const> {
+        let elem = match ty {
+            ColType::Set(inner) => inner.as_ref(),
+            other => other,
+        };
+        match op {
+            Operand::Name(n) => match elem {
+                ColType::Enum(e) => {
+                    let idx = self
+                        .plan
+                        .enums
+                        .get(*e)?
+                        .variants
+                        .iter()
+                        .position(|v| *v == n.name)?;
+                    Some(Const::Enum(u16::try_from(idx).ok()?))
+                }
+                _ => None,
+            },
+            Operand::Literal(l) => Some(match &l.value {
+                LitValue::Number(n) | LitValue::Money(n) | LitValue::Percent(n) => Const::Num(*n),
+                LitValue::Duration(d) => Const::Num(d.approx_days()),
+                LitValue::Date(d) => Const::Date(d.days()),
+                LitValue::Str(s) => Const::Text(self.text(s)),
+                LitValue::Bool(b) => Const::Bool(*b),
+            }),
+        }
+    }
+
+    fn push(&mut self, c: Cond) -> usize {
+        self.plan.conds.push(c);
+        self.plan.conds.len() - 1
+    }
+
+    /// Lowers a checked condition; `file` resolves segment names.
+    fn cond(&mut self, e: &Expr, file: FileId) -> usize {
+        let c = match e {
+            Expr::And(parts, _) | Expr::Or(parts, _) => {
+                let ids: Vec<usize> = parts.iter().map(|p| self.cond(p, file)).collect();
+                if matches!(e, Expr::And(..)) {
+                    Cond::And(ids)
+                } else {
+                    Cond::Or(ids)
+                }
+            }
+            Expr::Not(inner, _) => {
+                let id = self.cond(inner, file);
+                Cond::Not(id)
+            }
+            Expr::Operand(Operand::Literal(ast::Literal {
+                value: LitValue::Bool(b),
+                ..
+            })) => {
+                if *b {
+                    Cond::True
+                } else {
+                    let t = self.push(Cond::True);
+                    Cond::Not(t)
+                }
+            }
+            Expr::Operand(Operand::Name(n)) => {
+                if let Some(column) = self.column(&n.name) {
+                    Cond::IsTrue { column }
+                } else if let Some((seg, seg_file)) = self.checked.segment(file, &n.name) {
+                    return self.cond(&seg.expr, seg_file);
+                } else {
+                    Cond::True
+                }
+            }
+            Expr::Operand(Operand::Literal(_)) => Cond::True,
+            Expr::Compare { lhs, op, rhs, .. } => self.compare(lhs, *op, rhs),
+            Expr::In {
+                lhs, negated, set, ..
+            } => {
+                let Some(column) = self.operand_column(lhs) else {
+                    return self.push(Cond::True);
+                };
+                let ty = self
+                    .plan
+                    .columns
+                    .get(column)
+                    .map(|c| c.ty.clone())
+                    .unwrap_or(ColType::Number);
+                match set {
+                    InSet::Range(r) => Cond::InRange {
+                        column,
+                        negated: *negated,
+                        lo: bound(&r.lo, true),
+                        hi: bound(&r.hi, r.inclusive),
+                    },
+                    InSet::List(items, _) => {
+                        let values = items.iter().filter_map(|i| self.constant(i, &ty)).collect();
+                        Cond::InList {
+                            column,
+                            negated: *negated,
+                            values,
+                        }
+                    }
+                    InSet::Name(_) => Cond::True,
+                }
+            }
+            Expr::Has {
+                lhs, mode, items, ..
+            } => {
+                let Some(column) = self.operand_column(lhs) else {
+                    return self.push(Cond::True);
+                };
+                let ty = self
+                    .plan
+                    .columns
+                    .get(column)
+                    .map(|c| c.ty.clone())
+                    .unwrap_or(ColType::Text);
+                let values = items.iter().filter_map(|i| self.constant(i, &ty)).collect();
+                Cond::Has {
+                    column,
+                    mode: *mode,
+                    values,
+                }
+            }
+            Expr::Matches {
+                lhs,
+                negated,
+                patterns,
+                ..
+            } => {
+                let Some(column) = self.operand_column(lhs) else {
+                    return self.push(Cond::True);
+                };
+                Cond::Matches {
+                    column,
+                    negated: *negated,
+                    patterns: patterns.iter().map(|p| p.value.clone()).collect(),
+                }
+            }
+            Expr::Within { lhs, duration, .. } => {
+                let Some(column) = self.operand_column(lhs) else {
+                    return self.push(Cond::True);
+                };
+                let LitValue::Duration(d) = duration.value else {
+                    return self.push(Cond::True);
+                };
+                Cond::Within {
+                    column,
+                    from: self.as_of.minus(d).days(),
+                    to: self.as_of.days(),
+                }
+            }
+            Expr::Is { lhs, known, .. } => {
+                let Some(column) = self.operand_column(lhs) else {
+                    return self.push(Cond::True);
+                };
+                Cond::IsMissing {
+                    column,
+                    negated: *known,
+                }
+            }
+        };
+        self.push(c)
+    }
+
+    fn operand_column(&mut self, op: &Operand) -> Option<usize> {
+        match op {
+            Operand::Name(n) => self.column(&n.name),
+            Operand::Literal(_) => None,
+        }
+    }
+
+    fn compare(&mut self, lhs: &Operand, op: CmpOp, rhs: &Operand) -> Cond {
+        let is_field = |o: &Operand, eff: &Effective<'_>| matches!(o, Operand::Name(n) if eff.schema.field(&n.name).is_some());
+        let (l_field, r_field) = (is_field(lhs, self.eff), is_field(rhs, self.eff));
+        if let (true, true, Operand::Name(a), Operand::Name(b)) = (l_field, r_field, lhs, rhs) {
+            if let (Some(a), Some(b)) = (self.column(&a.name), self.column(&b.name)) {
+                return Cond::CmpColumns { a, op, b };
+            }
+        }
+        let (field, op, other) = if l_field {
+            (lhs, op, rhs)
+        } else {
+            (rhs, op.flipped(), lhs)
+        };
+        let Some(column) = self.operand_column(field) else {
+            return Cond::True;
+        };
+        let ty = self
+            .plan
+            .columns
+            .get(column)
+            .map(|c| c.ty.clone())
+            .unwrap_or(ColType::Number);
+        match self.constant(other, &ty) {
+            Some(value) => Cond::Cmp { column, op, value },
+            None => Cond::True,
+        }
+    }
+
+    /// A rough cost: pattern matching and set tests cost more than a number
+    /// comparison; a compound costs the sum of its parts.
+    fn cost(&self, cond: usize) -> u32 {
+        match self.plan.conds.get(cond) {
+            Some(Cond::And(ids) | Cond::Or(ids)) => {
+                ids.iter().map(|i| self.cost(*i)).sum::<u32>() + 1
+            }
+            Some(Cond::Not(i)) => self.cost(*i) + 1,
+            Some(Cond::Matches { patterns, .. }) => 8 * patterns.len() as u32,
+            Some(Cond::Has { values, .. } | Cond::InList { values, .. }) => 2 + values.len() as u32,
+            Some(_) => 1,
+            None => 0,
+        }
+    }
+}
+
+fn bound(lit: &Option<ast::Literal>, inclusive: bool) -> Option<Bound> {
+    let l = lit.as_ref()?;
+    let value = match &l.value {
+        LitValue::Date(d) => d.days() as f64,
+        v => scalar(v)?,
+    };
+    Some(Bound { value, inclusive })
+}
+
+fn score_cond(e: &Expr, groups: &[String]) -> Option<ScoreCond> {
+    let var = |o: &Operand| match o {
+        Operand::Name(n) if n.name == "score" => Some(ScoreVar::Total),
+        Operand::Name(n) => groups
+            .iter()
+            .position(|g| *g == n.name)
+            .map(ScoreVar::Group),
+        Operand::Literal(_) => None,
+    };
+    Some(match e {
+        Expr::And(parts, _) => ScoreCond::And(
+            parts
+                .iter()
+                .map(|p| score_cond(p, groups))
+                .collect::<Option<_>>()?,
+        ),
+        Expr::Or(parts, _) => ScoreCond::Or(
+            parts
+                .iter()
+                .map(|p| score_cond(p, groups))
+                .collect::<Option<_>>()?,
+        ),
+        Expr::Not(inner, _) => ScoreCond::Not(Box::new(score_cond(inner, groups)?)),
+        Expr::Compare { lhs, op, rhs, .. } => match (var(lhs), var(rhs)) {
+            (Some(a), Some(b)) => ScoreCond::CmpVars { a, op: *op, b },
+            (Some(v), None) => ScoreCond::Cmp {
+                var: v,
+                op: *op,
+                value: literal_num(rhs)?,
+            },
+            (None, Some(v)) => ScoreCond::Cmp {
+                var: v,
+                op: op.flipped(),
+                value: literal_num(lhs)?,
+            },
+            (None, None) => return None,
+        },
+        _ => return None,
+    })
+}
+
+fn literal_num(o: &Operand) -> Option<f64> {
+    match o {
+        Operand::Literal(l) => scalar(&l.value),
+        Operand::Name(_) => None,
+    }
+}

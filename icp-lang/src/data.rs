@@ -93,11 +93,33 @@ pub fn decode_row(
     list_separator: char,
     headers: &[String],
 ) -> (Vec<Value>, Vec<CellError>) {
+    decode_fields(
+        plan,
+        binding,
+        |i| cells.get(i).copied(),
+        record,
+        list_separator,
+        headers,
+        true,
+    )
+}
+
+/// `decode_row` over any way of reaching a record's fields; `keep_text`
+/// keeps every text value (for explanations).
+pub fn decode_fields<'a>(
+    plan: &Plan,
+    binding: &[usize],
+    field: impl Fn(usize) -> Option<&'a str>,
+    record: u64,
+    list_separator: char,
+    headers: &[String],
+    keep_text: bool,
+) -> (Vec<Value>, Vec<CellError>) {
     let mut row = Vec::with_capacity(binding.len());
     let mut errors = Vec::new();
     for (col, &idx) in binding.iter().enumerate() {
-        let cell = cells.get(idx).copied().unwrap_or("");
-        match decode(plan, col, cell, list_separator) {
+        let cell = field(idx).unwrap_or("");
+        match decode(plan, col, cell, list_separator, keep_text) {
             Ok(v) => row.push(v),
             Err(e) => {
                 errors.push(CellError {
@@ -113,7 +135,25 @@ pub fn decode_row(
     (row, errors)
 }
 
-/// The result columns `icp score` can write.
+/// A column of `icp score`'s results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultColumn {
+    Id,
+    Passed,
+    RemovedBy,
+    Score,
+    /// A group's score (`score_fit`).
+    Group(usize),
+    Tier,
+    /// The signals that fired, with their points: `high_intent:25;budget:20`.
+    Fired,
+    /// The signals that could not be evaluated (data gaps).
+    Unknown,
+    /// The share of the signals' weight that could be evaluated, 0 to 1.
+    Coverage,
+}
+
+/// The names of every result column, in the default order.
 pub fn available_columns(plan: &Plan) -> Vec<String> {
     let mut cols = vec![
         "id".to_string(),
@@ -131,90 +171,137 @@ pub fn available_columns(plan: &Plan) -> Vec<String> {
     cols
 }
 
-/// One result cell.
-pub fn cell(plan: &Plan, column: &str, key: &str, o: &Outcome) -> Cell {
-    match column {
-        "id" => Cell::Text(key.to_string()),
-        "passed" => Cell::Bool(o.passed()),
-        "removed_by" => Cell::Text(
-            o.removed_by
-                .and_then(|g| plan.gates.get(g))
-                .map(|g| g.name.clone())
-                .unwrap_or_default(),
-        ),
-        "score" if o.passed() => Cell::Num(round2(o.score)),
-        "tier" => Cell::Text(
-            o.tier
-                .and_then(|t| plan.tiers.get(t))
-                .map(|t| t.name.clone())
-                .unwrap_or_default(),
-        ),
-        "fired" => Cell::List(
-            plan.signals
+pub fn result_column(plan: &Plan, name: &str) -> Option<ResultColumn> {
+    Some(match name {
+        "id" => ResultColumn::Id,
+        "passed" => ResultColumn::Passed,
+        "removed_by" => ResultColumn::RemovedBy,
+        "score" => ResultColumn::Score,
+        "tier" => ResultColumn::Tier,
+        "fired" => ResultColumn::Fired,
+        "unknown" => ResultColumn::Unknown,
+        "coverage" => ResultColumn::Coverage,
+        other => ResultColumn::Group(
+            plan.groups
                 .iter()
-                .zip(&o.signals)
-                .filter(|(_, r)| r.state == Truth::True && r.points != 0.0)
-                .map(|(s, r)| format!("{}:{}", s.name, crate::testing::fmt_points(r.points)))
-                .collect(),
+                .position(|g| Some(g.name.as_str()) == other.strip_prefix("score_"))?,
         ),
-        "unknown" => Cell::List(
-            plan.signals
-                .iter()
-                .zip(&o.signals)
-                .filter(|(_, r)| r.state == Truth::Unknown)
-                .map(|(s, _)| s.name.clone())
-                .collect(),
-        ),
-        "coverage" if o.passed() => Cell::Num((o.coverage * 10_000.0).round() / 10_000.0),
-        group => match group
-            .strip_prefix("score_")
-            .and_then(|g| plan.groups.iter().position(|x| x.name == g))
-        {
-            Some(i) if o.passed() => Cell::Num(round2(o.groups.get(i).copied().unwrap_or(0.0))),
-            _ => Cell::Empty,
-        },
-    }
+    })
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    Empty,
-    Text(String),
-    Num(f64),
-    Bool(bool),
-    List(Vec<String>),
-}
-
-impl Cell {
-    /// As a CSV field: lists joined with `;`, and text that a spreadsheet
-    /// would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) prefixed
-    /// with `'` so it stays text.
-    pub fn csv(&self) -> String {
-        match self {
-            Cell::Empty => String::new(),
-            Cell::Text(t) => neutralize(t),
-            Cell::Num(n) => crate::testing::fmt_points(*n),
-            Cell::Bool(b) => b.to_string(),
-            Cell::List(items) => neutralize(&items.join(";")),
+/// Writes one result cell as CSV text (not yet quoted): lists joined with
+/// `;`, numbers rounded to two decimals, and text a spreadsheet would run as
+/// a formula neutralised with a leading `'`.
+pub fn write_cell(buf: &mut Vec<u8>, plan: &Plan, col: ResultColumn, key: &str, o: &Outcome) {
+    use std::io::Write;
+    let passed = o.passed();
+    match col {
+        ResultColumn::Id => buf.extend_from_slice(neutralize(key).as_bytes()),
+        ResultColumn::Passed => buf.extend_from_slice(if passed { b"true" } else { b"false" }),
+        ResultColumn::RemovedBy => {
+            if let Some(g) = o.removed_by.and_then(|g| plan.gates.get(g)) {
+                buf.extend_from_slice(g.name.as_bytes());
+            }
         }
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        match self {
-            Cell::Empty => serde_json::Value::Null,
-            Cell::Text(t) if t.is_empty() => serde_json::Value::Null,
-            Cell::Text(t) => serde_json::json!(t),
-            Cell::Num(n) => serde_json::json!(n),
-            Cell::Bool(b) => serde_json::json!(b),
-            Cell::List(items) => serde_json::json!(items),
+        ResultColumn::Score if passed => write_points(buf, o.score),
+        ResultColumn::Group(i) if passed => {
+            write_points(buf, o.groups.get(i).copied().unwrap_or(0.0))
         }
+        ResultColumn::Tier => {
+            if let Some(t) = o.tier.and_then(|t| plan.tiers.get(t)) {
+                buf.extend_from_slice(t.name.as_bytes());
+            }
+        }
+        ResultColumn::Fired => {
+            let mut first = true;
+            for (s, r) in plan.signals.iter().zip(&o.signals) {
+                if r.state == Truth::True && r.points != 0.0 {
+                    if !first {
+                        buf.push(b';');
+                    }
+                    first = false;
+                    buf.extend_from_slice(s.name.as_bytes());
+                    buf.push(b':');
+                    write_points(buf, r.points);
+                }
+            }
+        }
+        ResultColumn::Unknown => {
+            let mut first = true;
+            for (s, r) in plan.signals.iter().zip(&o.signals) {
+                if r.state == Truth::Unknown {
+                    if !first {
+                        buf.push(b';');
+                    }
+                    first = false;
+                    buf.extend_from_slice(s.name.as_bytes());
+                }
+            }
+        }
+        ResultColumn::Coverage if passed => {
+            let _ = write!(buf, "{}", (o.coverage * 10_000.0).round() / 10_000.0);
+        }
+        ResultColumn::Score | ResultColumn::Group(_) | ResultColumn::Coverage => {}
     }
 }
 
-pub fn neutralize(t: &str) -> String {
+/// Points rounded to two decimals, whole numbers without a `.0`.
+pub fn write_points(buf: &mut Vec<u8>, p: f64) {
+    use std::io::Write;
+    let r = round2(p);
+    let _ = if r.fract() == 0.0 && r.abs() < 1e15 {
+        write!(buf, "{}", r as i64)
+    } else {
+        write!(buf, "{r}")
+    };
+}
+
+/// One result cell as JSON.
+pub fn json_cell(plan: &Plan, col: ResultColumn, key: &str, o: &Outcome) -> serde_json::Value {
+    use serde_json::{json, Value as J};
+    let passed = o.passed();
+    let names = |state: Truth| -> Vec<&str> {
+        plan.signals
+            .iter()
+            .zip(&o.signals)
+            .filter(|(_, r)| r.state == state && (state != Truth::True || r.points != 0.0))
+            .map(|(s, _)| s.name.as_str())
+            .collect()
+    };
+    match col {
+        ResultColumn::Id => json!(key),
+        ResultColumn::Passed => json!(passed),
+        ResultColumn::RemovedBy => o
+            .removed_by
+            .and_then(|g| plan.gates.get(g))
+            .map(|g| json!(g.name))
+            .unwrap_or(J::Null),
+        ResultColumn::Score if passed => json!(round2(o.score)),
+        ResultColumn::Group(i) if passed => json!(round2(o.groups.get(i).copied().unwrap_or(0.0))),
+        ResultColumn::Tier => o
+            .tier
+            .and_then(|t| plan.tiers.get(t))
+            .map(|t| json!(t.name))
+            .unwrap_or(J::Null),
+        ResultColumn::Fired => {
+            let mut m = serde_json::Map::new();
+            for (s, r) in plan.signals.iter().zip(&o.signals) {
+                if r.state == Truth::True && r.points != 0.0 {
+                    m.insert(s.name.clone(), json!(round2(r.points)));
+                }
+            }
+            J::Object(m)
+        }
+        ResultColumn::Unknown => json!(names(Truth::Unknown)),
+        ResultColumn::Coverage if passed => json!((o.coverage * 10_000.0).round() / 10_000.0),
+        ResultColumn::Score | ResultColumn::Group(_) | ResultColumn::Coverage => J::Null,
+    }
+}
+
+pub fn neutralize(t: &str) -> std::borrow::Cow<'_, str> {
     match t.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{t}"),
-        _ => t.to_string(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{t}")),
+        _ => std::borrow::Cow::Borrowed(t),
     }
 }
 
@@ -227,6 +314,9 @@ mod tests {
         assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralize("Acme"), "Acme");
-        assert_eq!(Cell::Num(-10.0).csv(), "-10");
+        let mut buf = Vec::new();
+        write_points(&mut buf, -10.0);
+        write_points(&mut buf, 2.499);
+        assert_eq!(buf, b"-102.5");
     }
 }

@@ -22,6 +22,10 @@ pub enum Value {
         text: String,
     },
     Set(Vec<Value>),
+    /// A set of text or enum values read only by `has` tests: bit `i` is set
+    /// when the set holds text constant `i` (or variant `i`). Values that are
+    /// no constant cannot affect a `has` test, so they are not kept.
+    Bits(u64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -56,12 +60,15 @@ pub struct DecodeError {
     pub expected: String,
 }
 
-/// Decodes one cell for column `col`; an empty cell is `Missing`.
+/// Decodes one cell for column `col`; an empty cell is `Missing`. Text is
+/// kept only when `keep_text` (explanations) or the column needs it; else
+/// only its match against the plan's constants is.
 pub fn decode(
     plan: &Plan,
     col: usize,
     cell: &str,
     list_separator: char,
+    keep_text: bool,
 ) -> Result<Value, DecodeError> {
     let Some(column) = plan.columns.get(col) else {
         return Ok(Value::Missing);
@@ -70,22 +77,55 @@ pub fn decode(
     if cell.is_empty() {
         return Ok(Value::Missing);
     }
+    let keep = keep_text || column.needs_text;
     match &column.ty {
+        ColType::Set(elem) if !keep && bits_fit(plan, elem) => {
+            let mut bits = 0u64;
+            for part in cell.split(list_separator) {
+                let part = part.trim();
+                if part.is_empty() {
+                    continue;
+                }
+                let id = match decode_scalar(plan, elem, part, false)? {
+                    Value::Text { id, .. } => id,
+                    Value::Enum(e) => Some(usize::from(e)),
+                    _ => None,
+                };
+                if let Some(id) = id.filter(|i| *i < 64) {
+                    bits |= 1 << id;
+                }
+            }
+            Ok(Value::Bits(bits))
+        }
         ColType::Set(elem) => {
             let mut items = Vec::new();
             for part in cell.split(list_separator) {
                 let part = part.trim();
                 if !part.is_empty() {
-                    items.push(decode_scalar(plan, elem, part)?);
+                    items.push(decode_scalar(plan, elem, part, keep)?);
                 }
             }
             Ok(Value::Set(items))
         }
-        ty => decode_scalar(plan, ty, cell),
+        ty => decode_scalar(plan, ty, cell, keep),
     }
 }
 
-fn decode_scalar(plan: &Plan, ty: &ColType, cell: &str) -> Result<Value, DecodeError> {
+/// Whether a set of `elem` can be kept as a 64-bit mask of constants.
+fn bits_fit(plan: &Plan, elem: &ColType) -> bool {
+    match elem {
+        ColType::Text => plan.texts.len() <= 64,
+        ColType::Enum(e) => plan.enums.get(*e).is_some_and(|t| t.variants.len() <= 64),
+        _ => false,
+    }
+}
+
+fn decode_scalar(
+    plan: &Plan,
+    ty: &ColType,
+    cell: &str,
+    keep_text: bool,
+) -> Result<Value, DecodeError> {
     let err = |expected: &str| DecodeError {
         expected: expected.to_string(),
     };
@@ -110,7 +150,11 @@ fn decode_scalar(plan: &Plan, ty: &ColType, cell: &str) -> Result<Value, DecodeE
             .ok_or_else(|| err("a percent such as 12.5 or 12.5%")),
         ColType::Text => Ok(Value::Text {
             id: plan.texts.iter().position(|t| t == cell),
-            text: cell.to_string(),
+            text: if keep_text {
+                cell.to_string()
+            } else {
+                String::new()
+            },
         }),
         ColType::Bool => match cell.to_ascii_lowercase().as_str() {
             "true" | "yes" | "y" | "1" | "t" => Ok(Value::Bool(true)),
@@ -164,6 +208,14 @@ fn decode_scalar(plan: &Plan, ty: &ColType, cell: &str) -> Result<Value, DecodeE
 /// `1.5M`, `250k`, `-3.5`.
 pub fn number(s: &str) -> Option<f64> {
     let s = s.trim();
+    // Most cells are plain: digits, maybe a sign and a point. Parse those
+    // without copying.
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        return s.parse::<f64>().ok().filter(|v| v.is_finite());
+    }
     let (body, scale) = match s.chars().last()? {
         'k' | 'K' => (&s[..s.len() - 1], 1e3),
         'M' | 'm' => (&s[..s.len() - 1], 1e6),
@@ -279,10 +331,19 @@ pub fn eval_cond(plan: &Plan, row: &[Value], id: usize) -> Truth {
             mode,
             values,
         } => {
-            let Value::Set(items) = cell(*column) else {
+            let set = cell(*column);
+            if !matches!(set, Value::Set(_) | Value::Bits(_)) {
                 return Truth::Unknown;
+            }
+            let contains = |c: &Const| match set {
+                Value::Set(items) => items.iter().any(|i| equals(i, c)),
+                Value::Bits(bits) => match c {
+                    Const::Text(i) => *i < 64 && bits & (1 << i) != 0,
+                    Const::Enum(e) => *e < 64 && bits & (1 << e) != 0,
+                    _ => false,
+                },
+                _ => false,
             };
-            let contains = |c: &Const| items.iter().any(|i| equals(i, c));
             Truth::from_bool(match mode {
                 HasMode::Any => values.iter().any(contains),
                 HasMode::All => values.iter().all(contains),
@@ -475,7 +536,7 @@ pub fn evaluate(plan: &Plan, row: &[Value]) -> Outcome {
             coverage: 0.0,
         };
     }
-    let as_of = Date::parse(&plan.as_of).map(Date::days).unwrap_or(0);
+    let as_of = plan.as_of_days;
     let mut signals = Vec::with_capacity(plan.signals.len());
     let mut groups = vec![0.0; plan.groups.len()];
     let mut loose = 0.0;

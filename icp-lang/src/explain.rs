@@ -72,6 +72,24 @@ pub fn show_value(plan: &Plan, col: usize, v: &Value) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        // Sets kept as masks: only the values the ICP tests for are known.
+        Value::Bits(bits) => {
+            let is_enum = matches!(plan.columns.get(col).map(|c| &c.ty), Some(crate::plan::ColType::Set(inner)) if matches!(**inner, crate::plan::ColType::Enum(_)));
+            let names: Vec<String> = (0..64u16)
+                .filter(|i| bits & (1 << i) != 0)
+                .map(|i| {
+                    if is_enum {
+                        show_value(plan, col, &Value::Enum(i))
+                    } else {
+                        format!(
+                            "{:?}",
+                            plan.texts.get(usize::from(i)).cloned().unwrap_or_default()
+                        )
+                    }
+                })
+                .collect();
+            format!("[{}, ...]", names.join(", "))
+        }
     }
 }
 

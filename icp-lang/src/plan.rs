@@ -20,6 +20,9 @@ pub struct Plan {
     pub title: Option<String>,
     pub schema: String,
     pub as_of: String,
+    /// `as_of` as days since 1970-01-01, for the evaluator.
+    #[serde(skip)]
+    pub as_of_days: i64,
     /// The columns read from the data, in the order the plan refers to them.
     pub columns: Vec<Column>,
     /// Index into `columns` of the account id, if the schema has a key.
@@ -42,6 +45,9 @@ pub struct Column {
     pub header: String,
     pub ty: ColType,
     pub optional: bool,
+    /// Whether conditions need the text itself (`matches`, comparing two
+    /// columns), not only whether it equals a constant.
+    pub needs_text: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -63,6 +69,15 @@ pub enum ColType {
 pub struct EnumTable {
     pub name: String,
     pub variants: Vec<String>,
+    /// The variants as data is matched against them: lower case, with
+    /// spaces and hyphens as `_` (`In Cycle` is `in_cycle`).
+    #[serde(skip)]
+    pub normalized: Vec<String>,
+}
+
+/// How a cell is matched against a variant when it is not written exactly.
+pub fn normalize_variant(s: &str) -> String {
+    s.trim().to_lowercase().replace([' ', '-'], "_")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -266,6 +281,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
             title: eff.decl.title.as_ref().map(|t| t.value.clone()),
             schema: eff.schema.name.name.clone(),
             as_of: as_of.to_string(),
+            as_of_days: as_of.days(),
             columns: Vec::new(),
             key: None,
             enums: Vec::new(),
@@ -399,6 +415,21 @@ impl<'c, 'p> Lowering<'c, 'p> {
                 _ => {}
             }
         }
+        let text_columns: Vec<usize> = self
+            .plan
+            .conds
+            .iter()
+            .flat_map(|c| match c {
+                Cond::Matches { column, .. } => vec![*column],
+                Cond::CmpColumns { a, b, .. } => vec![*a, *b],
+                _ => Vec::new(),
+            })
+            .collect();
+        for c in text_columns {
+            if let Some(col) = self.plan.columns.get_mut(c) {
+                col.needs_text = true;
+            }
+        }
         // Cheapest first; ties keep the written order, so the plan is stable.
         self.plan.gates.sort_by_key(|g| (g.cost, g.order));
         let groups: Vec<String> = self.plan.groups.iter().map(|g| g.name.clone()).collect();
@@ -436,6 +467,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
             header,
             ty,
             optional: info.decl.optional,
+            needs_text: false,
         });
         self.column_of.insert(field.to_string(), i);
         Some(i)
@@ -461,14 +493,22 @@ impl<'c, 'p> Lowering<'c, 'p> {
                     .decl(*id)
                     .map(|d| d.name.name.clone())
                     .unwrap_or_default();
-                let variants = self
+                let variants: Vec<String> = self
                     .checked
                     .variants(*id)
                     .iter()
                     .map(|v| v.name.clone())
                     .collect();
                 let i = self.plan.enums.len();
-                self.plan.enums.push(EnumTable { name, variants });
+                let normalized = variants
+                    .iter()
+                    .map(|v: &String| normalize_variant(v))
+                    .collect();
+                self.plan.enums.push(EnumTable {
+                    name,
+                    variants,
+                    normalized,
+                });
                 self.enum_of.insert(*id, i);
                 ColType::Enum(i)
             }

@@ -109,12 +109,13 @@ fn tier_name(plan: &Plan, o: &Outcome) -> String {
     }
 }
 
+/// Points rounded to two decimals, without a trailing `.0`.
 pub fn fmt_points(p: f64) -> String {
     let r = (p * 100.0).round() / 100.0;
-    if r.fract() == 0.0 {
-        format!("{r:.0}")
+    if r.fract() == 0.0 && r.abs() < 1e15 {
+        (r as i64).to_string()
     } else {
-        format!("{r}")
+        r.to_string()
     }
 }
 

@@ -6,10 +6,10 @@
 use super::run::{open_clean, plans};
 use icp_lang::ast::Date;
 use icp_lang::data::{self, bind_headers, CellError, OnError};
-use icp_lang::eval::{evaluate, Value};
+use icp_lang::eval::evaluate;
 use icp_lang::plan::Plan;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -48,25 +48,29 @@ pub struct ScoreArgs {
     pub columns: Option<Vec<String>>,
 }
 
-/// How many records make one unit of work for a thread.
-const BATCH: usize = 4096;
+/// Bytes of input per unit of work for a thread.
+const CHUNK: usize = 2 << 20;
+/// A record larger than this is refused (almost always an unclosed quote).
+const MAX_RECORD: usize = 64 << 20;
 /// How many bad cells are listed before giving up.
 const SHOWN_ERRORS: usize = 10;
 
-struct Input {
+/// An opened input: its header, and a reader positioned after it.
+struct Source {
     format: InFormat,
     headers: Vec<String>,
-    csv: Option<csv::Reader<Box<dyn Read>>>,
-    lines: Option<Box<dyn BufRead>>,
-    /// JSON lines: the first line, read to learn the keys.
-    pending: Option<String>,
+    delimiter: u8,
+    reader: Box<dyn Read + Send>,
+    /// Bytes already read past the header.
+    buf: Vec<u8>,
+    eof: bool,
 }
 
 fn open_input(
     path: &Path,
     format: Option<InFormat>,
     delimiter: Option<char>,
-) -> Result<Input, String> {
+) -> Result<Source, String> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -76,7 +80,7 @@ fn open_input(
     } else {
         InFormat::Csv
     });
-    let reader: Box<dyn Read> = if path.as_os_str() == "-" {
+    let reader: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
         Box::new(
@@ -84,52 +88,45 @@ fn open_input(
                 .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?,
         )
     };
-    match format {
+    let delim = delimiter.unwrap_or(if ext == "tsv" { '\t' } else { ',' });
+    let delimiter =
+        u8::try_from(delim).map_err(|_| format!("the delimiter `{delim}` is not a single byte"))?;
+    let mut src = Source {
+        format,
+        headers: Vec::new(),
+        delimiter,
+        reader,
+        buf: Vec::new(),
+        eof: false,
+    };
+    let first = src
+        .next_chunk(1)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let first = first.unwrap_or_default();
+    let first = first
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(&first);
+    src.headers = match format {
         InFormat::Csv => {
-            let delim = delimiter.unwrap_or(if ext == "tsv" { '\t' } else { ',' });
             let mut r = csv::ReaderBuilder::new()
-                .delimiter(u8::try_from(delim).unwrap_or(b','))
-                .flexible(true)
-                .from_reader(reader);
-            let headers = r
-                .byte_headers()
-                .map_err(|e| format!("cannot read the header row of `{}`: {e}", path.display()))?;
-            let headers: Vec<String> = headers
-                .iter()
-                .map(|h| {
-                    String::from_utf8_lossy(h)
-                        .trim_start_matches('\u{feff}')
-                        .to_string()
-                })
-                .collect();
-            Ok(Input {
-                format,
-                headers,
-                csv: Some(r),
-                lines: None,
-                pending: None,
-            })
+                .has_headers(false)
+                .delimiter(delimiter)
+                .from_reader(first);
+            let mut rec = csv::ByteRecord::new();
+            match r.read_byte_record(&mut rec) {
+                Ok(true) => rec
+                    .iter()
+                    .map(|h| String::from_utf8_lossy(h).to_string())
+                    .collect(),
+                _ => return Err(format!("`{}` has no header row", path.display())),
+            }
         }
         InFormat::Jsonl => {
-            let mut lines: Box<dyn BufRead> = Box::new(BufReader::new(reader));
-            let mut first = String::new();
-            loop {
-                first.clear();
-                if lines
-                    .read_line(&mut first)
-                    .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
-                    == 0
-                {
-                    break;
-                }
-                if !first.trim().is_empty() {
-                    break;
-                }
-            }
-            let first = first.trim_start_matches('\u{feff}').to_string();
-            let keys: Vec<String> = match serde_json::from_str::<serde_json::Value>(&first) {
+            // The first object's keys name the columns; the object itself is data.
+            let line = String::from_utf8_lossy(first).to_string();
+            let keys = match serde_json::from_str::<serde_json::Value>(line.trim()) {
                 Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
-                Ok(_) if first.trim().is_empty() => Vec::new(),
+                _ if line.trim().is_empty() => Vec::new(),
                 _ => {
                     return Err(format!(
                         "line 1 of `{}` is not a JSON object",
@@ -137,98 +134,313 @@ fn open_input(
                     ))
                 }
             };
-            Ok(Input {
-                format,
-                headers: keys,
-                csv: None,
-                lines: Some(lines),
-                pending: Some(first),
-            })
+            let mut again = first.to_vec();
+            again.extend_from_slice(&src.buf);
+            src.buf = again;
+            keys
         }
+    };
+    Ok(src)
+}
+
+impl Source {
+    /// The next run of whole records: at least `min_records` of them unless
+    /// the input ends, cut after the last record boundary in the bytes read.
+    /// CSV boundaries are newlines outside double quotes (RFC 4180).
+    fn next_chunk(&mut self, min_records: usize) -> std::io::Result<Option<Vec<u8>>> {
+        let quotes = self.format == InFormat::Csv;
+        let target = if min_records == 1 { 64 << 10 } else { CHUNK };
+        if self.buf.len() < target {
+            self.fill(target - self.buf.len())?;
+        }
+        loop {
+            if self.buf.is_empty() {
+                return Ok(None);
+            }
+            let cut = if min_records == 1 {
+                first_boundary(&self.buf, quotes)
+            } else {
+                last_boundary(&self.buf, quotes)
+            };
+            match cut {
+                Some(end) => {
+                    let rest = self.buf.split_off(end + 1);
+                    return Ok(Some(std::mem::replace(&mut self.buf, rest)));
+                }
+                None if self.eof => return Ok(Some(std::mem::take(&mut self.buf))),
+                None if self.buf.len() > MAX_RECORD => {
+                    return Err(std::io::Error::other(
+                        "a record is larger than 64 MiB; is a quote left open?",
+                    ));
+                }
+                // One record longer than what was read: read on.
+                None => self.fill(CHUNK)?,
+            }
+        }
+    }
+
+    /// Appends up to `n` more bytes of input; notes the end of input.
+    fn fill(&mut self, n: usize) -> std::io::Result<()> {
+        let got = (&mut self.reader)
+            .take(n as u64)
+            .read_to_end(&mut self.buf)?;
+        if got < n {
+            self.eof = true;
+        }
+        Ok(())
     }
 }
 
-/// One record as read: its cells as text, or why it could not be read.
-enum Raw {
-    Cells(Vec<String>),
-    Bad(String),
+/// Offsets of newlines outside quotes, scanning only quotes and newlines.
+fn boundaries(buf: &[u8], quotes: bool) -> impl Iterator<Item = usize> + '_ {
+    let mut in_quotes = false;
+    let finder: Box<dyn Iterator<Item = usize>> = if quotes {
+        Box::new(memchr::memchr2_iter(b'"', b'\n', buf))
+    } else {
+        Box::new(memchr::memchr_iter(b'\n', buf))
+    };
+    finder.filter(move |&i| {
+        if buf.get(i) == Some(&b'"') {
+            in_quotes = !in_quotes;
+            false
+        } else {
+            !in_quotes
+        }
+    })
 }
 
-impl Input {
-    /// Up to `n` records; an empty batch is the end.
-    fn batch(&mut self, n: usize, headers_for_json: &[String]) -> Vec<Raw> {
-        let mut out = Vec::with_capacity(n);
-        if let Some(r) = &mut self.csv {
-            let width = self.headers.len();
-            let mut rec = csv::ByteRecord::new();
-            while out.len() < n {
-                match r.read_byte_record(&mut rec) {
-                    Ok(false) => break,
-                    Ok(true) => {
-                        if rec.len() != width {
-                            out.push(Raw::Bad(format!(
-                                "has {} fields, the header has {width}",
-                                rec.len()
-                            )));
-                            continue;
-                        }
-                        let cells: Result<Vec<String>, usize> = rec
-                            .iter()
-                            .enumerate()
-                            .map(|(i, f)| std::str::from_utf8(f).map(str::to_string).map_err(|_| i))
-                            .collect();
-                        match cells {
-                            Ok(c) => out.push(Raw::Cells(c)),
-                            Err(i) => out.push(Raw::Bad(format!(
-                                "column `{}` is not UTF-8 text",
-                                self.headers.get(i).cloned().unwrap_or_default()
-                            ))),
-                        }
-                    }
-                    Err(e) => {
-                        out.push(Raw::Bad(format!("cannot be read as CSV: {e}")));
-                        if !matches!(
-                            e.kind(),
-                            csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
-                        ) {
+fn first_boundary(buf: &[u8], quotes: bool) -> Option<usize> {
+    boundaries(buf, quotes).next()
+}
+
+fn last_boundary(buf: &[u8], quotes: bool) -> Option<usize> {
+    boundaries(buf, quotes).last()
+}
+
+/// What one chunk produced.
+#[derive(Default)]
+struct Scored {
+    bytes: Vec<u8>,
+    read: u64,
+    removed: BTreeMap<usize, u64>,
+    tiers: BTreeMap<usize, u64>,
+    no_tier: u64,
+    skipped: u64,
+    /// Records that could not be split into cells (wrong field count, not CSV).
+    unreadable: u64,
+    missing_cells: u64,
+    /// (record number within the chunk, what was wrong): numbered by the writer.
+    errors: Vec<(u64, String)>,
+}
+
+struct Job<'a> {
+    plan: &'a Plan,
+    binding: &'a [usize],
+    headers: &'a [String],
+    key: Option<usize>,
+    names: &'a [String],
+    columns: &'a [data::ResultColumn],
+    format: OutFormat,
+    on_error: OnError,
+    list_separator: char,
+    delimiter: u8,
+    input: InFormat,
+}
+
+impl Job<'_> {
+    fn score(&self, chunk: &[u8]) -> Scored {
+        let mut s = Scored::default();
+        match self.input {
+            InFormat::Csv => {
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(self.delimiter)
+                    .from_reader(chunk);
+                let mut rec = csv::ByteRecord::new();
+                loop {
+                    match r.read_byte_record(&mut rec) {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => {
+                            s.read += 1;
+                            self.bad(&mut s, format!("cannot be read as CSV: {e}"));
                             break;
                         }
                     }
+                    s.read += 1;
+                    if rec.len() != self.headers.len() {
+                        self.bad(
+                            &mut s,
+                            format!(
+                                "has {} fields, the header has {}",
+                                rec.len(),
+                                self.headers.len()
+                            ),
+                        );
+                        continue;
+                    }
+                    // One UTF-8 check for the whole record; fields split at
+                    // ASCII delimiters, so each field of valid text is valid.
+                    if let Ok(text) = std::str::from_utf8(rec.as_slice()) {
+                        self.record(&mut s, |i| rec.range(i).and_then(|r| text.get(r)));
+                        continue;
+                    }
+                    // Bad bytes somewhere: only the columns the ICP reads matter.
+                    if let Some(bad) = self
+                        .binding
+                        .iter()
+                        .find(|&&i| rec.get(i).is_some_and(|f| std::str::from_utf8(f).is_err()))
+                    {
+                        let header = self.headers.get(*bad).cloned().unwrap_or_default();
+                        self.bad(&mut s, format!("column `{header}` is not UTF-8 text"));
+                        continue;
+                    }
+                    self.record(&mut s, |i| {
+                        rec.get(i).and_then(|f| std::str::from_utf8(f).ok())
+                    });
                 }
             }
-        } else if let Some(lines) = &mut self.lines {
-            while out.len() < n {
-                let line = match self.pending.take() {
-                    Some(l) => l,
-                    None => {
-                        let mut l = String::new();
-                        match lines.read_line(&mut l) {
-                            Ok(0) => break,
-                            Ok(_) => l,
-                            Err(e) => {
-                                out.push(Raw::Bad(format!("cannot be read: {e}")));
-                                break;
-                            }
-                        }
+            InFormat::Jsonl => {
+                for line in chunk.split(|b| *b == b'\n') {
+                    let line = String::from_utf8_lossy(line);
+                    if line.trim().is_empty() {
+                        continue;
                     }
-                };
-                if line.trim().is_empty() {
-                    continue;
+                    s.read += 1;
+                    match serde_json::from_str::<serde_json::Value>(&line) {
+                        Ok(serde_json::Value::Object(obj)) => {
+                            let cells: Vec<String> = self
+                                .headers
+                                .iter()
+                                .map(|h| obj.get(h).map(json_text).unwrap_or_default())
+                                .collect();
+                            self.record(&mut s, |i| cells.get(i).map(String::as_str));
+                        }
+                        Ok(_) => self.bad(&mut s, "is not a JSON object".to_string()),
+                        Err(e) => self.bad(&mut s, format!("is not valid JSON: {e}")),
+                    }
                 }
-                out.push(json_cells(&line, headers_for_json));
             }
         }
-        out
+        s
+    }
+
+    /// A record that could not be split into cells.
+    fn bad(&self, s: &mut Scored, why: String) {
+        match self.on_error {
+            OnError::Fail => s.errors.push((s.read, why)),
+            _ => s.unreadable += 1,
+        }
+    }
+
+    fn record<'f>(&self, s: &mut Scored, field: impl Fn(usize) -> Option<&'f str>) {
+        let (row, errors) = data::decode_fields(
+            self.plan,
+            self.binding,
+            &field,
+            s.read,
+            self.list_separator,
+            self.headers,
+            false,
+        );
+        if !errors.is_empty() {
+            match self.on_error {
+                OnError::Fail => {
+                    for e in errors {
+                        let shown: String = e.value.chars().take(60).collect();
+                        s.errors.push((
+                            s.read,
+                            format!("column `{}`: `{shown}` is not {}", e.header, e.expected),
+                        ));
+                    }
+                    return;
+                }
+                OnError::Skip => {
+                    s.skipped += 1;
+                    return;
+                }
+                OnError::Missing => s.missing_cells += errors.len() as u64,
+            }
+        }
+        let outcome = evaluate(self.plan, &row);
+        match (outcome.removed_by, outcome.tier) {
+            (Some(g), _) => *s.removed.entry(g).or_default() += 1,
+            (None, Some(t)) => *s.tiers.entry(t).or_default() += 1,
+            (None, None) => s.no_tier += 1,
+        }
+        let key = self
+            .key
+            .and_then(|k| self.binding.get(k))
+            .and_then(|&i| field(i))
+            .unwrap_or("")
+            .trim();
+        self.write_row(&mut s.bytes, key, &outcome);
+    }
+
+    fn write_row(&self, buf: &mut Vec<u8>, key: &str, o: &icp_lang::eval::Outcome) {
+        match self.format {
+            OutFormat::Csv => {
+                let mut cell = Vec::new();
+                for (i, c) in self.columns.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    // Only the id can hold a delimiter or quote; the rest are
+                    // names and numbers.
+                    if *c == data::ResultColumn::Id {
+                        cell.clear();
+                        data::write_cell(&mut cell, self.plan, *c, key, o);
+                        csv_field(buf, &cell);
+                    } else {
+                        data::write_cell(buf, self.plan, *c, key, o);
+                    }
+                }
+                buf.push(b'\n');
+            }
+            OutFormat::Jsonl => {
+                let mut m = serde_json::Map::new();
+                for (name, c) in self.names.iter().zip(self.columns) {
+                    m.insert(name.clone(), data::json_cell(self.plan, *c, key, o));
+                }
+                let _ = serde_json::to_writer(&mut *buf, &m);
+                buf.push(b'\n');
+            }
+            OutFormat::Table => {
+                let mut line = String::new();
+                for (name, c) in self.names.iter().zip(self.columns) {
+                    let mut cell = Vec::new();
+                    data::write_cell(&mut cell, self.plan, *c, key, o);
+                    line.push_str(&pad(&String::from_utf8_lossy(&cell), width(name)));
+                    line.push_str("  ");
+                }
+                buf.extend_from_slice(line.trim_end().as_bytes());
+                buf.push(b'\n');
+            }
+        }
     }
 }
 
-fn json_cells(line: &str, headers: &[String]) -> Raw {
-    let obj = match serde_json::from_str::<serde_json::Value>(line) {
-        Ok(serde_json::Value::Object(m)) => m,
-        Ok(_) => return Raw::Bad("is not a JSON object".into()),
-        Err(e) => return Raw::Bad(format!("is not valid JSON: {e}")),
-    };
-    let text = |v: &serde_json::Value| match v {
+/// A CSV field, quoted (RFC 4180) when it holds a delimiter, quote or line break.
+fn csv_field(buf: &mut Vec<u8>, s: &[u8]) {
+    if s.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        buf.push(b'"');
+        for &b in s {
+            if b == b'"' {
+                buf.push(b'"');
+            }
+            buf.push(b);
+        }
+        buf.push(b'"');
+    } else {
+        buf.extend_from_slice(s);
+    }
+}
+
+/// A JSON value as cell text; arrays joined with the unit separator, which
+/// is then the list separator.
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(items) => items
@@ -241,132 +453,6 @@ fn json_cells(line: &str, headers: &[String]) -> Raw {
             .collect::<Vec<_>>()
             .join("\u{1f}"),
         other => other.to_string(),
-    };
-    Raw::Cells(
-        headers
-            .iter()
-            .map(|h| obj.get(h).map(text).unwrap_or_default())
-            .collect(),
-    )
-}
-
-/// What one batch produced.
-#[derive(Default)]
-struct Scored {
-    bytes: Vec<u8>,
-    read: u64,
-    removed: BTreeMap<usize, u64>,
-    tiers: BTreeMap<usize, u64>,
-    no_tier: u64,
-    skipped: u64,
-    /// Records that could not be split into cells (wrong field count, not CSV).
-    unreadable: u64,
-    missing_cells: u64,
-    errors: Vec<String>,
-}
-
-struct Job<'a> {
-    plan: &'a Plan,
-    binding: &'a [usize],
-    headers: &'a [String],
-    key: Option<usize>,
-    columns: &'a [String],
-    format: OutFormat,
-    on_error: OnError,
-    list_separator: char,
-}
-
-impl Job<'_> {
-    fn score(&self, first_record: u64, batch: Vec<Raw>) -> Scored {
-        let mut s = Scored::default();
-        for (i, raw) in batch.into_iter().enumerate() {
-            let record = first_record + i as u64;
-            s.read += 1;
-            let cells = match raw {
-                Raw::Cells(c) => c,
-                Raw::Bad(why) => {
-                    match self.on_error {
-                        OnError::Fail => s.errors.push(format!("record {record} {why}")),
-                        _ => s.unreadable += 1,
-                    }
-                    continue;
-                }
-            };
-            let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-            let (row, errors) = data::decode_row(
-                self.plan,
-                self.binding,
-                &refs,
-                record,
-                self.list_separator,
-                self.headers,
-            );
-            if !errors.is_empty() {
-                match self.on_error {
-                    OnError::Fail => {
-                        s.errors.extend(errors.iter().map(CellError::to_string));
-                        continue;
-                    }
-                    OnError::Skip => {
-                        s.skipped += 1;
-                        continue;
-                    }
-                    OnError::Missing => s.missing_cells += errors.len() as u64,
-                }
-            }
-            let outcome = evaluate(self.plan, &row);
-            match (outcome.removed_by, outcome.tier) {
-                (Some(g), _) => *s.removed.entry(g).or_default() += 1,
-                (None, Some(t)) => *s.tiers.entry(t).or_default() += 1,
-                (None, None) => s.no_tier += 1,
-            }
-            let key = self
-                .key
-                .and_then(|k| {
-                    refs.get(*self.binding.get(k).unwrap_or(&usize::MAX))
-                        .copied()
-                })
-                .unwrap_or("");
-            let key = key.trim();
-            self.write_row(&mut s.bytes, key, &outcome);
-        }
-        s
-    }
-
-    fn write_row(&self, buf: &mut Vec<u8>, key: &str, o: &icp_lang::eval::Outcome) {
-        let cells: Vec<data::Cell> = self
-            .columns
-            .iter()
-            .map(|c| data::cell(self.plan, c, key, o))
-            .collect();
-        match self.format {
-            OutFormat::Csv => {
-                let mut w = csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .from_writer(Vec::new());
-                let _ = w.write_record(cells.iter().map(|c| c.csv()));
-                if let Ok(bytes) = w.into_inner() {
-                    buf.extend_from_slice(&bytes);
-                }
-            }
-            OutFormat::Jsonl => {
-                let mut m = serde_json::Map::new();
-                for (name, c) in self.columns.iter().zip(&cells) {
-                    m.insert(name.clone(), c.json());
-                }
-                let _ = serde_json::to_writer(&mut *buf, &m);
-                buf.push(b'\n');
-            }
-            OutFormat::Table => {
-                let line: Vec<String> = cells
-                    .iter()
-                    .zip(self.columns)
-                    .map(|(c, name)| pad(&c.csv(), width(name)))
-                    .collect();
-                buf.extend_from_slice(line.join("  ").trim_end().as_bytes());
-                buf.push(b'\n');
-            }
-        }
     }
 }
 
@@ -583,26 +669,30 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
                 + "\n"
         }
     };
-    if out.w.write_all(header_line.as_bytes()).is_err() {
-        return 2;
-    }
     let headers_for_json = input.headers.clone();
+    let result_columns: Vec<data::ResultColumn> = columns
+        .iter()
+        .filter_map(|c| data::result_column(&plan, c))
+        .collect();
     let job = Job {
         plan: &plan,
         binding: &binding,
         headers: &headers_for_json,
         key: plan.key,
-        columns: &columns,
+        names: &columns,
+        columns: &result_columns,
         format,
         on_error,
         list_separator: separator,
+        delimiter: input.delimiter,
+        input: input.format,
     };
     let progress = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
     let totals = run_pipeline(
         &job,
         &mut input,
-        &headers_for_json,
+        header_line.as_bytes(),
         &mut out.w,
         progress,
         started,
@@ -623,8 +713,8 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
             "error: bad data in `{}`; nothing was written",
             args.data.display()
         );
-        for e in totals.errors.iter().take(SHOWN_ERRORS) {
-            let _ = writeln!(err, "  - {e}");
+        for (record, e) in totals.errors.iter().take(SHOWN_ERRORS) {
+            let _ = writeln!(err, "  - record {record}: {e}");
         }
         let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
         return 1;
@@ -637,11 +727,12 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
     0
 }
 
-/// Reads batches here, scores them on worker threads, writes them in order.
+/// Cuts the input into chunks here, scores them on worker threads, writes
+/// them in input order.
 fn run_pipeline(
     job: &Job<'_>,
-    input: &mut Input,
-    headers_for_json: &[String],
+    input: &mut Source,
+    header: &[u8],
     w: &mut (dyn Write + Send),
     progress: bool,
     started: std::time::Instant,
@@ -650,7 +741,7 @@ fn run_pipeline(
         .map(usize::from)
         .unwrap_or(1)
         .clamp(1, 32);
-    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, u64, Vec<Raw>)>(workers * 2);
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Scored)>(workers * 2);
     let stop = AtomicBool::new(false);
@@ -660,10 +751,8 @@ fn run_pipeline(
             let tx = done_tx.clone();
             scope.spawn(move || loop {
                 let next = rx.lock().ok().and_then(|r| r.recv().ok());
-                let Some((index, first, batch)) = next else {
-                    break;
-                };
-                if tx.send((index, job.score(first, batch))).is_err() {
+                let Some((index, chunk)) = next else { break };
+                if tx.send((index, job.score(&chunk))).is_err() {
                     break;
                 }
             });
@@ -672,22 +761,32 @@ fn run_pipeline(
         let stop = &stop;
         let writer = scope.spawn(move || -> Result<Scored, String> {
             let mut totals = Scored::default();
+            // The header goes out with the first results, so a run that
+            // fails on bad data writes nothing at all.
+            let mut header = Some(header);
             let mut pending: BTreeMap<usize, Scored> = BTreeMap::new();
             let mut next = 0usize;
             let mut last_report = std::time::Instant::now();
             for (index, scored) in done_rx {
                 pending.insert(index, scored);
-                while let Some(s) = pending.remove(&next) {
+                while let Some(mut s) = pending.remove(&next) {
                     next += 1;
                     if !totals.errors.is_empty() {
                         continue;
                     }
                     if s.errors.is_empty() {
+                        if let Some(h) = header.take() {
+                            w.write_all(h)
+                                .map_err(|e| format!("cannot write the results: {e}"))?;
+                        }
                         w.write_all(&s.bytes)
                             .map_err(|e| format!("cannot write the results: {e}"))?;
                     } else {
-                        // The first batch with bad data, in input order: stop reading.
+                        // The first chunk with bad data, in input order: stop reading.
                         stop.store(true, Ordering::Relaxed);
+                        for (record, _) in &mut s.errors {
+                            *record += totals.read;
+                        }
                     }
                     merge(&mut totals, s);
                     if progress
@@ -703,26 +802,37 @@ fn run_pipeline(
                     }
                 }
             }
+            if let (Some(h), true) = (header, totals.errors.is_empty()) {
+                w.write_all(h)
+                    .map_err(|e| format!("cannot write the results: {e}"))?;
+            }
             Ok(totals)
         });
         let mut index = 0;
-        let mut first = 1u64;
+        let mut read_error = None;
         while !stop.load(Ordering::Relaxed) {
-            let batch = input.batch(BATCH, headers_for_json);
-            if batch.is_empty() {
-                break;
+            match input.next_chunk(usize::MAX) {
+                Ok(Some(chunk)) => {
+                    if work_tx.send((index, chunk)).is_err() {
+                        break;
+                    }
+                    index += 1;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    read_error = Some(format!("cannot read the accounts: {e}"));
+                    break;
+                }
             }
-            let n = batch.len() as u64;
-            if work_tx.send((index, first, batch)).is_err() {
-                break;
-            }
-            index += 1;
-            first += n;
         }
         drop(work_tx);
-        writer
+        let totals = writer
             .join()
-            .unwrap_or_else(|_| Err("the writer thread failed".to_string()))
+            .unwrap_or_else(|_| Err("the writer thread failed".to_string()))?;
+        match read_error {
+            Some(e) => Err(e),
+            None => Ok(totals),
+        }
     })
 }
 
@@ -864,21 +974,31 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     };
     let key_idx = binding.get(key).copied().unwrap_or(usize::MAX);
     let headers = input.headers.clone();
+    let wanted = args.id.trim();
     let mut record = 0u64;
     loop {
-        let batch = input.batch(BATCH, &headers);
-        if batch.is_empty() {
-            break;
-        }
-        for raw in batch {
+        let chunk = match input.next_chunk(usize::MAX) {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                let _ = writeln!(err, "error: cannot read the accounts: {e}");
+                return 2;
+            }
+        };
+        for cells in records(&chunk, input.format, input.delimiter, &headers) {
             record += 1;
-            let Raw::Cells(cells) = raw else { continue };
-            if cells.get(key_idx).map(|k| k.trim()) != Some(args.id.trim()) {
+            if cells.get(key_idx).map(|k| k.trim()) != Some(wanted) {
                 continue;
             }
-            let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-            let (row, errors): (Vec<Value>, Vec<CellError>) =
-                data::decode_row(&plan, &binding, &refs, record, separator, &headers);
+            let (row, errors) = data::decode_fields(
+                &plan,
+                &binding,
+                |i| cells.get(i).map(String::as_str),
+                record,
+                separator,
+                &headers,
+                true,
+            );
             let outcome = evaluate(&plan, &row);
             let text = if args.json {
                 let mut j = icp_lang::explain::json(&plan, &row, &outcome);
@@ -915,4 +1035,40 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         args.data.display()
     );
     1
+}
+
+/// A chunk's records as text cells, for the one-account path (`explain`);
+/// records that cannot be read come back empty, keeping the numbering.
+fn records(chunk: &[u8], format: InFormat, delimiter: u8, headers: &[String]) -> Vec<Vec<String>> {
+    match format {
+        InFormat::Csv => {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(delimiter)
+                .from_reader(chunk);
+            r.byte_records()
+                .map(|rec| {
+                    rec.map(|rec| {
+                        rec.iter()
+                            .map(|f| String::from_utf8_lossy(f).into_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+                })
+                .collect()
+        }
+        InFormat::Jsonl => chunk
+            .split(|b| *b == b'\n')
+            .map(String::from_utf8_lossy)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| match serde_json::from_str::<serde_json::Value>(&l) {
+                Ok(serde_json::Value::Object(o)) => headers
+                    .iter()
+                    .map(|h| o.get(h).map(json_text).unwrap_or_default())
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect(),
+    }
 }

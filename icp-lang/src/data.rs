@@ -104,6 +104,10 @@ pub fn decode_row(
     )
 }
 
+/// A field that is not UTF-8 text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotText;
+
 /// `decode_row` over any way of reaching a record's fields; `keep_text`
 /// keeps every text value (for explanations).
 pub fn decode_fields<'a>(
@@ -115,16 +119,58 @@ pub fn decode_fields<'a>(
     headers: &[String],
     keep_text: bool,
 ) -> (Vec<Value>, Vec<CellError>) {
-    let mut row = Vec::with_capacity(binding.len());
-    let mut errors = Vec::new();
+    let (mut row, mut errors) = (Vec::new(), Vec::new());
+    decode_into(
+        plan,
+        binding,
+        |i| Ok(field(i).unwrap_or("")),
+        record,
+        list_separator,
+        headers,
+        keep_text,
+        &mut row,
+        &mut errors,
+    );
+    (row, errors)
+}
+
+/// Decodes a record into `row` (cleared first) and appends bad cells to
+/// `errors`; `field` gives a field's text, or `NotText` for bytes that are
+/// not UTF-8. The scoring loop reuses both buffers for every record.
+#[allow(clippy::too_many_arguments)]
+pub fn decode_into<'a>(
+    plan: &Plan,
+    binding: &[usize],
+    field: impl Fn(usize) -> Result<&'a str, NotText>,
+    record: u64,
+    list_separator: char,
+    headers: &[String],
+    keep_text: bool,
+    row: &mut Vec<Value>,
+    errors: &mut Vec<CellError>,
+) {
+    row.clear();
     for (col, &idx) in binding.iter().enumerate() {
-        let cell = field(idx).unwrap_or("");
+        let header = || headers.get(idx).cloned().unwrap_or_default();
+        let cell = match field(idx) {
+            Ok(c) => c,
+            Err(NotText) => {
+                errors.push(CellError {
+                    record,
+                    header: header(),
+                    value: String::new(),
+                    expected: "UTF-8 text".to_string(),
+                });
+                row.push(Value::Missing);
+                continue;
+            }
+        };
         match decode(plan, col, cell, list_separator, keep_text) {
             Ok(v) => row.push(v),
             Err(e) => {
                 errors.push(CellError {
                     record,
-                    header: headers.get(idx).cloned().unwrap_or_default(),
+                    header: header(),
                     value: cell.to_string(),
                     expected: e.expected,
                 });
@@ -132,7 +178,6 @@ pub fn decode_fields<'a>(
             }
         }
     }
-    (row, errors)
 }
 
 /// A column of `icp score`'s results.

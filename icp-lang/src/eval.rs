@@ -111,6 +111,23 @@ pub fn decode(
     }
 }
 
+/// Whether `cell` normalises (lower case, spaces and hyphens as `_`) to
+/// `normalized`, without allocating for ASCII text.
+fn same_normalized(cell: &str, normalized: &str) -> bool {
+    if !cell.is_ascii() {
+        return crate::plan::normalize_variant(cell) == normalized;
+    }
+    let cell = cell.trim();
+    cell.len() == normalized.len()
+        && cell.bytes().zip(normalized.bytes()).all(|(c, n)| {
+            let c = match c {
+                b' ' | b'-' => b'_',
+                c => c.to_ascii_lowercase(),
+            };
+            c == n
+        })
+}
+
 /// Whether a set of `elem` can be kept as a 64-bit mask of constants.
 fn bits_fit(plan: &Plan, elem: &ColType) -> bool {
     match elem {
@@ -176,13 +193,15 @@ fn decode_scalar(
             .ok_or_else(|| err("a number of days")),
         ColType::Enum(e) => {
             let table = plan.enums.get(*e).ok_or_else(|| err("a known value"))?;
-            let norm = |s: &str| s.trim().to_lowercase().replace([' ', '-'], "_");
-            let wanted = norm(cell);
-            match table
-                .variants
-                .iter()
-                .position(|v| *v == cell || norm(v) == wanted)
-            {
+            // Exact first (the common case), then forgiving of case, spaces
+            // and hyphens (`In Cycle` is `in_cycle`), neither allocating.
+            let exact = table.variants.iter().position(|v| v == cell);
+            match exact.or_else(|| {
+                table
+                    .normalized
+                    .iter()
+                    .position(|v| same_normalized(cell, v))
+            }) {
                 Some(i) => Ok(Value::Enum(u16::try_from(i).unwrap_or(u16::MAX))),
                 None => {
                     let shown: Vec<&str> =
@@ -209,7 +228,11 @@ fn decode_scalar(
 pub fn number(s: &str) -> Option<f64> {
     let s = s.trim();
     // Most cells are plain: digits, maybe a sign and a point. Parse those
-    // without copying.
+    // without copying; whole numbers as integers, which is faster.
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if !digits.is_empty() && digits.len() < 16 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<i64>().ok().map(|v| v as f64);
+    }
     if !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
@@ -512,6 +535,21 @@ fn gate_fails(plan: &Plan, row: &[Value], gate: usize) -> bool {
 }
 
 pub fn evaluate(plan: &Plan, row: &[Value]) -> Outcome {
+    let mut out = Outcome {
+        removed_by: None,
+        signals: Vec::new(),
+        groups: Vec::new(),
+        score: 0.0,
+        tier: None,
+        coverage: 0.0,
+    };
+    evaluate_into(plan, row, &mut out);
+    out
+}
+
+/// `evaluate` into an existing outcome, reusing its buffers (the scoring
+/// loop runs this once per account).
+pub fn evaluate_into(plan: &Plan, row: &[Value], out: &mut Outcome) {
     // Gates run cheapest first; when one fails, the earlier-written gates are
     // checked too, so the reported reason never depends on the cost order.
     let mut removed_by: Option<usize> = None;
@@ -527,18 +565,21 @@ pub fn evaluate(plan: &Plan, row: &[Value]) -> Outcome {
         }
     }
     if removed_by.is_some() {
-        return Outcome {
-            removed_by,
-            signals: Vec::new(),
-            groups: vec![0.0; plan.groups.len()],
-            score: 0.0,
-            tier: None,
-            coverage: 0.0,
-        };
+        out.removed_by = removed_by;
+        out.signals.clear();
+        out.groups.clear();
+        out.groups.resize(plan.groups.len(), 0.0);
+        out.score = 0.0;
+        out.tier = None;
+        out.coverage = 0.0;
+        return;
     }
     let as_of = plan.as_of_days;
-    let mut signals = Vec::with_capacity(plan.signals.len());
-    let mut groups = vec![0.0; plan.groups.len()];
+    let mut signals = std::mem::take(&mut out.signals);
+    signals.clear();
+    let mut groups = std::mem::take(&mut out.groups);
+    groups.clear();
+    groups.resize(plan.groups.len(), 0.0);
     let mut loose = 0.0;
     let (mut evaluated, mut total) = (0.0, 0.0);
     for s in &plan.signals {
@@ -597,14 +638,14 @@ pub fn evaluate(plan: &Plan, row: &[Value]) -> Outcome {
         Some(c) => score_true(c, score, &groups),
     });
     let coverage = if total > 0.0 { evaluated / total } else { 1.0 };
-    Outcome {
+    *out = Outcome {
         removed_by: None,
         signals,
         groups,
         score,
         tier,
         coverage,
-    }
+    };
 }
 
 fn band_matches(test: &BandTest, v: &Value) -> bool {

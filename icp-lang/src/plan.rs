@@ -14,7 +14,7 @@ use crate::span::FileId;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Plan {
     pub icp: String,
     pub title: Option<String>,

@@ -217,6 +217,23 @@ fn last_boundary(buf: &[u8], quotes: bool) -> Option<usize> {
     boundaries(buf, quotes).last()
 }
 
+/// Buffers a worker reuses for every record.
+struct Scratch {
+    row: Vec<icp_lang::eval::Value>,
+    errors: Vec<CellError>,
+    outcome: icp_lang::eval::Outcome,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch {
+            row: Vec::new(),
+            errors: Vec::new(),
+            outcome: evaluate(&Plan::default(), &[]),
+        }
+    }
+}
+
 /// What one chunk produced.
 #[derive(Default)]
 struct Scored {
@@ -249,7 +266,11 @@ struct Job<'a> {
 
 impl Job<'_> {
     fn score(&self, chunk: &[u8]) -> Scored {
-        let mut s = Scored::default();
+        let mut s = Scored {
+            bytes: Vec::with_capacity(chunk.len() / 2),
+            ..Scored::default()
+        };
+        let mut scratch = Scratch::default();
         match self.input {
             InFormat::Csv => {
                 let mut r = csv::ReaderBuilder::new()
@@ -280,25 +301,21 @@ impl Job<'_> {
                         );
                         continue;
                     }
-                    // One UTF-8 check for the whole record; fields split at
-                    // ASCII delimiters, so each field of valid text is valid.
+                    // One UTF-8 check for the whole record is fastest; fields
+                    // split at ASCII delimiters, so each is then valid too.
+                    // Otherwise check field by field: only the ones the ICP
+                    // reads matter, and a bad one is a located cell error.
                     if let Ok(text) = std::str::from_utf8(rec.as_slice()) {
-                        self.record(&mut s, |i| rec.range(i).and_then(|r| text.get(r)));
-                        continue;
+                        self.record(&mut s, &mut scratch, |i| {
+                            Ok(rec.range(i).and_then(|r| text.get(r)).unwrap_or(""))
+                        });
+                    } else {
+                        let field = |i: usize| match rec.get(i) {
+                            Some(f) => std::str::from_utf8(f).map_err(|_| data::NotText),
+                            None => Ok(""),
+                        };
+                        self.record(&mut s, &mut scratch, field);
                     }
-                    // Bad bytes somewhere: only the columns the ICP reads matter.
-                    if let Some(bad) = self
-                        .binding
-                        .iter()
-                        .find(|&&i| rec.get(i).is_some_and(|f| std::str::from_utf8(f).is_err()))
-                    {
-                        let header = self.headers.get(*bad).cloned().unwrap_or_default();
-                        self.bad(&mut s, format!("column `{header}` is not UTF-8 text"));
-                        continue;
-                    }
-                    self.record(&mut s, |i| {
-                        rec.get(i).and_then(|f| std::str::from_utf8(f).ok())
-                    });
                 }
             }
             InFormat::Jsonl => {
@@ -315,7 +332,9 @@ impl Job<'_> {
                                 .iter()
                                 .map(|h| obj.get(h).map(json_text).unwrap_or_default())
                                 .collect();
-                            self.record(&mut s, |i| cells.get(i).map(String::as_str));
+                            self.record(&mut s, &mut scratch, |i| {
+                                Ok(cells.get(i).map(String::as_str).unwrap_or(""))
+                            });
                         }
                         Ok(_) => self.bad(&mut s, "is not a JSON object".to_string()),
                         Err(e) => self.bad(&mut s, format!("is not valid JSON: {e}")),
@@ -334,8 +353,14 @@ impl Job<'_> {
         }
     }
 
-    fn record<'f>(&self, s: &mut Scored, field: impl Fn(usize) -> Option<&'f str>) {
-        let (row, errors) = data::decode_fields(
+    fn record<'f>(
+        &self,
+        s: &mut Scored,
+        scratch: &mut Scratch,
+        field: impl Fn(usize) -> Result<&'f str, data::NotText>,
+    ) {
+        scratch.errors.clear();
+        data::decode_into(
             self.plan,
             self.binding,
             &field,
@@ -343,11 +368,13 @@ impl Job<'_> {
             self.list_separator,
             self.headers,
             false,
+            &mut scratch.row,
+            &mut scratch.errors,
         );
-        if !errors.is_empty() {
+        if !scratch.errors.is_empty() {
             match self.on_error {
                 OnError::Fail => {
-                    for e in errors {
+                    for e in &scratch.errors {
                         let shown: String = e.value.chars().take(60).collect();
                         s.errors.push((
                             s.read,
@@ -360,10 +387,11 @@ impl Job<'_> {
                     s.skipped += 1;
                     return;
                 }
-                OnError::Missing => s.missing_cells += errors.len() as u64,
+                OnError::Missing => s.missing_cells += scratch.errors.len() as u64,
             }
         }
-        let outcome = evaluate(self.plan, &row);
+        icp_lang::eval::evaluate_into(self.plan, &scratch.row, &mut scratch.outcome);
+        let outcome = &scratch.outcome;
         match (outcome.removed_by, outcome.tier) {
             (Some(g), _) => *s.removed.entry(g).or_default() += 1,
             (None, Some(t)) => *s.tiers.entry(t).or_default() += 1,
@@ -372,10 +400,10 @@ impl Job<'_> {
         let key = self
             .key
             .and_then(|k| self.binding.get(k))
-            .and_then(|&i| field(i))
+            .and_then(|&i| field(i).ok())
             .unwrap_or("")
             .trim();
-        self.write_row(&mut s.bytes, key, &outcome);
+        self.write_row(&mut s.bytes, key, outcome);
     }
 
     fn write_row(&self, buf: &mut Vec<u8>, key: &str, o: &icp_lang::eval::Outcome) {

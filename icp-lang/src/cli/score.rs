@@ -427,12 +427,18 @@ impl Job<'_> {
                 buf.push(b'\n');
             }
             OutFormat::Jsonl => {
-                let mut m = serde_json::Map::new();
-                for (name, c) in self.names.iter().zip(self.columns) {
-                    m.insert(name.clone(), data::json_cell(self.plan, *c, key, o));
+                // Keys in the order asked for (a JSON map would sort them).
+                buf.push(b'{');
+                for (i, (name, c)) in self.names.iter().zip(self.columns).enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    let _ = serde_json::to_writer(&mut *buf, name);
+                    buf.push(b':');
+                    let _ =
+                        serde_json::to_writer(&mut *buf, &data::json_cell(self.plan, *c, key, o));
                 }
-                let _ = serde_json::to_writer(&mut *buf, &m);
-                buf.push(b'\n');
+                buf.extend_from_slice(b"}\n");
             }
             OutFormat::Table => {
                 let mut line = String::new();
@@ -765,9 +771,16 @@ fn run_pipeline(
     progress: bool,
     started: std::time::Instant,
 ) -> Result<Scored, String> {
-    let workers = std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1)
+    // ICP_THREADS pins the worker count (tests use it to show the output
+    // does not depend on it).
+    let workers = std::env::var("ICP_THREADS")
+        .ok()
+        .and_then(|t| t.parse::<usize>().ok())
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(1)
+        })
         .clamp(1, 32);
     let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
     let work_rx = Arc::new(Mutex::new(work_rx));

@@ -1,0 +1,452 @@
+//! Running ICPs end to end: plans, scores and explanations of every example
+//! (snapshots), `icp test`, and every bad-data path of `icp score`.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn icp_env(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icp"));
+    cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run icp");
+    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        use std::io::Write;
+        pipe.write_all(input).expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("wait for icp");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn icp(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    icp_env(dir, args, &[], None)
+}
+
+fn temp_dir() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "icp-run-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// (product folder, ICP file, sample data, ICP name, an account to explain)
+const EXAMPLES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "erp",
+        "examples/erp/icp.icp",
+        "examples/erp/accounts.csv",
+        "mid_market_manufacturing",
+        "0013",
+    ),
+    (
+        "saas",
+        "examples/saas/icp.icp",
+        "examples/saas/companies.csv",
+        "pipeline_analytics",
+        "paystack.ng",
+    ),
+    (
+        "intent",
+        "examples/intent/icp.icp",
+        "examples/intent/accounts.csv",
+        "in_market",
+        "A-1003",
+    ),
+    (
+        "stationery",
+        "examples/acme-print/stationery/icp.icp",
+        "examples/acme-print/shared/accounts.csv",
+        "stationery",
+        "9008",
+    ),
+    (
+        "clothing",
+        "examples/acme-print/clothing/icp.icp",
+        "examples/acme-print/shared/accounts.csv",
+        "clothing",
+        "9012",
+    ),
+];
+
+#[test]
+fn every_example_plan_score_and_explanation() {
+    for (name, file, data, icp_name, id) in EXAMPLES {
+        let (code, plan, err) = icp(&repo(), &["compile", file, "--icp", icp_name]);
+        assert_eq!(code, 0, "{err}");
+        insta::assert_snapshot!(format!("plan_{name}"), plan);
+        let (code, scored, summary) = icp(
+            &repo(),
+            &["score", file, data, "--icp", icp_name, "--format", "csv"],
+        );
+        assert_eq!(code, 0, "{summary}");
+        insta::assert_snapshot!(
+            format!("score_{name}"),
+            format!("{scored}\n----- summary (stderr) -----\n{summary}")
+        );
+        let (code, why, err) = icp(
+            &repo(),
+            &["explain", file, data, "--icp", icp_name, "--id", id],
+        );
+        assert_eq!(code, 0, "{err}");
+        insta::assert_snapshot!(format!("explain_{name}"), why);
+    }
+}
+
+#[test]
+fn example_tests_pass_and_failures_explain_themselves() {
+    let (code, out, err) = icp(&repo(), &["test", "examples"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with("test: 15 passed, 0 failed\n"), "{out}");
+
+    let dir = temp_dir();
+    let src = "schema S { id: text key\n n: int }\nicp i for S {\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  signal big: n > 10 weight 5\n  tier A: score >= 5\n  tier B: otherwise\n  test \"wrong\" {\n    given { n: 3 }\n    expect tier A\n  }\n}\n";
+    std::fs::write(dir.join("x.icp"), src).unwrap();
+    let (code, out, _) = icp(&dir, &["test", "--as-of", "2026-11-01", "x.icp"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("expected tier `A`, got tier `B` (score 0)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("saw n = 3"),
+        "the failure shows the explanation: {out}"
+    );
+    let (_, xml, _) = icp(
+        &dir,
+        &[
+            "test",
+            "--format",
+            "junit",
+            "--as-of",
+            "2026-11-01",
+            "x.icp",
+        ],
+    );
+    assert!(
+        xml.contains("<testsuites name=\"icp\" tests=\"1\" failures=\"1\">")
+            && xml.contains("<failure message=\"expected tier `A`"),
+        "{xml}"
+    );
+}
+
+fn erp(dir: &Path) -> PathBuf {
+    let target = dir.join("icp.icp");
+    std::fs::copy(
+        repo().join("examples/erp/accounts.icp"),
+        dir.join("accounts.icp"),
+    )
+    .unwrap();
+    std::fs::copy(repo().join("examples/erp/icp.icp"), &target).unwrap();
+    std::fs::write(dir.join("icp.toml"), "[project]\nas_of = \"2026-11-01\"\n").unwrap();
+    target
+}
+
+const HEADER: &str = "Account ID,Account Name,Industry,Employees,IT Budget,Billing Country,ERP Systems,Technologies,Plants,Site Visits (30d),Competitor Status,Last Activity\n";
+
+#[test]
+fn a_missing_column_is_an_error_before_any_row() {
+    let dir = temp_dir();
+    erp(&dir);
+    std::fs::write(
+        dir.join("a.csv"),
+        HEADER
+            .replace("Employees", "Employee")
+            .replace("Plants,", ""),
+    )
+    .unwrap();
+    let (code, out, err) = icp(&dir, &["score", "icp.icp", "a.csv", "-o", "out.csv"]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty() && !dir.join("out.csv").exists());
+    assert!(
+        err.contains("no column `Employees` (field `employees`); did you mean `Employee`?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no column `Plants` (field `plants`)"),
+        "every missing column is listed: {err}"
+    );
+}
+
+#[test]
+fn bad_cells_are_located_and_handled_as_asked() {
+    let dir = temp_dir();
+    erp(&dir);
+    let rows = "1,Good,manufacturing,800,,US,SAP,,,1,,\n2,Bad size,manufacturing,many,,US,SAP,,,1,,\n3,Bad date,manufacturing,900,,US,SAP,,,1,,2026-13-01\n4,Short,manufacturing\n5,Good too,automotive,900,,US,SAP,,,1,,\n";
+    std::fs::write(dir.join("a.csv"), format!("{HEADER}{rows}")).unwrap();
+    std::fs::write(dir.join("out.csv"), "previous results\n").unwrap();
+
+    let (code, out, err) = icp(&dir, &["score", "icp.icp", "a.csv", "-o", "out.csv"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(
+        err.contains("record 2: column `Employees`: `many` is not a whole number"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "record 3: column `Last Activity`: `2026-13-01` is not a date such as 2026-09-01"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("record 4: has 3 fields, the header has 12"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out.csv")).unwrap(),
+        "previous results\n",
+        "a failed run leaves the output untouched"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        5,
+        "no temporary file is left behind"
+    );
+
+    let (code, out, err) = icp(
+        &dir,
+        &[
+            "score",
+            "icp.icp",
+            "a.csv",
+            "--on-error",
+            "skip",
+            "--columns",
+            "id,tier",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(out, "id,tier\n1,C\n5,C\n");
+    assert!(
+        err.contains("left out 1 records that could not be read")
+            && err.contains("skipped 2 records with bad data"),
+        "{err}"
+    );
+
+    let (code, out, err) = icp(
+        &dir,
+        &[
+            "score",
+            "icp.icp",
+            "a.csv",
+            "--on-error",
+            "missing",
+            "--columns",
+            "id,removed_by,tier",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        out, "id,removed_by,tier\n1,,C\n2,right_size,\n3,,C\n5,,C\n",
+        "a missing size fails the size filter"
+    );
+    assert!(err.contains("treated 2 bad cells as missing"), "{err}");
+}
+
+#[test]
+fn text_encodings_quoting_and_formulas() {
+    let dir = temp_dir();
+    erp(&dir);
+    // BOM, a quoted name with a comma and a quote, non-ASCII, invalid UTF-8 in
+    // a column the ICP does not read, a formula-looking id.
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(HEADER.as_bytes());
+    bytes.extend_from_slice(
+        "\"=cmd|' /C calc'!A0\",\"Acme, \"\"the\"\" best\",manufacturing,800,,US,SAP,,,1,,\n"
+            .as_bytes(),
+    );
+    bytes.extend_from_slice(b"7,Bad \xff name,manufacturing,900,,US,SAP,,,1,,\n");
+    bytes.extend_from_slice(
+        "8,Zak\u{142}ad \u{141}\u{f3}d\u{17a},manufacturing,900,,US,SAP,,,1,,\n".as_bytes(),
+    );
+    std::fs::write(dir.join("a.csv"), &bytes).unwrap();
+    let (code, out, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--columns", "id,tier"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "id,tier\n'=cmd|' /C calc'!A0,C\n7,C\n8,C\n");
+
+    // Invalid UTF-8 in a column the ICP reads is a located error.
+    std::fs::write(
+        dir.join("b.csv"),
+        [
+            HEADER.as_bytes(),
+            b"9,X,manufacturing,900,,U\xffS,SAP,,,1,,\n",
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "b.csv"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("record 1: column `Billing Country`: `` is not UTF-8 text"),
+        "{err}"
+    );
+}
+
+#[test]
+fn json_lines_tsv_and_stdin() {
+    let dir = temp_dir();
+    erp(&dir);
+    let jsonl = "{\"Account ID\": \"1\", \"Account Name\": \"A\", \"Industry\": \"manufacturing\", \"Employees\": 800, \"IT Budget\": 2000000, \"Billing Country\": \"US\", \"ERP Systems\": [\"SAP\"], \"Technologies\": [\"Snowflake\", \"dbt\"], \"Plants\": 4, \"Site Visits (30d)\": 7, \"Competitor Status\": null, \"Last Activity\": null}\n\n{\"Account ID\": \"2\", \"Account Name\": \"B\", \"Industry\": \"education\", \"Employees\": 800, \"IT Budget\": null, \"Billing Country\": \"US\", \"ERP Systems\": [], \"Technologies\": [], \"Plants\": null, \"Site Visits (30d)\": 0, \"Competitor Status\": null, \"Last Activity\": null}\n";
+    std::fs::write(dir.join("a.jsonl"), jsonl).unwrap();
+    let (code, out, err) = icp(
+        &dir,
+        &[
+            "score",
+            "icp.icp",
+            "a.jsonl",
+            "--format",
+            "jsonl",
+            "--columns",
+            "id,tier,score,removed_by",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "{\"id\":\"1\",\"tier\":\"A\",\"score\":85.0,\"removed_by\":null}\n{\"id\":\"2\",\"tier\":null,\"score\":null,\"removed_by\":\"public_sector\"}\n");
+
+    let tsv = HEADER.replace(',', "\t") + "1\tA\tmanufacturing\t800\t\tUS\tSAP\t\t\t1\t\t\n";
+    std::fs::write(dir.join("a.tsv"), tsv).unwrap();
+    let (code, out, _) = icp(&dir, &["score", "icp.icp", "a.tsv", "--columns", "id,tier"]);
+    assert_eq!((code, out.as_str()), (0, "id,tier\n1,C\n"));
+
+    let csv = format!("{HEADER}1,A,manufacturing,800,,US,SAP,,,1,,\n");
+    let (code, out, _) = icp_env(
+        &dir,
+        &["score", "icp.icp", "-", "--columns", "id,tier"],
+        &[],
+        Some(csv.as_bytes()),
+    );
+    assert_eq!((code, out.as_str()), (0, "id,tier\n1,C\n"));
+}
+
+#[test]
+fn order_and_bytes_do_not_depend_on_threads() {
+    let dir = temp_dir();
+    erp(&dir);
+    // About 8 MB: several chunks, so workers finish out of order.
+    let mut csv = String::from(HEADER);
+    let industries = [
+        "manufacturing",
+        "automotive",
+        "education",
+        "chemicals",
+        "retail",
+    ];
+    for i in 0..60_000u32 {
+        let visits = i % 13;
+        let budget = if i % 3 == 0 {
+            String::new()
+        } else {
+            (i * 97 % 3_000_000).to_string()
+        };
+        csv.push_str(&format!(
+            "{i},\"Company {i}, Ltd\",{},{},{budget},{},SAP;Infor,Snowflake;dbt,{},{visits},{},2026-10-{:02}\n",
+            industries[(i % 5) as usize],
+            400 + i % 1800,
+            ["US", "DE", "FR", "PL"][(i % 4) as usize],
+            i % 7,
+            ["", "in_cycle", "rejected"][(i % 3) as usize],
+            1 + i % 28,
+        ));
+    }
+    std::fs::write(dir.join("big.csv"), csv).unwrap();
+    let (c1, one, _) = icp_env(
+        &dir,
+        &["score", "icp.icp", "big.csv", "--format", "csv"],
+        &[("ICP_THREADS", "1")],
+        None,
+    );
+    let (c4, four, _) = icp_env(
+        &dir,
+        &["score", "icp.icp", "big.csv", "--format", "csv"],
+        &[("ICP_THREADS", "4")],
+        None,
+    );
+    assert_eq!((c1, c4), (0, 0));
+    assert_eq!(one.lines().count(), 60_001);
+    assert!(one == four, "output differs between 1 and 4 threads");
+    let ids: Vec<&str> = one
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or(""))
+        .collect();
+    assert!(
+        ids.iter().enumerate().all(|(i, id)| *id == i.to_string()),
+        "input order is kept"
+    );
+}
+
+#[test]
+fn usage_errors_for_score() {
+    let (code, _, err) = icp(
+        &repo(),
+        &[
+            "score",
+            "examples/erp/icp.icp",
+            "examples/erp/accounts.csv",
+            "--columns",
+            "id,scor",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown column `scor`; did you mean `score`?"),
+        "{err}"
+    );
+    let (code, _, err) = icp(
+        &repo(),
+        &[
+            "explain",
+            "examples/erp/icp.icp",
+            "examples/erp/accounts.csv",
+            "--id",
+            "nope",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("no account with id `nope`"), "{err}");
+    let (code, _, err) = icp(
+        &repo(),
+        &[
+            "score",
+            "tests/fixtures/err/mixed_units.icp",
+            "examples/erp/accounts.csv",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("error[E0303]") && err.contains("fix the problems above first"),
+        "{err}"
+    );
+}

@@ -321,8 +321,8 @@ fn eval_ref(e: &Expr, row: &HashMap<&str, RefVal>, as_of: i64) -> Truth {
             let hit = match (&v, set) {
                 (RefVal::Missing, _) => return Truth::Unknown,
                 (RefVal::Num(a), InSet::Range(r)) => {
-                    let lo = r.lo.as_ref().map_or(true, |l| *a >= lit_num(l).unwrap());
-                    let hi = r.hi.as_ref().map_or(true, |h| {
+                    let lo = r.lo.as_ref().is_none_or(|l| *a >= lit_num(l).unwrap());
+                    let hi = r.hi.as_ref().is_none_or(|h| {
                         if r.inclusive {
                             *a <= lit_num(h).unwrap()
                         } else {
@@ -403,11 +403,11 @@ fn reference(icp: &ast::IcpDecl, row: &HashMap<&str, RefVal>, as_of: i64) -> Ref
     let mut signals = Vec::new();
     let mut groups: Vec<(String, f64, Option<f64>)> = Vec::new();
     let mut loose = 0.0;
-    let mut score_rule = |r: &ast::Rule,
-                          group: Option<usize>,
-                          groups: &mut Vec<(String, f64, Option<f64>)>,
-                          loose: &mut f64,
-                          signals: &mut Vec<(String, Truth, f64)>| {
+    let score_rule = |r: &ast::Rule,
+                      group: Option<usize>,
+                      groups: &mut Vec<(String, f64, Option<f64>)>,
+                      loose: &mut f64,
+                      signals: &mut Vec<(String, Truth, f64)>| {
         let (t, pts) = match &r.body {
             RuleBody::Condition { expr, weight } => {
                 let t = eval_ref(expr, row, as_of);
@@ -431,8 +431,8 @@ fn reference(icp: &ast::IcpDecl, row: &HashMap<&str, RefVal>, as_of: i64) -> Ref
                 Some(RefVal::Num(v)) => {
                     let hit = bands.iter().find(|b| match &b.pattern {
                         ast::BandPattern::Range(r) => {
-                            r.lo.as_ref().map_or(true, |l| *v >= lit_num(l).unwrap())
-                                && r.hi.as_ref().map_or(true, |h| {
+                            r.lo.as_ref().is_none_or(|l| *v >= lit_num(l).unwrap())
+                                && r.hi.as_ref().is_none_or(|h| {
                                     if r.inclusive {
                                         *v <= lit_num(h).unwrap()
                                     } else {
@@ -492,7 +492,7 @@ fn reference(icp: &ast::IcpDecl, row: &HashMap<&str, RefVal>, as_of: i64) -> Ref
         }
     }
     let tier = icp.members.iter().find_map(|m| match m {
-        Member::Tier(t) if t.condition.as_ref().map_or(true, |c| tier_true(c, &value)) => {
+        Member::Tier(t) if t.condition.as_ref().is_none_or(|c| tier_true(c, &value)) => {
             Some(t.name.name.clone())
         }
         _ => None,

@@ -450,3 +450,76 @@ fn usage_errors_for_score() {
         "{err}"
     );
 }
+
+#[test]
+fn contacts_are_matched_to_personas_and_committees() {
+    let (code, out, err) = icp(
+        &repo(),
+        &[
+            "score",
+            "examples/erp/icp.icp",
+            "examples/erp/accounts.csv",
+            "--contacts",
+            "examples/erp/contacts.csv",
+            "--columns",
+            "id,personas,committee",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "id,personas,committee");
+    // VP of Operations + an ERP administrator: both roles the ICP's personas name.
+    assert!(
+        lines.contains(&"0011,ops_leader;erp_admin,complete"),
+        "{out}"
+    );
+    // A COO (decision maker) but no ERP user.
+    assert!(lines.contains(&"0012,ops_leader,missing user"), "{out}");
+    // An Operations *Manager* is below the persona's `seniority >= director`.
+    assert!(
+        lines.contains(&"0033,,\"missing decision_maker, user\""),
+        "{out}"
+    );
+
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("c.csv"),
+        "Account,Title,Seniority,Department\n0011,COO,C-Level,operations\n",
+    )
+    .unwrap();
+    let data = repo().join("examples/erp/accounts.csv");
+    let file = repo().join("examples/erp/icp.icp");
+    let (code, _, err) = icp(
+        &dir,
+        &[
+            "score",
+            file.to_str().unwrap(),
+            data.to_str().unwrap(),
+            "--contacts",
+            "c.csv",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "has no column `Account ID` to join contacts to accounts (use --contacts-key)"
+        ),
+        "{err}"
+    );
+    let (code, out, _) = icp(
+        &dir,
+        &[
+            "score",
+            file.to_str().unwrap(),
+            data.to_str().unwrap(),
+            "--contacts",
+            "c.csv",
+            "--contacts-key",
+            "Account",
+            "--columns",
+            "id,personas",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("0011,ops_leader\n"), "{out}");
+}

@@ -196,10 +196,14 @@ pub enum ResultColumn {
     Unknown,
     /// The share of the signals' weight that could be evaluated, 0 to 1.
     Coverage,
+    /// The personas the account's contacts match (with `--contacts`).
+    Personas,
+    /// `complete`, or the committee roles no contact fills (with `--contacts`).
+    Committee,
 }
 
 /// The names of every result column, in the default order.
-pub fn available_columns(plan: &Plan) -> Vec<String> {
+pub fn available_columns(plan: &Plan, with_contacts: bool) -> Vec<String> {
     let mut cols = vec![
         "id".to_string(),
         "passed".into(),
@@ -213,6 +217,9 @@ pub fn available_columns(plan: &Plan) -> Vec<String> {
         "unknown".into(),
         "coverage".into(),
     ]);
+    if with_contacts {
+        cols.extend(["personas".to_string(), "committee".into()]);
+    }
     cols
 }
 
@@ -226,6 +233,8 @@ pub fn result_column(plan: &Plan, name: &str) -> Option<ResultColumn> {
         "fired" => ResultColumn::Fired,
         "unknown" => ResultColumn::Unknown,
         "coverage" => ResultColumn::Coverage,
+        "personas" => ResultColumn::Personas,
+        "committee" => ResultColumn::Committee,
         other => ResultColumn::Group(
             plan.groups
                 .iter()
@@ -286,7 +295,12 @@ pub fn write_cell(buf: &mut Vec<u8>, plan: &Plan, col: ResultColumn, key: &str, 
         ResultColumn::Coverage if passed => {
             let _ = write!(buf, "{}", (o.coverage * 10_000.0).round() / 10_000.0);
         }
-        ResultColumn::Score | ResultColumn::Group(_) | ResultColumn::Coverage => {}
+        // Filled in by the caller, which holds the contacts.
+        ResultColumn::Score
+        | ResultColumn::Group(_)
+        | ResultColumn::Coverage
+        | ResultColumn::Personas
+        | ResultColumn::Committee => {}
     }
 }
 
@@ -339,7 +353,11 @@ pub fn json_cell(plan: &Plan, col: ResultColumn, key: &str, o: &Outcome) -> serd
         }
         ResultColumn::Unknown => json!(names(Truth::Unknown)),
         ResultColumn::Coverage if passed => json!((o.coverage * 10_000.0).round() / 10_000.0),
-        ResultColumn::Score | ResultColumn::Group(_) | ResultColumn::Coverage => J::Null,
+        ResultColumn::Score
+        | ResultColumn::Group(_)
+        | ResultColumn::Coverage
+        | ResultColumn::Personas
+        | ResultColumn::Committee => J::Null,
     }
 }
 

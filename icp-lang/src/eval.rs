@@ -442,6 +442,11 @@ fn ordering(op: CmpOp, o: Option<std::cmp::Ordering>) -> bool {
     }
 }
 
+/// `a op b` on seniority levels.
+pub fn compare_levels(op: CmpOp, a: u8, b: u8) -> bool {
+    ordering(op, a.partial_cmp(&b))
+}
+
 fn in_range(v: f64, lo: Option<Bound>, hi: Option<Bound>) -> bool {
     let lo_ok = lo.is_none_or(|b| {
         if b.inclusive {

@@ -11,6 +11,7 @@ pub mod diagnostic;
 // pest_derive without its `std` feature names `alloc` directly.
 extern crate alloc;
 
+pub mod contacts;
 pub mod data;
 pub mod eval;
 pub mod explain;

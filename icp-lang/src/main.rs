@@ -85,6 +85,13 @@ enum Command {
         /// Result columns to write, comma-separated (default: all).
         #[arg(long, value_delimiter = ',')]
         columns: Option<Vec<String>>,
+        /// Contacts (CSV with Title, Seniority, Department and the account id) to match
+        /// against the personas; adds the `personas` and `committee` columns.
+        #[arg(long)]
+        contacts: Option<PathBuf>,
+        /// The contacts' column holding the account id (default: the account key's header).
+        #[arg(long)]
+        contacts_key: Option<String>,
     },
     /// Explain why one account is where it is.
     Explain {
@@ -196,6 +203,8 @@ fn main() -> ExitCode {
             list_separator,
             delimiter,
             columns,
+            contacts,
+            contacts_key,
         } => {
             let args = cli::score::ScoreArgs {
                 icp_file,
@@ -209,6 +218,8 @@ fn main() -> ExitCode {
                 list_separator,
                 delimiter,
                 columns,
+                contacts,
+                contacts_key,
             };
             drop(out);
             let code = cli::score::score(&args, &mut err);

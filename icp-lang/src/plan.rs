@@ -36,6 +36,8 @@ pub struct Plan {
     pub groups: Vec<GroupPlan>,
     pub tiers: Vec<TierPlan>,
     pub conds: Vec<Cond>,
+    /// The ICP's personas, matched against contacts (`icp score --contacts`).
+    pub personas: Vec<PersonaPlan>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -290,6 +292,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
             signals: Vec::new(),
             groups: Vec::new(),
             tiers: Vec::new(),
+            personas: Vec::new(),
             conds: Vec::new(),
         };
         Lowering {
@@ -445,6 +448,11 @@ impl<'c, 'p> Lowering<'c, 'p> {
                     .unwrap_or_else(|| "otherwise".to_string()),
                 cond: t.condition.as_ref().and_then(|c| score_cond(c, &groups)),
             })
+            .collect();
+        self.plan.personas = eff
+            .personas
+            .iter()
+            .filter_map(|p| persona_plan(self.checked, p))
             .collect();
         self.plan
     }
@@ -736,6 +744,83 @@ impl<'c, 'p> Lowering<'c, 'p> {
             None => 0,
         }
     }
+}
+
+/// A persona as contacts are matched against it. Every property given must
+/// hold; a property left out matches any contact.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PersonaPlan {
+    pub name: String,
+    /// decision_maker, influencer, user, champion or blocker.
+    pub role: Option<String>,
+    /// Glob patterns, case-insensitive; any may match.
+    pub titles: Vec<String>,
+    /// The seniority levels (0 = ic .. 4 = c_level) that match.
+    pub seniority: Vec<u8>,
+    /// Departments, compared case-insensitively; any may match.
+    pub departments: Vec<String>,
+}
+
+/// Seniority levels, lowest first.
+pub const SENIORITY: &[&str] = &["ic", "manager", "director", "vp", "c_level"];
+
+fn persona_plan(checked: &Checked<'_>, p: &ast::PersonaDecl) -> Option<PersonaPlan> {
+    // A bare `persona name` uses the top-level persona of that name.
+    let decl = match &p.props {
+        Some(_) => p,
+        None => checked.decls.iter().find_map(|d| match d.item {
+            ast::Item::Persona(top) if top.name.name == p.name.name && top.props.is_some() => {
+                Some(top)
+            }
+            _ => None,
+        })?,
+    };
+    let mut plan = PersonaPlan {
+        name: p.name.name.clone(),
+        role: None,
+        titles: Vec::new(),
+        seniority: Vec::new(),
+        departments: Vec::new(),
+    };
+    let level = |o: &Operand| match o {
+        Operand::Name(n) => SENIORITY.iter().position(|s| *s == n.name).map(|i| i as u8),
+        Operand::Literal(_) => None,
+    };
+    let strings = |items: &[Operand]| -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                Operand::Literal(ast::Literal {
+                    value: LitValue::Str(s),
+                    ..
+                }) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    for prop in decl.props.iter().flatten() {
+        match (prop.name.name.as_str(), &prop.value) {
+            ("role", ast::PropValue::Name(n)) => plan.role = Some(n.name.clone()),
+            ("title", ast::PropValue::Matches { patterns, .. }) => {
+                plan.titles = patterns.iter().map(|p| p.value.clone()).collect()
+            }
+            ("seniority", ast::PropValue::Compare { op, value }) => {
+                let Some(at) = level(value) else { continue };
+                plan.seniority = (0..SENIORITY.len() as u8)
+                    .filter(|l| crate::eval::compare_levels(*op, *l, at))
+                    .collect();
+            }
+            ("seniority", ast::PropValue::In(items)) => {
+                plan.seniority = items.iter().filter_map(level).collect()
+            }
+            ("department", ast::PropValue::In(items) | ast::PropValue::List(items)) => {
+                plan.departments = strings(items)
+            }
+            ("department", ast::PropValue::Str(s)) => plan.departments = vec![s.value.clone()],
+            _ => {}
+        }
+    }
+    Some(plan)
 }
 
 fn bound(lit: &Option<ast::Literal>, inclusive: bool) -> Option<Bound> {

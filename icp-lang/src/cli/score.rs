@@ -5,10 +5,12 @@
 
 use super::run::{open_clean, plans};
 use icp_lang::ast::Date;
+use icp_lang::contacts;
 use icp_lang::data::{self, bind_headers, CellError, OnError};
 use icp_lang::eval::evaluate;
 use icp_lang::plan::Plan;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,6 +48,8 @@ pub struct ScoreArgs {
     pub list_separator: char,
     pub delimiter: Option<char>,
     pub columns: Option<Vec<String>>,
+    pub contacts: Option<PathBuf>,
+    pub contacts_key: Option<String>,
 }
 
 /// Bytes of input per unit of work for a thread.
@@ -255,6 +259,8 @@ struct Job<'a> {
     binding: &'a [usize],
     headers: &'a [String],
     key: Option<usize>,
+    /// Account id -> the personas its contacts match (bit per persona).
+    people: Option<&'a HashMap<String, u64>>,
     names: &'a [String],
     columns: &'a [data::ResultColumn],
     format: OutFormat,
@@ -406,6 +412,31 @@ impl Job<'_> {
         self.write_row(&mut s.bytes, key, outcome);
     }
 
+    /// The `personas` and `committee` cells, from the account's contacts.
+    fn people_cell(&self, c: data::ResultColumn, key: &str) -> Option<String> {
+        let people = self.people?;
+        let mask = people.get(key).copied().unwrap_or(0);
+        match c {
+            data::ResultColumn::Personas => {
+                Some(contacts::persona_names(self.plan, mask).join(";"))
+            }
+            data::ResultColumn::Committee => {
+                let has_roles = self.plan.personas.iter().any(|p| {
+                    p.role
+                        .as_deref()
+                        .is_some_and(|r| contacts::COMMITTEE.contains(&r))
+                });
+                let missing = contacts::missing_roles(self.plan, mask);
+                Some(match (has_roles, missing.is_empty()) {
+                    (false, _) => String::new(),
+                    (true, true) => "complete".to_string(),
+                    (true, false) => format!("missing {}", missing.join(", ")),
+                })
+            }
+            _ => None,
+        }
+    }
+
     fn write_row(&self, buf: &mut Vec<u8>, key: &str, o: &icp_lang::eval::Outcome) {
         match self.format {
             OutFormat::Csv => {
@@ -416,7 +447,9 @@ impl Job<'_> {
                     }
                     // Only the id can hold a delimiter or quote; the rest are
                     // names and numbers.
-                    if *c == data::ResultColumn::Id {
+                    if let Some(text) = self.people_cell(*c, key) {
+                        csv_field(buf, text.as_bytes());
+                    } else if *c == data::ResultColumn::Id {
                         cell.clear();
                         data::write_cell(&mut cell, self.plan, *c, key, o);
                         csv_field(buf, &cell);
@@ -435,8 +468,12 @@ impl Job<'_> {
                     }
                     let _ = serde_json::to_writer(&mut *buf, name);
                     buf.push(b':');
-                    let _ =
-                        serde_json::to_writer(&mut *buf, &data::json_cell(self.plan, *c, key, o));
+                    let value = match self.people_cell(*c, key) {
+                        Some(text) if text.is_empty() => serde_json::Value::Null,
+                        Some(text) => serde_json::json!(text),
+                        None => data::json_cell(self.plan, *c, key, o),
+                    };
+                    let _ = serde_json::to_writer(&mut *buf, &value);
                 }
                 buf.extend_from_slice(b"}\n");
             }
@@ -444,7 +481,10 @@ impl Job<'_> {
                 let mut line = String::new();
                 for (name, c) in self.names.iter().zip(self.columns) {
                     let mut cell = Vec::new();
-                    data::write_cell(&mut cell, self.plan, *c, key, o);
+                    match self.people_cell(*c, key) {
+                        Some(text) => cell.extend_from_slice(text.as_bytes()),
+                        None => data::write_cell(&mut cell, self.plan, *c, key, o),
+                    }
                     line.push_str(&pad(&String::from_utf8_lossy(&cell), width(name)));
                     line.push_str("  ");
                 }
@@ -641,9 +681,19 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
             return 1;
         }
     };
+    let people = match &args.contacts {
+        Some(path) => match load_contacts(&plan, path, args.contacts_key.as_deref()) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+        },
+        None => None,
+    };
     let columns = match &args.columns {
         Some(c) => {
-            let available = data::available_columns(&plan);
+            let available = data::available_columns(&plan, people.is_some());
             if let Some(bad) = c.iter().find(|c| !available.contains(c)) {
                 let hint = icp_lang::suggest::closest(bad, available.iter().map(String::as_str))
                     .map(|s| format!("; did you mean `{s}`?"))
@@ -657,7 +707,7 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
             }
             c.clone()
         }
-        None => data::available_columns(&plan),
+        None => data::available_columns(&plan, people.is_some()),
     };
     let format = args.format.unwrap_or_else(|| {
         match args
@@ -713,6 +763,7 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         binding: &binding,
         headers: &headers_for_json,
         key: plan.key,
+        people: people.as_ref(),
         names: &columns,
         columns: &result_columns,
         format,
@@ -965,6 +1016,59 @@ fn summary(plan: &Plan, t: &Scored, on_error: OnErrorArg) -> String {
         ));
     }
     s
+}
+
+/// Reads a contacts CSV and matches every contact against the personas:
+/// account id -> persona bits. Contacts are few next to accounts, so they
+/// are held in memory.
+fn load_contacts(
+    plan: &Plan,
+    path: &Path,
+    key_header: Option<&str>,
+) -> Result<HashMap<String, u64>, String> {
+    let key_header = match key_header {
+        Some(k) => k.to_string(),
+        None => plan
+            .key
+            .and_then(|k| plan.columns.get(k))
+            .map(|c| c.header.clone())
+            .ok_or("the schema has no `key` field to join contacts on")?,
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let headers: Vec<String> = r
+        .headers()
+        .map_err(|e| format!("cannot read the header row of `{}`: {e}", path.display()))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let key = find(&key_header).ok_or_else(|| {
+        format!(
+            "`{}` has no column `{key_header}` to join contacts to accounts (use --contacts-key)",
+            path.display()
+        )
+    })?;
+    let title =
+        find("Title").ok_or_else(|| format!("`{}` has no `Title` column", path.display()))?;
+    let (seniority, department) = (find("Seniority"), find("Department"));
+    let mut people: HashMap<String, u64> = HashMap::new();
+    for (n, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| format!("`{}`, contact {}: {e}", path.display(), n + 1))?;
+        let cell = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("");
+        let mask =
+            contacts::match_contact(plan, cell(Some(title)), cell(seniority), cell(department));
+        *people
+            .entry(cell(Some(key)).trim().to_string())
+            .or_default() |= mask;
+    }
+    Ok(people)
 }
 
 pub struct ExplainArgs {

@@ -644,43 +644,48 @@ fn pick_plan(
     }
 }
 
-pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
-    let (_session, plan) = match pick_plan(&args.icp, &args.icp_file, args.as_of, err) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let mut input = match open_input(&args.data, args.input_format, args.delimiter) {
-        Ok(i) => i,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return 2;
-        }
-    };
-    let binding = match bind_headers(&plan, &input.headers) {
-        Ok(b) => b,
+/// Opens the accounts and binds their headers to the plan's columns; on
+/// failure the message is written and the exit code returned.
+fn open_bound(
+    plan: &Plan,
+    data: &Path,
+    format: Option<InFormat>,
+    delimiter: Option<char>,
+    err: &mut dyn Write,
+) -> Result<(Source, Vec<usize>), i32> {
+    let input = open_input(data, format, delimiter).map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        2
+    })?;
+    match bind_headers(plan, &input.headers) {
+        Ok(binding) => Ok((input, binding)),
         Err(missing) => {
             let _ = writeln!(
                 err,
                 "error: `{}` lacks columns the ICP `{}` reads:",
-                args.data.display(),
+                data.display(),
                 plan.icp
             );
             for m in &missing {
                 let _ = writeln!(err, "  - {m}");
             }
-            let _ = writeln!(
-                err,
-                "  (the columns present are: {})",
-                input
-                    .headers
-                    .iter()
-                    .map(|h| format!("`{h}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            return 1;
+            let present: Vec<String> = input.headers.iter().map(|h| format!("`{h}`")).collect();
+            let _ = writeln!(err, "  (the columns present are: {})", present.join(", "));
+            Err(1)
         }
+    }
+}
+
+pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
+    let (_session, plan) = match pick_plan(&args.icp, &args.icp_file, args.as_of, err) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
+    let (mut input, binding) =
+        match open_bound(&plan, &args.data, args.input_format, args.delimiter, err) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
     let people = match &args.contacts {
         Some(path) => match load_contacts(&plan, path, args.contacts_key.as_deref()) {
             Ok(p) => Some(p),
@@ -1096,22 +1101,11 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         );
         return 2;
     };
-    let mut input = match open_input(&args.data, args.input_format, args.delimiter) {
-        Ok(i) => i,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return 2;
-        }
-    };
-    let binding = match bind_headers(&plan, &input.headers) {
-        Ok(b) => b,
-        Err(missing) => {
-            for m in &missing {
-                let _ = writeln!(err, "error: {m}");
-            }
-            return 1;
-        }
-    };
+    let (mut input, binding) =
+        match open_bound(&plan, &args.data, args.input_format, args.delimiter, err) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
     let separator = if input.format == InFormat::Jsonl {
         '\u{1f}'
     } else {

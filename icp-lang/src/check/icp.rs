@@ -645,7 +645,9 @@ fn check_rule<'p>(
         }
     }
     if let Some(job) = &r.for_job {
-        if !eff.jobs.iter().any(|(j, _)| j.name.name == job.name) {
+        if let Some((j, _)) = eff.jobs.iter().find(|(j, _)| j.name.name == job.name) {
+            ck.cx.refer(job.span, j.name.span);
+        } else {
             let known_top = ck
                 .cx
                 .scopes
@@ -731,6 +733,7 @@ fn check_bands<'p>(
         super::types::unknown_field(ck.cx, ecx.schema, field);
         return;
     };
+    ck.cx.refer(field.span, f.decl.name.span);
     let t = f.ty.clone();
     if matches!(t, Ty::Set(_) | Ty::Bool) {
         ck.cx.error(
@@ -1025,6 +1028,7 @@ fn check_test<'p>(
             super::types::unknown_field(ck.cx, ecx.schema, &g.name);
             continue;
         };
+        ck.cx.refer(g.name.span, f.decl.name.span);
         let t = f.ty.clone();
         let subject = ast::Operand::Name(g.name.clone());
         let mut facts = Facts::default();
@@ -1058,6 +1062,21 @@ fn check_test<'p>(
     }
     let tiers: Vec<String> = eff.tiers.iter().map(|t| t.name.name.clone()).collect();
     for e in &t.expects {
+        // Names in expectations refer to the ICP's tiers and rules.
+        let named = match e {
+            ast::Expect::Tier(n, _) => eff
+                .tiers
+                .iter()
+                .find(|t| t.name.name == n.name)
+                .map(|t| (n.span, t.name.span)),
+            ast::Expect::ExcludedBy(n, _) | ast::Expect::Signal(n, ..) => {
+                eff.rule(&n.name).map(|r| (n.span, r.name.span))
+            }
+            _ => None,
+        };
+        if let Some((used, def)) = named {
+            ck.cx.refer(used, def);
+        }
         match e {
             ast::Expect::Tier(name, _) if !tiers.contains(&name.name) => {
                 ck.cx

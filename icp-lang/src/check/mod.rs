@@ -81,6 +81,8 @@ pub struct Checked<'p> {
     pub effective: BTreeMap<DeclId, std::rc::Rc<icp::Effective<'p>>>,
     /// ICPs with errors: they cannot be run.
     pub has_errors: BTreeSet<DeclId>,
+    /// Every resolved name, (use, definition), sorted by use.
+    pub refs: Vec<(Span, Span)>,
 }
 
 impl<'p> Checked<'p> {
@@ -141,6 +143,9 @@ pub fn check<'p>(project: &'p Project, opts: &Options) -> Checked<'p> {
     let mut diagnostics = std::mem::take(&mut cx.diags);
     diagnostics.extend(project.diagnostics.iter().cloned());
     normalize(&mut diagnostics);
+    let mut refs = std::mem::take(&mut cx.refs);
+    refs.sort();
+    refs.dedup();
     let effective = cx
         .effective
         .into_iter()
@@ -153,6 +158,7 @@ pub fn check<'p>(project: &'p Project, opts: &Options) -> Checked<'p> {
         scopes: cx.scopes,
         effective,
         has_errors: cx.icp_has_errors,
+        refs,
     }
 }
 
@@ -168,6 +174,8 @@ pub struct Context<'p> {
     pub schemas: HashMap<DeclId, std::rc::Rc<types::Schema<'p>>>,
     /// ICPs whose checks found an error: their analysis is skipped.
     pub icp_has_errors: BTreeSet<DeclId>,
+    /// Every resolved name: (where it is used, where it is defined).
+    pub refs: Vec<(Span, Span)>,
     /// Merged views of ICPs, built once (`None`: could not be built).
     pub effective: HashMap<DeclId, Option<std::rc::Rc<icp::Effective<'p>>>>,
 }
@@ -187,6 +195,7 @@ impl<'p> Context<'p> {
             diags: Vec::new(),
             schemas: HashMap::new(),
             icp_has_errors: BTreeSet::new(),
+            refs: Vec::new(),
             effective: HashMap::new(),
         }
     }
@@ -284,6 +293,9 @@ impl<'p> Context<'p> {
             Some(id) => {
                 let kind = self.decl(id).map(|d| d.kind)?;
                 self.uses.insert((file, id));
+                if let Some(def) = self.decl(id).map(|d| d.name.span) {
+                    self.refer(name.span, def);
+                }
                 if want.contains(&kind) {
                     Some(id)
                 } else {
@@ -351,6 +363,11 @@ impl<'p> Context<'p> {
             );
         }
         self.error(d);
+    }
+
+    /// Records that the name at `used` refers to the definition at `def`.
+    pub fn refer(&mut self, used: Span, def: Span) {
+        self.refs.push((used, def));
     }
 
     /// The source text under a span, as the user wrote it.

@@ -468,6 +468,7 @@ impl<'c, 'p> Checker<'c, 'p> {
             return;
         }
         if let Some(f) = ecx.schema.field(&name.name) {
+            self.cx.refer(name.span, f.decl.name.span);
             if f.ty != Ty::Bool && f.ty != Ty::Error {
                 let ty = self.cx.ty_noun(&f.ty);
                 self.cx.error(
@@ -644,6 +645,7 @@ impl<'c, 'p> Checker<'c, 'p> {
             }
             Mode::Rule => match ecx.schema.field(&name.name) {
                 Some(f) => {
+                    self.cx.refer(name.span, f.decl.name.span);
                     if f.decl.optional {
                         facts
                             .optional_refs
@@ -690,7 +692,8 @@ impl<'c, 'p> Checker<'c, 'p> {
             Operand::Name(n) => {
                 if let Ty::Enum(e) = t {
                     let variants = self.cx.variants(*e);
-                    if variants.iter().any(|v| v.name == n.name) {
+                    if let Some(def) = variants.iter().find(|v| v.name == n.name).map(|v| v.span) {
+                        self.cx.refer(n.span, def);
                         return;
                     }
                     if ecx.schema.field(&n.name).is_none() {
@@ -713,6 +716,7 @@ impl<'c, 'p> Checker<'c, 'p> {
                 }
                 match ecx.schema.field(&n.name) {
                     Some(f) => {
+                        self.cx.refer(n.span, f.decl.name.span);
                         let ft = f.ty.clone();
                         if f.decl.optional {
                             facts.optional_refs.entry(n.name.clone()).or_insert(n.span);

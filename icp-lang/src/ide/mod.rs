@@ -3,4 +3,5 @@
 //! definitions and the rest. The language server only translates these to
 //! and from LSP types.
 
+pub mod navigate;
 pub mod position;

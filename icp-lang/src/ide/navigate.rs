@@ -1,0 +1,145 @@
+//! Go to definition and find references, from the checker's table of
+//! resolved names.
+
+use crate::check::Checked;
+use crate::span::{FileId, Span};
+
+/// The definition of the name at `offset` in `file`, if it names one. A
+/// definition is its own definition, so the cursor on a declaration works too.
+pub fn definition(checked: &Checked<'_>, file: FileId, offset: u32) -> Option<Span> {
+    let hit = |s: &Span| s.file == file && s.start <= offset && offset <= s.end;
+    checked
+        .refs
+        .iter()
+        .find(|(used, _)| hit(used))
+        .map(|(_, def)| *def)
+        .or_else(|| checked.refs.iter().map(|(_, def)| *def).find(hit))
+}
+
+/// Every place that names the same thing as the name at `offset`, the
+/// definition first, then uses in file and source order.
+pub fn references(checked: &Checked<'_>, file: FileId, offset: u32) -> Vec<Span> {
+    let Some(def) = definition(checked, file, offset) else {
+        return Vec::new();
+    };
+    let mut uses: Vec<Span> = checked
+        .refs
+        .iter()
+        .filter(|(_, d)| *d == def)
+        .map(|(u, _)| *u)
+        .collect();
+    uses.sort();
+    uses.dedup();
+    std::iter::once(def)
+        .chain(uses.into_iter().filter(|u| *u != def))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{check, Options};
+    use crate::source::{LoadError, Loader};
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+
+    struct Mem(HashMap<PathBuf, String>);
+
+    impl Loader for Mem {
+        fn load(&self, p: &Path) -> Result<String, LoadError> {
+            self.0.get(p).cloned().ok_or(LoadError::NotFound)
+        }
+        fn project_root(&self, _: &Path) -> PathBuf {
+            PathBuf::from("/p")
+        }
+        fn list_dir(&self, _: &Path) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    const SHARED: &str = "enum Industry { saas, retail }\nschema A {\n  id: text key\n  industry: Industry\n  employees: int\n}\nsegment mid = employees in 10..=100\n";
+
+    /// The definition found from the `$0` cursor, as `file:text`.
+    fn goto(main_with_cursor: &str) -> Option<String> {
+        let offset = main_with_cursor.find("$0").map(|o| o as u32);
+        let main = main_with_cursor.replace("$0", "");
+        let files = HashMap::from([
+            (PathBuf::from("/p/main.icp"), main),
+            (PathBuf::from("/p/shared.icp"), SHARED.to_string()),
+        ]);
+        let loader = Mem(files);
+        let project = crate::project::load(&loader, &[PathBuf::from("/p/main.icp")]);
+        let as_of = crate::ast::Date::new(2026, 11, 1)?;
+        let checked = check(&project, &Options::new(as_of));
+        let def = definition(&checked, FileId(0), offset?)?;
+        let src = project.sources.get(def.file)?;
+        Some(format!("{}:{}", src.name, src.text.get(def.range())?))
+    }
+
+    const MAIN: &str = "import \"shared.icp\"\nicp i for A {\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  filter f: mid and industry == saas\n  signal s: employees > 50 weight 5 for job j\n  job j { job \"x\" }\n  tier T: score >= 5\n  tier U: otherwise\n  test \"t\" {\n    given { industry: retail, employees: 50 }\n    expect tier T\n    expect signal s fires\n  }\n}\n";
+
+    fn at(marker_after: &str) -> String {
+        MAIN.replacen(marker_after, &format!("{marker_after}$0"), 1)
+    }
+
+    #[test]
+    fn names_lead_to_their_definitions() {
+        assert_eq!(
+            goto(&at("filter f: mi")).as_deref(),
+            Some("/p/shared.icp:mid")
+        );
+        assert_eq!(
+            goto(&at("and indus")).as_deref(),
+            Some("/p/shared.icp:industry")
+        );
+        assert_eq!(goto(&at("== sa")).as_deref(), Some("/p/shared.icp:saas"));
+        assert_eq!(goto(&at("for A")).as_deref(), Some("/p/shared.icp:A"));
+        assert_eq!(
+            goto(&at("signal s: emp")).as_deref(),
+            Some("/p/shared.icp:employees")
+        );
+        assert_eq!(goto(&at("for job j")).as_deref(), Some("/p/main.icp:j"));
+        assert_eq!(goto(&at("expect tier T")).as_deref(), Some("/p/main.icp:T"));
+        assert_eq!(
+            goto(&at("expect signal s")).as_deref(),
+            Some("/p/main.icp:s")
+        );
+        assert_eq!(
+            goto(&at("given { industry: ret")).as_deref(),
+            Some("/p/shared.icp:retail")
+        );
+        assert_eq!(goto(&at("owner \"o@")), None, "a string names nothing");
+    }
+
+    #[test]
+    fn references_include_the_definition_and_every_use() {
+        let files = HashMap::from([
+            (PathBuf::from("/p/main.icp"), MAIN.to_string()),
+            (PathBuf::from("/p/shared.icp"), SHARED.to_string()),
+        ]);
+        let project = crate::project::load(&Mem(files), &[PathBuf::from("/p/main.icp")]);
+        let Some(as_of) = crate::ast::Date::new(2026, 11, 1) else {
+            return;
+        };
+        let checked = check(&project, &Options::new(as_of));
+        let offset = MAIN.find("employees > 50").map(|o| o as u32).unwrap_or(0);
+        let refs = references(&checked, FileId(0), offset);
+        let shown: Vec<String> = refs
+            .iter()
+            .filter_map(|s| {
+                project
+                    .sources
+                    .get(s.file)
+                    .map(|f| format!("{}@{}", f.name, s.start))
+            })
+            .collect();
+        // Defined in the schema; used in the segment, the signal and the test.
+        assert_eq!(shown.len(), 4, "{shown:?}");
+        assert!(
+            shown
+                .first()
+                .is_some_and(|s| s.starts_with("/p/shared.icp@")),
+            "{shown:?}"
+        );
+    }
+}

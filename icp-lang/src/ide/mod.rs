@@ -1,7 +1,48 @@
 //! What an editor asks of the compiler, as plain functions over the checked
-//! project: positions in the client's encoding, and (to come) hover,
-//! definitions and the rest. The language server only translates these to
-//! and from LSP types.
+//! project: positions in the client's encoding, definitions and references,
+//! hover text, the outline and token classes. The language server (to come,
+//! in icp-lsp/) only translates these to and from LSP types.
 
+pub mod hover;
 pub mod navigate;
+pub mod outline;
 pub mod position;
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! An in-memory project for the editor features' tests.
+    use crate::source::{LoadError, Loader};
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+
+    pub struct Mem(pub HashMap<PathBuf, String>);
+
+    impl Loader for Mem {
+        fn load(&self, p: &Path) -> Result<String, LoadError> {
+            self.0.get(p).cloned().ok_or(LoadError::NotFound)
+        }
+        fn project_root(&self, _: &Path) -> PathBuf {
+            PathBuf::from("/p")
+        }
+        fn list_dir(&self, _: &Path) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    /// `/p/main.icp` (file 0) and `/p/shared.icp`, loaded.
+    pub fn project(main: &str, shared: &str) -> crate::project::Project {
+        let files = HashMap::from([
+            (PathBuf::from("/p/main.icp"), main.to_string()),
+            (PathBuf::from("/p/shared.icp"), shared.to_string()),
+        ]);
+        crate::project::load(&Mem(files), &[PathBuf::from("/p/main.icp")])
+    }
+
+    pub fn options() -> crate::check::Options {
+        crate::check::Options::new(crate::ast::Date {
+            year: 2026,
+            month: 11,
+            day: 1,
+        })
+    }
+}

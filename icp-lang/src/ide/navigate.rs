@@ -36,49 +36,26 @@ pub fn references(checked: &Checked<'_>, file: FileId, offset: u32) -> Vec<Span>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::check::{check, Options};
-    use crate::source::{LoadError, Loader};
-    use std::collections::HashMap;
-    use std::path::{Path, PathBuf};
+    use crate::check::check;
+    use crate::ide::testutil::{options, project};
 
-    struct Mem(HashMap<PathBuf, String>);
+    pub const SHARED: &str = "/// How a company earns money.\nenum Industry { saas, retail }\nschema A {\n  id: text key\n  industry: Industry\n  /// Head count.\n  employees: int from \"Employee Count\"\n}\nsegment mid = employees in 10..=100\n";
 
-    impl Loader for Mem {
-        fn load(&self, p: &Path) -> Result<String, LoadError> {
-            self.0.get(p).cloned().ok_or(LoadError::NotFound)
-        }
-        fn project_root(&self, _: &Path) -> PathBuf {
-            PathBuf::from("/p")
-        }
-        fn list_dir(&self, _: &Path) -> Vec<String> {
-            Vec::new()
-        }
-    }
-
-    const SHARED: &str = "enum Industry { saas, retail }\nschema A {\n  id: text key\n  industry: Industry\n  employees: int\n}\nsegment mid = employees in 10..=100\n";
+    pub const MAIN: &str = "import \"shared.icp\"\nicp i for A {\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  filter f: mid and industry == saas\n  signal s: employees > 50 weight 5 for job j because \"big\"\n  signal r: industry == retail weight 15\n  job j { job \"x\" }\n  tier T: score >= 5\n  tier U: otherwise\n  test \"t\" {\n    given { industry: retail, employees: 50 }\n    expect tier T\n    expect signal s fires\n  }\n}\n";
 
     /// The definition found from the `$0` cursor, as `file:text`.
     fn goto(main_with_cursor: &str) -> Option<String> {
         let offset = main_with_cursor.find("$0").map(|o| o as u32);
-        let main = main_with_cursor.replace("$0", "");
-        let files = HashMap::from([
-            (PathBuf::from("/p/main.icp"), main),
-            (PathBuf::from("/p/shared.icp"), SHARED.to_string()),
-        ]);
-        let loader = Mem(files);
-        let project = crate::project::load(&loader, &[PathBuf::from("/p/main.icp")]);
-        let as_of = crate::ast::Date::new(2026, 11, 1)?;
-        let checked = check(&project, &Options::new(as_of));
+        let project = project(&main_with_cursor.replace("$0", ""), SHARED);
+        let checked = check(&project, &options());
         let def = definition(&checked, FileId(0), offset?)?;
         let src = project.sources.get(def.file)?;
         Some(format!("{}:{}", src.name, src.text.get(def.range())?))
     }
 
-    const MAIN: &str = "import \"shared.icp\"\nicp i for A {\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  filter f: mid and industry == saas\n  signal s: employees > 50 weight 5 for job j\n  job j { job \"x\" }\n  tier T: score >= 5\n  tier U: otherwise\n  test \"t\" {\n    given { industry: retail, employees: 50 }\n    expect tier T\n    expect signal s fires\n  }\n}\n";
-
-    fn at(marker_after: &str) -> String {
+    pub fn at(marker_after: &str) -> String {
         MAIN.replacen(marker_after, &format!("{marker_after}$0"), 1)
     }
 
@@ -113,15 +90,8 @@ mod tests {
 
     #[test]
     fn references_include_the_definition_and_every_use() {
-        let files = HashMap::from([
-            (PathBuf::from("/p/main.icp"), MAIN.to_string()),
-            (PathBuf::from("/p/shared.icp"), SHARED.to_string()),
-        ]);
-        let project = crate::project::load(&Mem(files), &[PathBuf::from("/p/main.icp")]);
-        let Some(as_of) = crate::ast::Date::new(2026, 11, 1) else {
-            return;
-        };
-        let checked = check(&project, &Options::new(as_of));
+        let project = project(MAIN, SHARED);
+        let checked = check(&project, &options());
         let offset = MAIN.find("employees > 50").map(|o| o as u32).unwrap_or(0);
         let refs = references(&checked, FileId(0), offset);
         let shown: Vec<String> = refs

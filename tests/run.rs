@@ -523,3 +523,51 @@ fn contacts_are_matched_to_personas_and_committees() {
     assert_eq!(code, 0);
     assert!(out.contains("0011,ops_leader\n"), "{out}");
 }
+
+#[test]
+fn special_outputs_are_written_through_not_replaced() {
+    let dir = temp_dir();
+    erp(&dir);
+    // Big enough that the queue fills while the writer is failing.
+    let mut csv = String::from(HEADER);
+    for i in 0..40_000 {
+        csv.push_str(&format!(
+            "{i},Company {i},manufacturing,900,,US,SAP,Snowflake;dbt,3,7,,2026-10-{:02}\n",
+            1 + i % 28
+        ));
+    }
+    std::fs::write(dir.join("big.csv"), csv).unwrap();
+    if Path::new("/dev/full").exists() {
+        let (code, _, err) = icp(&dir, &["score", "icp.icp", "big.csv", "-o", "/dev/full"]);
+        assert_eq!(code, 1, "a full disk is an error, not a hang: {err}");
+        assert!(err.contains("No space left on device"), "{err}");
+        let meta = std::fs::metadata("/dev/full").unwrap();
+        assert!(!meta.is_file(), "the device is still a device");
+    }
+    // A symbolic link is written through, and stays a link.
+    std::os::unix::fs::symlink(dir.join("real.csv"), dir.join("link.csv")).unwrap();
+    let (code, _, err) = icp(
+        &dir,
+        &[
+            "score",
+            "icp.icp",
+            "big.csv",
+            "-o",
+            "link.csv",
+            "--columns",
+            "id",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::symlink_metadata(dir.join("link.csv"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("real.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        40_001
+    );
+}

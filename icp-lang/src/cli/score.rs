@@ -567,15 +567,37 @@ impl Output {
                 w: Box::new(std::io::BufWriter::new(std::io::stdout())),
             }),
             Some(t) => {
-                let name = t
+                let cannot = |e: std::io::Error| format!("cannot write `{}`: {e}", t.display());
+                // Write through a symbolic link to the file it names.
+                let real = match std::fs::symlink_metadata(t) {
+                    Ok(m) if m.file_type().is_symlink() => {
+                        // The link may name a file that does not exist yet.
+                        let link = std::fs::read_link(t).map_err(cannot)?;
+                        t.parent().map(|dir| dir.join(&link)).unwrap_or(link)
+                    }
+                    _ => t.to_path_buf(),
+                };
+                // A device or pipe (`/dev/stdout`, a FIFO) cannot be replaced
+                // by renaming: write to it directly.
+                if std::fs::metadata(&real).is_ok_and(|m| !m.is_file()) {
+                    let f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&real)
+                        .map_err(cannot)?;
+                    return Ok(Output {
+                        target: None,
+                        tmp: None,
+                        w: Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
+                    });
+                }
+                let name = real
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "out".into());
-                let tmp = t.with_file_name(format!(".{name}.icp-{}.tmp", std::process::id()));
-                let f = std::fs::File::create(&tmp)
-                    .map_err(|e| format!("cannot write `{}`: {e}", t.display()))?;
+                let tmp = real.with_file_name(format!(".{name}.icp-{}.tmp", std::process::id()));
+                let f = std::fs::File::create(&tmp).map_err(cannot)?;
                 Ok(Output {
-                    target: Some(t.to_path_buf()),
+                    target: Some(real),
                     tmp: Some(tmp),
                     w: Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
                 })
@@ -855,6 +877,9 @@ fn run_pipeline(
             });
         }
         drop(done_tx);
+        // Only the workers hold the queue's receiving end: if they all stop
+        // (the writer failed), the reader's next send fails instead of waiting.
+        drop(work_rx);
         let stop = &stop;
         let writer = scope.spawn(move || -> Result<Scored, String> {
             let mut totals = Scored::default();
@@ -873,11 +898,15 @@ fn run_pipeline(
                     }
                     if s.errors.is_empty() {
                         if let Some(h) = header.take() {
-                            w.write_all(h)
-                                .map_err(|e| format!("cannot write the results: {e}"))?;
+                            w.write_all(h).map_err(|e| {
+                                stop.store(true, Ordering::Relaxed);
+                                format!("cannot write the results: {e}")
+                            })?;
                         }
-                        w.write_all(&s.bytes)
-                            .map_err(|e| format!("cannot write the results: {e}"))?;
+                        w.write_all(&s.bytes).map_err(|e| {
+                            stop.store(true, Ordering::Relaxed);
+                            format!("cannot write the results: {e}")
+                        })?;
                     } else {
                         // The first chunk with bad data, in input order: stop reading.
                         stop.store(true, Ordering::Relaxed);
@@ -900,8 +929,10 @@ fn run_pipeline(
                 }
             }
             if let (Some(h), true) = (header, totals.errors.is_empty()) {
-                w.write_all(h)
-                    .map_err(|e| format!("cannot write the results: {e}"))?;
+                w.write_all(h).map_err(|e| {
+                    stop.store(true, Ordering::Relaxed);
+                    format!("cannot write the results: {e}")
+                })?;
             }
             Ok(totals)
         });

@@ -74,6 +74,22 @@ pub(super) fn check_icp<'p>(cx: &mut Context<'p>, id: DeclId, opts: &Options) {
         schema: &eff.schema,
         mode: Mode::Rule,
     };
+    // Rules, groups, tiers, personas and jobs of this ICP are their own definitions.
+    for (rule, _) in &eff.rules {
+        ck.cx.refer(rule.name.span, rule.name.span);
+    }
+    for g in &eff.groups {
+        ck.cx.refer(g.name.span, g.name.span);
+    }
+    for t in &eff.tiers {
+        ck.cx.refer(t.name.span, t.name.span);
+    }
+    for (j, _) in &eff.jobs {
+        ck.cx.refer(j.name.span, j.name.span);
+    }
+    for p in &eff.personas {
+        ck.cx.refer(p.name.span, p.name.span);
+    }
     let mut seen_owner: Option<Span> = None;
     let mut seen_reviewed: Option<Span> = None;
     for m in &decl.members {

@@ -216,6 +216,8 @@ impl<'p> Context<'p> {
                 };
                 let Some(name) = item.name() else { continue };
                 let id = DeclId(self.decls.len());
+                // A declaration is its own definition (hover and references on it).
+                self.refs.push((name.span, name.span));
                 self.decls.push(Decl {
                     kind,
                     name,
@@ -400,6 +402,7 @@ impl<'p> Context<'p> {
     fn check_enum(&mut self, e: &ast::EnumDecl) {
         let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for v in &e.variants {
+            self.refer(v.span, v.span);
             if let Some(prev) = seen.insert(v.name.as_str(), v.span) {
                 self.error(
                     Diagnostic::new(

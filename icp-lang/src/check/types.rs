@@ -147,6 +147,7 @@ pub fn resolve_schema<'p>(
                 );
             }
         }
+        cx.refer(f.name.span, f.name.span);
         by_name.insert(f.name.name.as_str(), fields.len());
         fields.push(FieldInfo { decl: f, ty });
     }

@@ -282,5 +282,11 @@ mod tests {
             hover_at(&at("  filte"))
         );
         assert_eq!(hover_at(&at("owner \"o@")), "");
+        // On a declaration itself.
+        assert_eq!(
+            hover_at(&at("  signal r")),
+            "signal **r**: `industry == retail`\n\n15 points, 75% of the maximum score (20)"
+        );
+        assert!(hover_at(&at("tier U")).starts_with("tier **U**: `otherwise`"));
     }
 }

@@ -1,0 +1,236 @@
+//! The open documents, and answering questions about them: each question
+//! loads the document's project (open documents override the disk), checks
+//! it and asks `icp_lang::ide`.
+
+use crate::convert::Converter;
+use icp_lang::ast::Date;
+use icp_lang::check::{check, Checked, Options};
+use icp_lang::ide::position::Encoding;
+use icp_lang::project::Project;
+use icp_lang::source::{decode, normalize, LoadError, Loader};
+use icp_lang::span::{FileId, Span};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tower_lsp::lsp_types::{self as lsp, Url};
+
+struct Doc {
+    text: String,
+    version: i32,
+}
+
+pub struct Documents {
+    docs: HashMap<Url, Doc>,
+    pub encoding: Encoding,
+}
+
+impl Default for Documents {
+    fn default() -> Self {
+        Documents {
+            docs: HashMap::new(),
+            encoding: Encoding::Utf16,
+        }
+    }
+}
+
+impl Documents {
+    pub fn open(&mut self, uri: Url, text: String, version: i32) {
+        self.docs.insert(uri, Doc { text, version });
+    }
+
+    /// Applies changes in order; a range is converted against the text as it
+    /// is after the previous change.
+    pub fn change(
+        &mut self,
+        uri: &Url,
+        version: i32,
+        changes: Vec<lsp::TextDocumentContentChangeEvent>,
+    ) {
+        let enc = self.encoding;
+        let Some(doc) = self.docs.get_mut(uri) else {
+            return;
+        };
+        for c in changes {
+            match c.range {
+                None => doc.text = c.text,
+                Some(r) => {
+                    let conv = Converter::new(&doc.text, enc);
+                    let (a, b) = (conv.offset(r.start) as usize, conv.offset(r.end) as usize);
+                    let (a, b) = (a.min(b), a.max(b));
+                    if doc.text.is_char_boundary(a) && doc.text.is_char_boundary(b) {
+                        doc.text.replace_range(a..b, &c.text);
+                    }
+                }
+            }
+        }
+        doc.version = version;
+    }
+
+    pub fn close(&mut self, uri: &Url) {
+        self.docs.remove(uri);
+    }
+
+    pub fn version(&self, uri: &Url) -> Option<i32> {
+        self.docs.get(uri).map(|d| d.version)
+    }
+
+    pub fn text(&self, uri: &Url) -> Option<&str> {
+        self.docs.get(uri).map(|d| d.text.as_str())
+    }
+
+    /// Loads and checks the project of `uri`, then asks `f`; the document is
+    /// always `FileId(0)`.
+    fn analyse<T>(&self, uri: &Url, f: impl FnOnce(&Checked<'_>, &Project) -> T) -> Option<T> {
+        let path = normalize(&uri.to_file_path().ok()?);
+        let overlay: HashMap<PathBuf, String> = self
+            .docs
+            .iter()
+            .filter_map(|(u, d)| Some((normalize(&u.to_file_path().ok()?), d.text.clone())))
+            .collect();
+        let loader = Overlay { docs: overlay };
+        let project = icp_lang::project::load(&loader, std::slice::from_ref(&path));
+        let as_of = project_as_of(&path).unwrap_or_else(today);
+        let checked = check(&project, &Options::new(as_of));
+        Some(f(&checked, &project))
+    }
+
+    fn location(&self, project: &Project, span: Span) -> Option<lsp::Location> {
+        let src = project.sources.get(span.file)?;
+        let uri = Url::from_file_path(&src.path).ok()?;
+        let conv = Converter::new(&src.text, self.encoding);
+        Some(lsp::Location {
+            uri,
+            range: conv.range(span),
+        })
+    }
+
+    pub fn diagnostics(&self, uri: &Url) -> Vec<lsp::Diagnostic> {
+        let text = self.text(uri).unwrap_or("");
+        let conv = Converter::new(text, self.encoding);
+        self.analyse(uri, |checked, project| {
+            checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.span().file == FileId(0))
+                .map(|d| conv.diagnostic(d, |s| self.location(project, s)))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    fn offset(&self, uri: &Url, p: lsp::Position) -> Option<u32> {
+        Some(Converter::new(self.text(uri)?, self.encoding).offset(p))
+    }
+
+    pub fn hover(&self, uri: &Url, p: lsp::Position) -> Option<Option<lsp::Hover>> {
+        let offset = self.offset(uri, p)?;
+        self.analyse(uri, |checked, _| {
+            icp_lang::ide::hover::hover(checked, FileId(0), offset).map(|text| lsp::Hover {
+                contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                    kind: lsp::MarkupKind::Markdown,
+                    value: text,
+                }),
+                range: None,
+            })
+        })
+    }
+
+    pub fn definition(&self, uri: &Url, p: lsp::Position) -> Option<lsp::Location> {
+        let offset = self.offset(uri, p)?;
+        self.analyse(uri, |checked, project| {
+            let def = icp_lang::ide::navigate::definition(checked, FileId(0), offset)?;
+            self.location(project, def)
+        })?
+    }
+
+    pub fn references(
+        &self,
+        uri: &Url,
+        p: lsp::Position,
+        include_declaration: bool,
+    ) -> Option<Vec<lsp::Location>> {
+        let offset = self.offset(uri, p)?;
+        self.analyse(uri, |checked, project| {
+            let spans = icp_lang::ide::navigate::references(checked, FileId(0), offset);
+            let skip = usize::from(!include_declaration);
+            spans
+                .into_iter()
+                .skip(skip)
+                .filter_map(|s| self.location(project, s))
+                .collect()
+        })
+    }
+
+    pub fn symbols(&self, uri: &Url) -> Option<Vec<lsp::DocumentSymbol>> {
+        let text = self.text(uri)?;
+        let parsed = icp_lang::parser::parse(FileId(0), text);
+        let conv = Converter::new(text, self.encoding);
+        Some(
+            icp_lang::ide::outline::outline(&parsed.ast)
+                .iter()
+                .map(|s| conv.symbol(s))
+                .collect(),
+        )
+    }
+}
+
+/// Open documents over the file system. (The CLI has the same disk rules
+/// in `icp-lang/src/cli/fs.rs`.)
+struct Overlay {
+    docs: HashMap<PathBuf, String>,
+}
+
+impl Loader for Overlay {
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        if let Some(text) = self.docs.get(path) {
+            return Ok(text.clone());
+        }
+        match std::fs::metadata(path) {
+            Err(_) => Err(LoadError::NotFound),
+            Ok(m) if m.is_dir() => Err(LoadError::IsDirectory),
+            Ok(m) if m.len() > icp_lang::source::MAX_SOURCE_BYTES => {
+                Err(LoadError::TooLarge { bytes: m.len() })
+            }
+            Ok(_) => decode(std::fs::read(path).map_err(|e| LoadError::Io(e.to_string()))?),
+        }
+    }
+
+    fn project_root(&self, file: &Path) -> PathBuf {
+        let dir = file.parent().unwrap_or(file);
+        dir.ancestors()
+            .filter(|d| d.join("icp.toml").is_file())
+            .last()
+            .unwrap_or(dir)
+            .to_path_buf()
+    }
+
+    fn list_dir(&self, dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+/// The `as_of` of the nearest `icp.toml`, if it pins one.
+fn project_as_of(file: &Path) -> Option<Date> {
+    let cfg = file
+        .parent()?
+        .ancestors()
+        .map(|d| d.join("icp.toml"))
+        .find(|p| p.is_file())?;
+    let text = std::fs::read_to_string(cfg).ok()?;
+    icp_lang::config::parse(FileId(0), &text).0.as_of
+}
+
+fn today() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Date::from_days((secs / 86_400) as i64)
+}

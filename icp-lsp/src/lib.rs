@@ -1,0 +1,218 @@
+//! The icp language server. Only this crate knows LSP types: it keeps the
+//! open documents, asks `icp_lang::ide` and the checker, and translates.
+//!
+//! Ordering: tower-lsp runs handlers concurrently, so every document change
+//! is applied to the store synchronously, before the handler's first await;
+//! requests then read whatever the store holds.
+
+mod convert;
+mod documents;
+
+use convert::Converter;
+use documents::Documents;
+use icp_lang::ide::position::Encoding;
+use std::sync::{Arc, Mutex};
+use tower_lsp::jsonrpc::{Error, Result};
+use tower_lsp::lsp_types::*;
+use tower_lsp::{Client, LanguageServer};
+
+pub struct Server {
+    client: Client,
+    docs: Arc<Mutex<Documents>>,
+}
+
+impl Server {
+    pub fn new(client: Client) -> Server {
+        Server {
+            client,
+            docs: Arc::new(Mutex::new(Documents::default())),
+        }
+    }
+
+    /// Runs `f` on the document store; a panic in it answers the request
+    /// with an error instead of taking the server down.
+    fn with_docs<T>(&self, f: impl FnOnce(&mut Documents) -> Option<T>) -> Result<Option<T>> {
+        let docs = Arc::clone(&self.docs);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || match docs.lock() {
+            Ok(mut d) => f(&mut d),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }))
+        .map_err(|_| Error::internal_error())
+    }
+
+    /// Re-checks `uri` after a short quiet period, unless a newer change came
+    /// in meanwhile, and publishes its diagnostics tagged with its version.
+    async fn publish_later(&self, uri: Url, version: i32) {
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        let result = self.with_docs(|d| {
+            if d.version(&uri) != Some(version) {
+                return None;
+            }
+            Some(d.diagnostics(&uri))
+        });
+        if let Ok(Some(diagnostics)) = result {
+            self.client
+                .publish_diagnostics(uri, diagnostics, Some(version))
+                .await;
+        }
+    }
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Server {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .and_then(|g| g.position_encodings)
+            .unwrap_or_default();
+        let utf8 = offered.contains(&PositionEncodingKind::UTF8);
+        let encoding = if utf8 {
+            Encoding::Utf8
+        } else {
+            Encoding::Utf16
+        };
+        self.with_docs(|d| {
+            d.encoding = encoding;
+            Some(())
+        })?;
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "icp-lsp".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(if utf8 {
+                    PositionEncodingKind::UTF8
+                } else {
+                    PositionEncodingKind::UTF16
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Kind(
+                    TextDocumentSyncKind::INCREMENTAL,
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_highlight_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: SemanticTokensLegend {
+                                token_types: convert::TOKEN_TYPES.to_vec(),
+                                token_modifiers: Vec::new(),
+                            },
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            range: Some(false),
+                            ..Default::default()
+                        },
+                    ),
+                ),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let applied = self.with_docs(|d| {
+            d.open(doc.uri.clone(), doc.text, doc.version);
+            Some(())
+        });
+        if applied.is_ok() {
+            self.publish_later(doc.uri, doc.version).await;
+        }
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        // Applied before any await: changes keep their arrival order.
+        let applied = self.with_docs(|d| {
+            d.change(&uri, version, params.content_changes);
+            Some(())
+        });
+        if applied.is_ok() {
+            self.publish_later(uri, version).await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let _ = self.with_docs(|d| {
+            d.close(&uri);
+            Some(())
+        });
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let at = params.text_document_position_params;
+        self.with_docs(|d| d.hover(&at.text_document.uri, at.position))
+            .map(Option::flatten)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let at = params.text_document_position_params;
+        self.with_docs(|d| {
+            d.definition(&at.text_document.uri, at.position)
+                .map(GotoDefinitionResponse::Scalar)
+        })
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let at = params.text_document_position;
+        let include = params.context.include_declaration;
+        self.with_docs(|d| d.references(&at.text_document.uri, at.position, include))
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        let at = params.text_document_position_params;
+        self.with_docs(|d| {
+            let here = d.references(&at.text_document.uri, at.position, true)?;
+            Some(
+                here.into_iter()
+                    .filter(|l| l.uri == at.text_document.uri)
+                    .map(|l| DocumentHighlight {
+                        range: l.range,
+                        kind: None,
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        self.with_docs(|d| {
+            d.symbols(&params.text_document.uri)
+                .map(DocumentSymbolResponse::Nested)
+        })
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        self.with_docs(|d| {
+            let text = d.text(&params.text_document.uri)?;
+            let conv = Converter::new(text, d.encoding);
+            Some(SemanticTokensResult::Tokens(SemanticTokens {
+                result_id: None,
+                data: conv.semantic_tokens(),
+            }))
+        })
+    }
+}

@@ -1,0 +1,245 @@
+//! The server in process, driven the way an editor drives it: initialize,
+//! open, many quick edits, then the questions an editor asks.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+use futures::StreamExt;
+use serde_json::{json, Value};
+use tower_lsp::jsonrpc::Request;
+use tower_lsp::{ClientSocket, LspService};
+use tower_service::Service;
+
+struct Editor {
+    service: LspService<icp_lsp::Server>,
+    /// publishDiagnostics params, as the server sends them.
+    published: tokio::sync::mpsc::UnboundedReceiver<Value>,
+    next_id: i64,
+}
+
+impl Editor {
+    fn new() -> Editor {
+        let (service, socket) = LspService::new(icp_lsp::Server::new);
+        let (tx, published) = tokio::sync::mpsc::unbounded_channel();
+        // Read everything the server sends, as an editor does.
+        tokio::spawn(drain(socket, tx));
+        Editor {
+            service,
+            published,
+            next_id: 1,
+        }
+    }
+
+    fn call(&mut self, req: Request) -> impl std::future::Future<Output = Option<Value>> + 'static {
+        let fut = self.service.call(req);
+        async move {
+            fut.await.unwrap().map(|r| {
+                let (_, result) = r.into_parts();
+                result.unwrap_or(Value::Null)
+            })
+        }
+    }
+
+    async fn request(&mut self, method: &'static str, params: Value) -> Value {
+        self.next_id += 1;
+        let req = Request::build(method)
+            .params(params)
+            .id(self.next_id)
+            .finish();
+        self.call(req).await.unwrap_or(Value::Null)
+    }
+
+    async fn notify(&mut self, method: &'static str, params: Value) {
+        self.call(Request::build(method).params(params).finish())
+            .await;
+    }
+
+    /// The next publishDiagnostics for `uri`.
+    async fn diagnostics(&mut self, uri: &str) -> Value {
+        loop {
+            let params =
+                tokio::time::timeout(std::time::Duration::from_secs(10), self.published.recv())
+                    .await
+                    .expect("diagnostics in time")
+                    .expect("a message");
+            if params["uri"] == uri {
+                return params;
+            }
+        }
+    }
+}
+
+async fn drain(mut socket: ClientSocket, tx: tokio::sync::mpsc::UnboundedSender<Value>) {
+    while let Some(msg) = socket.next().await {
+        if msg.method() == "textDocument/publishDiagnostics" {
+            let _ = tx.send(msg.params().cloned().unwrap_or(Value::Null));
+        }
+    }
+}
+
+const URI: &str = "file:///tmp/icp-lsp-test/main.icp";
+
+// An emoji before the error: its column must be counted in UTF-16 units.
+const TEXT: &str = "// 😀 accounts\nschema A {\n  id: text key\n  /// Head count.\n  employees: int from \"Employee Count\"\n}\nicp i for A {\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  filter f: employees > 10\n  signal s: employes > 50 weight 5\n  tier T: otherwise\n}\n";
+
+async fn start(utf8: bool) -> (Editor, Value) {
+    let mut ed = Editor::new();
+    let encodings = if utf8 {
+        json!(["utf-8", "utf-16"])
+    } else {
+        json!(["utf-16"])
+    };
+    let init = ed
+        .request(
+            "initialize",
+            json!({ "capabilities": { "general": { "positionEncodings": encodings } } }),
+        )
+        .await;
+    ed.notify("initialized", json!({})).await;
+    (ed, init)
+}
+
+#[tokio::test]
+async fn negotiates_the_position_encoding() {
+    let (_, init) = start(true).await;
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-8");
+    let (_, init) = start(false).await;
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+}
+
+#[tokio::test]
+async fn diagnostics_hover_definition_symbols_and_tokens() {
+    let (mut ed, _) = start(false).await;
+    let open =
+        json!({ "textDocument": { "uri": URI, "languageId": "icp", "version": 1, "text": TEXT } });
+    ed.notify("textDocument/didOpen", open).await;
+    let diags = ed.diagnostics(URI).await;
+    assert_eq!(diags["version"], 1);
+    let d = &diags["diagnostics"][0];
+    assert_eq!(d["code"], "E0201");
+    assert_eq!(d["range"]["start"], json!({ "line": 10, "character": 12 }));
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `employees`?"),
+        "{d}"
+    );
+
+    let hover = ed
+        .request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": URI }, "position": { "line": 9, "character": 14 } }),
+        )
+        .await;
+    let text = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        text.contains("**employees**: `int`")
+            && text.contains("Employee Count")
+            && text.contains("Head count."),
+        "{hover}"
+    );
+
+    let def = ed
+        .request(
+            "textDocument/definition",
+            json!({ "textDocument": { "uri": URI }, "position": { "line": 9, "character": 14 } }),
+        )
+        .await;
+    assert_eq!(def["range"]["start"], json!({ "line": 4, "character": 2 }));
+
+    let refs = ed
+        .request("textDocument/references", json!({ "textDocument": { "uri": URI }, "position": { "line": 4, "character": 3 }, "context": { "includeDeclaration": true } }))
+        .await;
+    assert_eq!(refs.as_array().map(Vec::len), Some(2), "{refs}");
+
+    let symbols = ed
+        .request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": URI } }),
+        )
+        .await;
+    assert_eq!(symbols[1]["name"], "i");
+    let children: Vec<&str> = symbols[1]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(children, ["f", "s", "T"]);
+
+    let tokens = ed
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({ "textDocument": { "uri": URI } }),
+        )
+        .await;
+    let data = tokens["data"].as_array().unwrap();
+    // First token: the comment at 0:0, 14 UTF-16 units long (the emoji is
+    // two units; in UTF-8 bytes it would be 16).
+    assert_eq!(
+        &data[..5],
+        &[json!(0), json!(0), json!(14), json!(5), json!(0)]
+    );
+
+    // A document the server does not know, and junk: answers, no crash.
+    let none = ed.request("textDocument/hover", json!({ "textDocument": { "uri": "file:///nope.icp" }, "position": { "line": 0, "character": 0 } })).await;
+    assert_eq!(none, Value::Null);
+}
+
+#[tokio::test]
+async fn rapid_edits_apply_in_order_and_the_last_version_wins() {
+    let (mut ed, _) = start(true).await;
+    ed.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": URI, "languageId": "icp", "version": 1, "text": "" } }),
+    )
+    .await;
+    let _ = ed.diagnostics(URI).await;
+    // Type a file character by character: every change is in flight at
+    // once, as when the server reads them faster than it handles them.
+    let typed = "enum Łódź { a, b }\nschema S { id: text key\n  k: Łódź }\nicp x for S {\n  filter f: k == c\n  tier T: otherwise\n}\n";
+    let (mut line, mut col) = (0u32, 0u32);
+    let mut pending = Vec::new();
+    for (i, ch) in typed.chars().enumerate() {
+        let change = json!({ "range": { "start": { "line": line, "character": col }, "end": { "line": line, "character": col } }, "text": ch.to_string() });
+        let req = Request::build("textDocument/didChange").params(json!({ "textDocument": { "uri": URI, "version": i + 2 }, "contentChanges": [change] })).finish();
+        pending.push(ed.call(req));
+        if ch == '\n' {
+            line += 1;
+            col = 0;
+        } else {
+            col += ch.len_utf8() as u32;
+        }
+    }
+    let final_version = typed.chars().count() + 1;
+    futures::future::join_all(pending).await;
+    // Only the last version survives the debounce.
+    let last = ed.diagnostics(URI).await;
+    assert_eq!(last["version"], final_version, "{last}");
+    let msgs: Vec<&str> = last["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("`Łódź` has no value `c`")),
+        "the final text was checked: {msgs:?}"
+    );
+    let text = ed
+        .request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": URI } }),
+        )
+        .await;
+    assert_eq!(
+        text.as_array().map(Vec::len),
+        Some(3),
+        "enum, schema and ICP: {text}"
+    );
+}

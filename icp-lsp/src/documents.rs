@@ -160,6 +160,136 @@ impl Documents {
         })
     }
 
+    /// Quick fixes: the fixes of the diagnostics that touch `range`.
+    pub fn code_actions(
+        &self,
+        uri: &Url,
+        range: lsp::Range,
+    ) -> Option<Vec<lsp::CodeActionOrCommand>> {
+        let text = self.text(uri)?;
+        let conv = Converter::new(text, self.encoding);
+        let (start, end) = (conv.offset(range.start), conv.offset(range.end));
+        self.analyse(uri, |checked, project| {
+            checked
+                .diagnostics
+                .iter()
+                .filter(|d| {
+                    d.span().file == FileId(0) && d.span().start <= end && start <= d.span().end
+                })
+                .filter_map(|d| {
+                    let fix = d.fix.as_ref()?;
+                    let mut changes: HashMap<Url, Vec<lsp::TextEdit>> = HashMap::new();
+                    for e in &fix.edits {
+                        let loc = self.location(project, e.span)?;
+                        changes.entry(loc.uri).or_default().push(lsp::TextEdit {
+                            range: loc.range,
+                            new_text: e.replacement.clone(),
+                        });
+                    }
+                    Some(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                        title: fix.message.clone(),
+                        kind: Some(lsp::CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![conv.diagnostic(d, |s| self.location(project, s))]),
+                        edit: Some(lsp::WorkspaceEdit {
+                            changes: Some(changes),
+                            ..Default::default()
+                        }),
+                        is_preferred: Some(true),
+                        ..Default::default()
+                    }))
+                })
+                .collect()
+        })
+    }
+
+    /// The name under the cursor, if it can be renamed.
+    pub fn prepare_rename(
+        &self,
+        uri: &Url,
+        p: lsp::Position,
+    ) -> Option<lsp::PrepareRenameResponse> {
+        let offset = self.offset(uri, p)?;
+        let conv = Converter::new(self.text(uri)?, self.encoding);
+        self.analyse(uri, |checked, _| {
+            let here = icp_lang::ide::navigate::references(checked, FileId(0), offset)
+                .into_iter()
+                .find(|s| s.file == FileId(0) && s.start <= offset && offset <= s.end)?;
+            Some(lsp::PrepareRenameResponse::Range(conv.range(here)))
+        })?
+    }
+
+    /// Renames the name under the cursor everywhere it is used, in every file
+    /// of the project; `Err` explains why not.
+    pub fn rename(
+        &self,
+        uri: &Url,
+        p: lsp::Position,
+        new_name: &str,
+    ) -> Result<Option<lsp::WorkspaceEdit>, String> {
+        let valid = new_name
+            .chars()
+            .next()
+            .is_some_and(|c| c == '_' || c.is_alphabetic())
+            && new_name.chars().all(|c| c == '_' || c.is_alphanumeric())
+            && !icp_lang::lexer::RESERVED.contains(&new_name);
+        if !valid {
+            return Err(format!("`{new_name}` is not a valid name"));
+        }
+        let Some(offset) = self.offset(uri, p) else {
+            return Ok(None);
+        };
+        let edit = self.analyse(uri, |checked, project| {
+            let spans = icp_lang::ide::navigate::references(checked, FileId(0), offset);
+            if spans.is_empty() {
+                return None;
+            }
+            let mut changes: HashMap<Url, Vec<lsp::TextEdit>> = HashMap::new();
+            for s in spans {
+                let loc = self.location(project, s)?;
+                changes.entry(loc.uri).or_default().push(lsp::TextEdit {
+                    range: loc.range,
+                    new_text: new_name.to_string(),
+                });
+            }
+            Some(lsp::WorkspaceEdit {
+                changes: Some(changes),
+                ..Default::default()
+            })
+        });
+        Ok(edit.flatten())
+    }
+
+    /// Folds for every declaration that spans several lines.
+    pub fn folding_ranges(&self, uri: &Url) -> Option<Vec<lsp::FoldingRange>> {
+        let text = self.text(uri)?;
+        let parsed = icp_lang::parser::parse(FileId(0), text);
+        let conv = Converter::new(text, self.encoding);
+        let mut out = Vec::new();
+        fn walk(
+            symbols: &[icp_lang::ide::outline::Symbol],
+            conv: &Converter<'_>,
+            out: &mut Vec<lsp::FoldingRange>,
+        ) {
+            for s in symbols {
+                let r = conv.range(s.span);
+                if r.end.line > r.start.line {
+                    out.push(lsp::FoldingRange {
+                        start_line: r.start.line,
+                        end_line: r.end.line,
+                        ..Default::default()
+                    });
+                }
+                walk(&s.children, conv, out);
+            }
+        }
+        walk(
+            &icp_lang::ide::outline::outline(&parsed.ast),
+            &conv,
+            &mut out,
+        );
+        Some(out)
+    }
+
     pub fn symbols(&self, uri: &Url) -> Option<Vec<lsp::DocumentSymbol>> {
         let text = self.text(uri)?;
         let parsed = icp_lang::parser::parse(FileId(0), text);

@@ -95,6 +95,12 @@ impl LanguageServer for Server {
                 references_provider: Some(OneOf::Left(true)),
                 document_highlight_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: Default::default(),
+                })),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 semantic_tokens_provider: Some(
                     SemanticTokensServerCapabilities::SemanticTokensOptions(
                         SemanticTokensOptions {
@@ -190,6 +196,32 @@ impl LanguageServer for Server {
                     .collect(),
             )
         })
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.with_docs(|d| d.code_actions(&params.text_document.uri, params.range))
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        self.with_docs(|d| d.prepare_rename(&params.text_document.uri, params.position))
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let at = params.text_document_position;
+        match self
+            .with_docs(|d| Some(d.rename(&at.text_document.uri, at.position, &params.new_name)))?
+        {
+            Some(Ok(edit)) => Ok(edit),
+            Some(Err(why)) => Err(Error::invalid_params(why)),
+            None => Ok(None),
+        }
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        self.with_docs(|d| d.folding_ranges(&params.text_document.uri))
     }
 
     async fn document_symbol(

@@ -185,6 +185,46 @@ async fn diagnostics_hover_definition_symbols_and_tokens() {
         &[json!(0), json!(0), json!(14), json!(5), json!(0)]
     );
 
+    // The did-you-mean fix as a quick fix.
+    let actions = ed
+        .request("textDocument/codeAction", json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": 10, "character": 12 }, "end": { "line": 10, "character": 12 } }, "context": { "diagnostics": [] } }))
+        .await;
+    assert_eq!(actions[0]["title"], "change to `employees`");
+    let edit = &actions[0]["edit"]["changes"][URI][0];
+    assert_eq!(
+        (edit["newText"].as_str(), &edit["range"]["start"]),
+        (Some("employees"), &json!({ "line": 10, "character": 12 }))
+    );
+
+    // Rename the field: its declaration and every use.
+    let prep = ed
+        .request(
+            "textDocument/prepareRename",
+            json!({ "textDocument": { "uri": URI }, "position": { "line": 9, "character": 14 } }),
+        )
+        .await;
+    assert_eq!(prep["start"], json!({ "line": 9, "character": 12 }));
+    let renamed = ed.request("textDocument/rename", json!({ "textDocument": { "uri": URI }, "position": { "line": 9, "character": 14 }, "newName": "headcount" })).await;
+    assert_eq!(
+        renamed["changes"][URI].as_array().map(Vec::len),
+        Some(2),
+        "{renamed}"
+    );
+    let bad = ed.request("textDocument/rename", json!({ "textDocument": { "uri": URI }, "position": { "line": 9, "character": 14 }, "newName": "and" })).await;
+    assert_eq!(bad, Value::Null, "a reserved word is refused");
+
+    let folds = ed
+        .request(
+            "textDocument/foldingRange",
+            json!({ "textDocument": { "uri": URI } }),
+        )
+        .await;
+    assert_eq!(
+        folds.as_array().map(Vec::len),
+        Some(2),
+        "schema and ICP: {folds}"
+    );
+
     // A document the server does not know, and junk: answers, no crash.
     let none = ed.request("textDocument/hover", json!({ "textDocument": { "uri": "file:///nope.icp" }, "position": { "line": 0, "character": 0 } })).await;
     assert_eq!(none, Value::Null);

@@ -109,13 +109,23 @@ impl<'a> Builder<'a> {
         (self.diags, self.failed)
     }
 
+    /// A pair's span, ending at its last token: pest counts the white space
+    /// (and comments) it skipped before a trailing `?` or `*` that matched
+    /// nothing as part of the rule.
     fn span(&self, p: &P<'_>) -> Span {
         let s = p.as_span();
-        Span::new(
-            self.file,
-            self.base as usize + s.start(),
-            self.base as usize + s.end(),
-        )
+        let (start, mut end) = (self.base + s.start() as u32, self.base + s.end() as u32);
+        let before_end = self.tokens.partition_point(|t| t.end <= end);
+        if let Some(last) = self
+            .tokens
+            .get(..before_end)
+            .and_then(|ts| ts.iter().rev().find(|t| !t.kind.is_trivia()))
+        {
+            if last.end > start {
+                end = last.end;
+            }
+        }
+        Span::new(self.file, start as usize, end as usize)
     }
 
     /// `///` lines directly above the token that starts at `offset`.

@@ -259,6 +259,119 @@ impl Documents {
         Ok(edit.flatten())
     }
 
+    /// Points and share of the maximum after each signal; the maximum score
+    /// after each ICP's and group's name.
+    pub fn inlay_hints(&self, uri: &Url) -> Option<Vec<lsp::InlayHint>> {
+        let text = self.text(uri)?;
+        let conv = Converter::new(text, self.encoding);
+        self.analyse(uri, |checked, _| {
+            let mut hints = Vec::new();
+            let hint = |offset: u32, label: String| lsp::InlayHint {
+                position: conv.position(offset),
+                label: lsp::InlayHintLabel::String(label),
+                kind: None,
+                text_edits: None,
+                tooltip: None,
+                padding_left: Some(true),
+                padding_right: None,
+                data: None,
+            };
+            for id in checked.icps_in(FileId(0)) {
+                let Some(eff) = checked.effective.get(&id) else {
+                    continue;
+                };
+                let ranges = icp_lang::analysis::score_ranges(eff, &Default::default());
+                let max = ranges.get("score").map(|r| r.1).unwrap_or(0.0);
+                hints.push(hint(
+                    eff.decl.name.span.end,
+                    format!("max {}", icp_lang::testing::fmt_points(max)),
+                ));
+                for g in &eff.groups {
+                    if g.name.span.file == FileId(0) {
+                        let gmax = ranges.get(&g.name.name).map(|r| r.1).unwrap_or(0.0);
+                        hints.push(hint(
+                            g.name.span.end,
+                            format!("max {}", icp_lang::testing::fmt_points(gmax)),
+                        ));
+                    }
+                }
+                for (rule, _) in &eff.rules {
+                    if rule.kind != icp_lang::ast::RuleKind::Signal || rule.span.file != FileId(0) {
+                        continue;
+                    }
+                    let points = match &rule.body {
+                        icp_lang::ast::RuleBody::Condition {
+                            weight: Some(w), ..
+                        } => icp_lang::analysis::scalar(&w.value).unwrap_or(0.0),
+                        icp_lang::ast::RuleBody::Bands { bands, .. } => bands
+                            .iter()
+                            .filter_map(|b| icp_lang::analysis::scalar(&b.points.value))
+                            .fold(0.0, f64::max),
+                        _ => 0.0,
+                    };
+                    let share = if max > 0.0 {
+                        format!(" · {:.0}%", 100.0 * points.max(0.0) / max)
+                    } else {
+                        String::new()
+                    };
+                    let sign = if points > 0.0 { "+" } else { "" };
+                    hints.push(hint(
+                        rule.span.end,
+                        format!("{sign}{}{share}", icp_lang::testing::fmt_points(points)),
+                    ));
+                }
+            }
+            hints
+        })
+    }
+
+    /// On each test, whether it passes; on each ICP, its tiers over the
+    /// project's sample accounts (`sample_data` in `icp.toml`).
+    pub fn code_lenses(&self, uri: &Url) -> Option<Vec<lsp::CodeLens>> {
+        let text = self.text(uri)?;
+        let path = uri.to_file_path().ok()?;
+        let conv = Converter::new(text, self.encoding);
+        let sample = sample_data(&path);
+        self.analyse(uri, |checked, _| {
+            let mut lenses = Vec::new();
+            let lens = |span: Span, title: String| lsp::CodeLens {
+                range: conv.range(span),
+                command: Some(lsp::Command {
+                    title,
+                    command: String::new(),
+                    arguments: None,
+                }),
+                data: None,
+            };
+            let as_of = project_as_of(&path).unwrap_or_else(today);
+            for id in checked.icps_in(FileId(0)) {
+                if checked.has_errors.contains(&id) {
+                    continue;
+                }
+                let Some(plan) = icp_lang::plan::lower_icp(checked, id, as_of) else {
+                    continue;
+                };
+                let Some(decl) = checked.decl(id) else {
+                    continue;
+                };
+                if let Some(data) = &sample {
+                    if let Some(title) = tier_counts(&plan, data) {
+                        lenses.push(lens(decl.name.span, title));
+                    }
+                }
+                for r in icp_lang::testing::run_tests(checked, id, &plan) {
+                    let title = if r.passed() {
+                        "✓ passes".to_string()
+                    } else {
+                        format!("✗ {}", r.failures.join("; "))
+                    };
+                    lenses.push(lens(r.span, title));
+                }
+            }
+            lenses
+        })
+    }
+
     /// Folds for every declaration that spans several lines.
     pub fn folding_ranges(&self, uri: &Url) -> Option<Vec<lsp::FoldingRange>> {
         let text = self.text(uri)?;
@@ -344,6 +457,77 @@ impl Loader for Overlay {
         v.sort();
         v
     }
+}
+
+/// The sample accounts named by the nearest `icp.toml`, if any.
+fn sample_data(file: &Path) -> Option<PathBuf> {
+    let cfg = file
+        .parent()?
+        .ancestors()
+        .map(|d| d.join("icp.toml"))
+        .find(|p| p.is_file())?;
+    let text = std::fs::read_to_string(&cfg).ok()?;
+    let rel = icp_lang::config::parse(FileId(0), &text)
+        .0
+        .config
+        .project
+        .sample_data?;
+    Some(cfg.parent()?.join(rel))
+}
+
+/// "tiers on sample data: A 7 · B 3 · C 7 · removed 9", or why not.
+fn tier_counts(plan: &icp_lang::plan::Plan, data: &Path) -> Option<String> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(data)
+        .ok()?;
+    let headers: Vec<String> = r
+        .headers()
+        .ok()?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let Ok(binding) = icp_lang::data::bind_headers(plan, &headers) else {
+        return Some(format!(
+            "sample data: `{}` lacks columns this ICP reads",
+            data.display()
+        ));
+    };
+    let (mut tiers, mut removed, mut bad) = (vec![0u64; plan.tiers.len()], 0u64, 0u64);
+    for (n, rec) in r.records().enumerate() {
+        let Ok(rec) = rec else {
+            bad += 1;
+            continue;
+        };
+        let cells: Vec<&str> = rec.iter().collect();
+        let (row, errors) =
+            icp_lang::data::decode_row(plan, &binding, &cells, n as u64 + 1, ';', &headers);
+        if !errors.is_empty() {
+            bad += 1;
+            continue;
+        }
+        let o = icp_lang::eval::evaluate(plan, &row);
+        match (o.removed_by, o.tier) {
+            (Some(_), _) => removed += 1,
+            (None, Some(t)) => {
+                if let Some(c) = tiers.get_mut(t) {
+                    *c += 1;
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    let mut parts: Vec<String> = plan
+        .tiers
+        .iter()
+        .zip(&tiers)
+        .map(|(t, n)| format!("{} {n}", t.name))
+        .collect();
+    parts.push(format!("removed {removed}"));
+    if bad > 0 {
+        parts.push(format!("{bad} bad rows"));
+    }
+    Some(format!("sample data: {}", parts.join(" · ")))
 }
 
 /// The `as_of` of the nearest `icp.toml`, if it pins one.

@@ -283,3 +283,50 @@ async fn rapid_edits_apply_in_order_and_the_last_version_wins() {
         "enum, schema and ICP: {text}"
     );
 }
+
+#[tokio::test]
+async fn lenses_and_hints_on_a_real_example() {
+    let (mut ed, _) = start(false).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/erp/icp.icp");
+    let path = icp_lang::source::normalize(&path);
+    let uri = tower_lsp::lsp_types::Url::from_file_path(&path)
+        .unwrap()
+        .to_string();
+    let text = std::fs::read_to_string(&path).unwrap();
+    ed.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "icp", "version": 1, "text": text } }),
+    )
+    .await;
+    let diags = ed.diagnostics(&uri).await;
+    assert_eq!(diags["diagnostics"], json!([]), "the example is clean");
+
+    let lenses = ed
+        .request(
+            "textDocument/codeLens",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await;
+    let titles: Vec<&str> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap())
+        .collect();
+    // The same counts `icp score` prints for the sample accounts.
+    assert_eq!(titles[0], "sample data: A 7 · B 3 · C 7 · removed 9");
+    assert_eq!(titles[1..], ["✓ passes"; 4]);
+
+    let hints = ed.request("textDocument/inlayHint", json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 200, "character": 0 } } })).await;
+    let labels: Vec<&str> = hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"max 120"), "{labels:?}");
+    assert!(
+        labels.contains(&"+25 · 21%") && labels.contains(&"-10 · 0%"),
+        "{labels:?}"
+    );
+}

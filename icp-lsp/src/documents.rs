@@ -259,6 +259,34 @@ impl Documents {
         Ok(edit.flatten())
     }
 
+    pub fn completions(&self, uri: &Url, p: lsp::Position) -> Option<Vec<lsp::CompletionItem>> {
+        use icp_lang::ide::complete::CompletionKind as K;
+        let offset = self.offset(uri, p)?;
+        self.analyse(uri, |checked, _| {
+            icp_lang::ide::complete::complete(checked, FileId(0), offset)
+                .into_iter()
+                .map(|c| lsp::CompletionItem {
+                    label: c.label.clone(),
+                    kind: Some(match c.kind {
+                        K::Keyword => lsp::CompletionItemKind::KEYWORD,
+                        K::Snippet => lsp::CompletionItemKind::SNIPPET,
+                        K::Field => lsp::CompletionItemKind::FIELD,
+                        K::Value => lsp::CompletionItemKind::ENUM_MEMBER,
+                        K::Rule => lsp::CompletionItemKind::PROPERTY,
+                        K::Tier => lsp::CompletionItemKind::ENUM_MEMBER,
+                        K::Job => lsp::CompletionItemKind::EVENT,
+                        K::Type => lsp::CompletionItemKind::STRUCT,
+                        K::Segment => lsp::CompletionItemKind::CONSTANT,
+                    }),
+                    detail: c.detail,
+                    insert_text: c.snippet.clone(),
+                    insert_text_format: c.snippet.as_ref().map(|_| lsp::InsertTextFormat::SNIPPET),
+                    ..Default::default()
+                })
+                .collect()
+        })
+    }
+
     /// Points and share of the maximum after each signal; the maximum score
     /// after each ICP's and group's name.
     pub fn inlay_hints(&self, uri: &Url) -> Option<Vec<lsp::InlayHint>> {

@@ -101,6 +101,10 @@ impl LanguageServer for Server {
                     work_done_progress_options: Default::default(),
                 })),
                 inlay_hint_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![" ".into(), "[".into()]),
+                    ..Default::default()
+                }),
                 code_lens_provider: Some(CodeLensOptions {
                     resolve_provider: Some(false),
                 }),
@@ -222,6 +226,14 @@ impl LanguageServer for Server {
             Some(Err(why)) => Err(Error::invalid_params(why)),
             None => Ok(None),
         }
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let at = params.text_document_position;
+        self.with_docs(|d| {
+            d.completions(&at.text_document.uri, at.position)
+                .map(CompletionResponse::Array)
+        })
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {

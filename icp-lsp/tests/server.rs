@@ -213,6 +213,21 @@ async fn diagnostics_hover_definition_symbols_and_tokens() {
     let bad = ed.request("textDocument/rename", json!({ "textDocument": { "uri": URI }, "position": { "line": 9, "character": 14 }, "newName": "and" })).await;
     assert_eq!(bad, Value::Null, "a reserved word is refused");
 
+    // Completion of fields in a condition (line 9: `  filter f: employees > 10`).
+    let items = ed
+        .request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": URI }, "position": { "line": 9, "character": 12 } }),
+        )
+        .await;
+    let labels: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["id", "employees"], "{items}");
+
     let folds = ed
         .request(
             "textDocument/foldingRange",

@@ -3,6 +3,7 @@
 //! hover text, the outline and token classes. The language server (to come,
 //! in icp-lsp/) only translates these to and from LSP types.
 
+pub mod complete;
 pub mod hover;
 pub mod navigate;
 pub mod outline;

@@ -303,3 +303,40 @@ fn docs_diagnostics_md_is_generated_from_the_codes() {
         "docs/diagnostics.md is stale: run `icp explain-code --all > docs/diagnostics.md`"
     );
 }
+
+#[test]
+fn fmt_rewrites_checks_and_refuses_broken_files() {
+    let dir = project(&[
+        ("a.icp", b"schema   A{\nid : text key\n}\n"),
+        ("b.icp", b"icp x for {\n"),
+    ]);
+    let (code, out, err) = icp(&dir, &["fmt", "--check", "a.icp"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("-schema   A{\n-id : text key\n+schema A {\n+  id: text key\n }\n"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("a.icp")).unwrap(),
+        "schema   A{\nid : text key\n}\n",
+        "--check changes nothing"
+    );
+    let (code, _, _) = icp(&dir, &["fmt", "a.icp"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("a.icp")).unwrap(),
+        "schema A {\n  id: text key\n}\n"
+    );
+    let (code, _, _) = icp(&dir, &["fmt", "--check", "a.icp"]);
+    assert_eq!(code, 0, "formatted now");
+    let (code, _, err) = icp(&dir, &["fmt", "b.icp"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("has syntax errors and was left as it is"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("b.icp")).unwrap(),
+        "icp x for {\n"
+    );
+}

@@ -15,6 +15,7 @@ pub mod contacts;
 pub mod data;
 pub mod eval;
 pub mod explain;
+pub mod fmt;
 pub mod ide;
 pub mod lexer;
 pub mod parser;

@@ -127,6 +127,14 @@ enum Command {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<Date>,
     },
+    /// Rewrite .icp files in the canonical layout (only white space changes).
+    Fmt {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing; show a diff and exit 1 when a file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
     /// Explain a diagnostic code, with an example.
     ExplainCode {
         /// A code such as W0301, or its name such as unreachable-tier.
@@ -191,6 +199,7 @@ fn main() -> ExitCode {
             cli::check::run(&args, &mut out, &mut err)
         }
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
+        Command::Fmt { paths, check } => cli::fmt_cmd::run(&paths, check, &mut out, &mut err),
         Command::Score {
             icp_file,
             data,

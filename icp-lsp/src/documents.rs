@@ -259,6 +259,22 @@ impl Documents {
         Ok(edit.flatten())
     }
 
+    /// The whole document in the canonical layout (`icp fmt`), as one edit;
+    /// nothing when it has syntax errors or is already formatted.
+    pub fn format(&self, uri: &Url) -> Option<Vec<lsp::TextEdit>> {
+        let text = self.text(uri)?;
+        let formatted = icp_lang::fmt::format_source(FileId(0), text).ok()?;
+        if formatted == text {
+            return Some(Vec::new());
+        }
+        let conv = Converter::new(text, self.encoding);
+        let all = Span::new(FileId(0), 0, text.len());
+        Some(vec![lsp::TextEdit {
+            range: conv.range(all),
+            new_text: formatted,
+        }])
+    }
+
     pub fn completions(&self, uri: &Url, p: lsp::Position) -> Option<Vec<lsp::CompletionItem>> {
         use icp_lang::ide::complete::CompletionKind as K;
         let offset = self.offset(uri, p)?;

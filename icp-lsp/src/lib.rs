@@ -101,6 +101,7 @@ impl LanguageServer for Server {
                     work_done_progress_options: Default::default(),
                 })),
                 inlay_hint_provider: Some(OneOf::Left(true)),
+                document_formatting_provider: Some(OneOf::Left(true)),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(vec![" ".into(), "[".into()]),
                     ..Default::default()
@@ -234,6 +235,10 @@ impl LanguageServer for Server {
             d.completions(&at.text_document.uri, at.position)
                 .map(CompletionResponse::Array)
         })
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        self.with_docs(|d| d.format(&params.text_document.uri))
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {

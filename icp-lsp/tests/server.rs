@@ -213,6 +213,11 @@ async fn diagnostics_hover_definition_symbols_and_tokens() {
     let bad = ed.request("textDocument/rename", json!({ "textDocument": { "uri": URI }, "position": { "line": 9, "character": 14 }, "newName": "and" })).await;
     assert_eq!(bad, Value::Null, "a reserved word is refused");
 
+    // Formatting: the document is already canonical except nothing; a
+    // messy one gets one whole-document edit.
+    let edits = ed.request("textDocument/formatting", json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } })).await;
+    assert_eq!(edits, json!([]), "{edits}");
+
     // Completion of fields in a condition (line 9: `  filter f: employees > 10`).
     let items = ed
         .request(

@@ -1,4 +1,5 @@
 pub mod check;
+pub mod fmt_cmd;
 pub mod fs;
 pub mod run;
 pub mod score;

@@ -1,0 +1,182 @@
+//! The canonical layout (`icp fmt`). It rewrites only white space between
+//! tokens, so the tokens, and therefore the syntax tree and every comment,
+//! are the same before and after; line breaks are the author's.
+//!
+//! The style (docs/style.md): two spaces of indentation per `{`; a line that
+//! continues a rule (`because`, `weight`, `decay`, `and`, `or`, inside `(` or
+//! `[`) one level more; one space between words and around operators; none
+//! inside `( )` and `[ ]`, before `,` `:` `?` or around `..`; at most one blank
+//! line, none after `{` or before `}`; no trailing spaces; one final newline.
+
+use crate::diagnostic::Diagnostic;
+use crate::lexer::{lex, Token, TokenKind};
+use crate::span::FileId;
+
+/// The file in canonical layout, or the syntax errors that prevent it.
+pub fn format_source(file: FileId, src: &str) -> Result<String, Vec<Diagnostic>> {
+    let parsed = crate::parser::parse(file, src);
+    let errors: Vec<Diagnostic> = parsed
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code.starts_with("E01"))
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let out = layout(src, &parsed.tokens);
+    // Never hand back text that reads differently: a layout bug would
+    // otherwise rewrite someone's ICP.
+    if significant(&out) != significant(src) {
+        let span = crate::span::Span::new(file, 0, 0);
+        return Err(vec![Diagnostic::new(
+            "E0101",
+            span,
+            "icp fmt would change this file's tokens; please report this as a bug",
+        )
+        .label("left unchanged")]);
+    }
+    Ok(out)
+}
+
+fn layout(src: &str, tokens: &[Token]) -> String {
+    // Lines of significant tokens and comments, as the author broke them.
+    let mut lines: Vec<Vec<Token>> = vec![Vec::new()];
+    let mut blank_before: Vec<bool> = vec![false];
+    let mut newlines = 0;
+    for t in tokens {
+        match t.kind {
+            TokenKind::Whitespace => {}
+            TokenKind::Newline => {
+                newlines += 1;
+                if lines.last().is_some_and(|l| !l.is_empty()) {
+                    lines.push(Vec::new());
+                    blank_before.push(false);
+                } else if newlines >= 2 {
+                    if let Some(b) = blank_before.last_mut() {
+                        *b = true;
+                    }
+                }
+            }
+            _ => {
+                if lines.last().is_some_and(Vec::is_empty) {
+                    newlines = 0;
+                }
+                if let Some(l) = lines.last_mut() {
+                    l.push(*t);
+                }
+            }
+        }
+    }
+    let mut out = String::with_capacity(src.len());
+    let mut depth: usize = 0;
+    let mut group: usize = 0; // open ( and [
+    let mut in_type: usize = 0; // open `set<`
+    let mut prev_line_opened = true;
+    for (line, blank) in lines.iter().zip(&blank_before) {
+        let Some(first) = line.first() else { continue };
+        let closes_first = first.kind == TokenKind::RBrace;
+        let line_depth = if closes_first {
+            depth.saturating_sub(1)
+        } else {
+            depth
+        };
+        let word = first.text(src);
+        let continues = group > 0
+            || (first.kind == TokenKind::Ident
+                && matches!(word, "because" | "weight" | "decay" | "and" | "or"));
+        if *blank && !out.is_empty() && !prev_line_opened && !closes_first {
+            out.push('\n');
+        }
+        out.push_str(&"  ".repeat(line_depth + usize::from(continues)));
+        let mut prev: Option<Token> = None;
+        for t in line {
+            if let Some(p) = prev {
+                if p.kind == TokenKind::Ident && p.text(src) == "set" && t.kind == TokenKind::Lt {
+                    in_type += 1;
+                }
+                if space_between(src, p, *t, in_type > 0) {
+                    out.push(' ');
+                }
+            }
+            out.push_str(t.text(src));
+            match t.kind {
+                TokenKind::Gt if in_type > 0 => in_type -= 1,
+                TokenKind::LBrace => depth += 1,
+                TokenKind::RBrace => depth = depth.saturating_sub(1),
+                TokenKind::LParen | TokenKind::LBracket => group += 1,
+                TokenKind::RParen | TokenKind::RBracket => group = group.saturating_sub(1),
+                _ => {}
+            }
+            prev = Some(*t);
+        }
+        prev_line_opened = line.last().is_some_and(|t| t.kind == TokenKind::LBrace);
+        out.push('\n');
+    }
+    out
+}
+
+/// Whether a space goes between two tokens on a line; `in_type` says the
+/// cursor is inside `set<...>`, where `<` and `>` are brackets.
+fn space_between(src: &str, a: Token, b: Token, in_type: bool) -> bool {
+    use TokenKind::*;
+    if matches!(b.kind, Comment | DocComment) {
+        return true;
+    }
+    match (a.kind, b.kind) {
+        (_, Comma | Colon | Question | RParen | RBracket) => false,
+        (LParen | LBracket, _) => false,
+        // Ranges hug their bounds (`1..=5`, `5000..`, `..500`), but an open
+        // end keeps its space before `=>`, which would read as `..=` `>`.
+        (DotDot | DotDotEq, Number | Money | Percent | Date) => false,
+        (Number | Money | Percent | Date, DotDot | DotDotEq) => false,
+        (Ident, Lt) if a.text(src) == "set" => false,
+        (Lt, _) | (_, Gt) if in_type => false,
+        _ => true,
+    }
+}
+
+/// The tokens that carry meaning, as text: equal before and after formatting.
+pub fn significant(src: &str) -> Vec<String> {
+    lex(src)
+        .into_iter()
+        .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Newline))
+        .map(|t| t.text(src).to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(s: &str) -> String {
+        format_source(FileId(0), s).unwrap_or_else(|_| "<syntax errors>".into())
+    }
+
+    #[test]
+    fn canonical_spacing_and_indentation() {
+        let messy = "schema   A{\nid : text key\n   tags:set < text >?\n}\n\n\n\nicp i for A {\n\n   filter f:tags has any[ \"a\" ,\"b\" ]   // why\n      because \"x\"\n  signal s : n in 1 ..= 5 weight 3\n\n}\n";
+        assert_eq!(
+            fmt(messy),
+            "schema A {\n  id: text key\n  tags: set<text>?\n}\n\nicp i for A {\n  filter f: tags has any [\"a\", \"b\"] // why\n    because \"x\"\n  signal s: n in 1..=5 weight 3\n}\n"
+        );
+    }
+
+    #[test]
+    fn comparisons_keep_their_spaces() {
+        assert_eq!(
+            fmt("segment s = n<5 and n>2\n"),
+            "segment s = n < 5 and n > 2\n"
+        );
+    }
+
+    #[test]
+    fn open_ranges_keep_their_arrow() {
+        let src = "icp i for A {\n  signal s: points by n {\n    ..2 => 1\n    5.. => 3\n  }\n}\n";
+        assert_eq!(fmt(src), src);
+    }
+
+    #[test]
+    fn refuses_files_with_syntax_errors() {
+        assert!(format_source(FileId(0), "icp x for {").is_err());
+    }
+}

@@ -571,3 +571,47 @@ fn special_outputs_are_written_through_not_replaced() {
         40_001
     );
 }
+
+#[test]
+fn funnel_counts_each_filter_in_order_and_alone() {
+    let (code, out, err) = icp(
+        &repo(),
+        &[
+            "funnel",
+            "examples/erp/icp.icp",
+            "examples/erp/accounts.csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("funnel_erp", out);
+    let (code, out, _) = icp(
+        &repo(),
+        &[
+            "funnel",
+            "examples/erp/icp.icp",
+            "examples/erp/accounts.csv",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let removed: u64 = v["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["removed"].as_u64().unwrap())
+        .sum();
+    let tiers: u64 = v["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["accounts"].as_u64().unwrap())
+        .sum();
+    // Every account is removed once, or reaches a tier.
+    assert_eq!(
+        removed + tiers + v["no_tier"].as_u64().unwrap(),
+        v["accounts"].as_u64().unwrap()
+    );
+    assert_eq!(v["stages"][0]["name"], "public_sector");
+}

@@ -526,8 +526,9 @@ impl Outcome {
     }
 }
 
-/// Does `gate` let the account through?
-fn gate_fails(plan: &Plan, row: &[Value], gate: usize) -> bool {
+/// Whether `gate` removes the account (a filter without a known yes, or an
+/// exclusion with one).
+pub fn gate_fails(plan: &Plan, row: &[Value], gate: usize) -> bool {
     let Some(g) = plan.gates.get(gate) else {
         return false;
     };

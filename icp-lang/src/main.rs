@@ -114,6 +114,24 @@ enum Command {
         #[arg(long)]
         delimiter: Option<char>,
     },
+    /// Market sizing: accounts left after each filter, what each filter removes, per tier.
+    Funnel {
+        icp_file: PathBuf,
+        data: PathBuf,
+        #[arg(long)]
+        icp: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
+        /// `json` for tools.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ExplainFormat,
+        #[arg(long, value_enum)]
+        input_format: Option<cli::score::InFormat>,
+        #[arg(long, default_value = ";")]
+        list_separator: char,
+        #[arg(long)]
+        delimiter: Option<char>,
+    },
     /// Compile ICPs and print their evaluation plans as JSON.
     Compile {
         #[arg(required = true)]
@@ -199,6 +217,28 @@ fn main() -> ExitCode {
             cli::check::run(&args, &mut out, &mut err)
         }
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
+        Command::Funnel {
+            icp_file,
+            data,
+            icp,
+            as_of,
+            format,
+            input_format,
+            list_separator,
+            delimiter,
+        } => {
+            let args = cli::score::FunnelArgs {
+                icp_file,
+                data,
+                icp,
+                as_of,
+                json: format == ExplainFormat::Json,
+                input_format,
+                list_separator,
+                delimiter,
+            };
+            cli::score::funnel(&args, &mut out, &mut err)
+        }
         Command::Fmt { paths, check } => cli::fmt_cmd::run(&paths, check, &mut out, &mut err),
         Command::Score {
             icp_file,

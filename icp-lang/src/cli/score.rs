@@ -1242,3 +1242,172 @@ fn records(chunk: &[u8], format: InFormat, delimiter: u8, headers: &[String]) ->
             .collect(),
     }
 }
+
+pub struct FunnelArgs {
+    pub icp_file: PathBuf,
+    pub data: PathBuf,
+    pub icp: Option<String>,
+    pub as_of: Option<Date>,
+    pub json: bool,
+    pub input_format: Option<InFormat>,
+    pub list_separator: char,
+    pub delimiter: Option<char>,
+}
+
+/// Market sizing: all accounts, then what is left after each filter and
+/// exclusion in written order, then the tiers; and for each, how many
+/// accounts it alone removes (they would return if it were dropped).
+pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let (_session, plan) = match pick_plan(&args.icp, &args.icp_file, args.as_of, err) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let (mut input, binding) =
+        match open_bound(&plan, &args.data, args.input_format, args.delimiter, err) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
+    let separator = if input.format == InFormat::Jsonl {
+        '\u{1f}'
+    } else {
+        args.list_separator
+    };
+    let headers = input.headers.clone();
+    let mut order: Vec<usize> = (0..plan.gates.len()).collect();
+    order.sort_by_key(|&g| plan.gates.get(g).map(|x| x.order));
+    let (mut total, mut bad) = (0u64, 0u64);
+    let mut removed_in_order = vec![0u64; plan.gates.len()];
+    let mut alone = vec![0u64; plan.gates.len()];
+    let mut tiers = vec![0u64; plan.tiers.len()];
+    let mut no_tier = 0u64;
+    loop {
+        let chunk = match input.next_chunk(usize::MAX) {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                let _ = writeln!(err, "error: cannot read the accounts: {e}");
+                return 2;
+            }
+        };
+        for cells in records(&chunk, input.format, input.delimiter, &headers) {
+            total += 1;
+            if cells.len() != headers.len() {
+                bad += 1;
+                continue;
+            }
+            let (row, errors) = data::decode_fields(
+                &plan,
+                &binding,
+                |i| cells.get(i).map(String::as_str),
+                total,
+                separator,
+                &headers,
+                false,
+            );
+            if !errors.is_empty() {
+                bad += 1;
+                continue;
+            }
+            let fails: Vec<usize> = order
+                .iter()
+                .copied()
+                .filter(|&g| icp_lang::eval::gate_fails(&plan, &row, g))
+                .collect();
+            if let Some(&first) = fails.first() {
+                if let Some(c) = removed_in_order.get_mut(first) {
+                    *c += 1;
+                }
+                if fails.len() == 1 {
+                    if let Some(c) = alone.get_mut(first) {
+                        *c += 1;
+                    }
+                }
+                continue;
+            }
+            match evaluate(&plan, &row).tier.and_then(|t| tiers.get_mut(t)) {
+                Some(c) => *c += 1,
+                None => no_tier += 1,
+            }
+        }
+    }
+    let text = if args.json {
+        let mut remaining = total - bad;
+        let stages: Vec<serde_json::Value> = order
+            .iter()
+            .filter_map(|&g| {
+                let gate = plan.gates.get(g)?;
+                let removed = removed_in_order.get(g).copied().unwrap_or(0);
+                remaining -= removed;
+                Some(serde_json::json!({
+                    "name": gate.name,
+                    "kind": if gate.kind == icp_lang::plan::GateKind::Filter { "filter" } else { "exclude" },
+                    "removed": removed,
+                    "remaining": remaining,
+                    "removed_alone": alone.get(g).copied().unwrap_or(0),
+                }))
+            })
+            .collect();
+        let tier_counts: Vec<serde_json::Value> = plan
+            .tiers
+            .iter()
+            .zip(&tiers)
+            .map(|(t, n)| serde_json::json!({ "tier": t.name, "accounts": n }))
+            .collect();
+        let doc = serde_json::json!({ "icp": plan.icp, "accounts": total, "unreadable": bad, "stages": stages, "passed": remaining, "tiers": tier_counts, "no_tier": no_tier });
+        serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    } else {
+        let mut s = format!("{}: {} accounts", plan.icp, group_digits(total));
+        if bad > 0 {
+            s.push_str(&format!(" ({} with bad data left out)", group_digits(bad)));
+        }
+        s.push_str(&format!(
+            "\n\n  {:<36} {:>10} {:>10} {:>10}\n",
+            "stage", "remaining", "removed", "alone"
+        ));
+        let mut remaining = total - bad;
+        s.push_str(&format!(
+            "  {:<36} {:>10}\n",
+            "all accounts",
+            group_digits(remaining)
+        ));
+        for &g in &order {
+            let Some(gate) = plan.gates.get(g) else {
+                continue;
+            };
+            let removed = removed_in_order.get(g).copied().unwrap_or(0);
+            remaining -= removed;
+            let kind = if gate.kind == icp_lang::plan::GateKind::Filter {
+                "filter"
+            } else {
+                "exclude"
+            };
+            let label: String = format!("{kind} {}", gate.name).chars().take(36).collect();
+            let alone_n = alone.get(g).copied().unwrap_or(0);
+            s.push_str(&format!(
+                "  {label:<36} {:>10} {:>10} {:>10}\n",
+                group_digits(remaining),
+                group_digits(removed),
+                group_digits(alone_n)
+            ));
+        }
+        s.push_str(&format!(
+            "  {:<36} {:>10}\n",
+            "passed every filter",
+            group_digits(remaining)
+        ));
+        for (t, n) in plan.tiers.iter().zip(&tiers) {
+            let label: String = format!("tier {}", t.name).chars().take(36).collect();
+            s.push_str(&format!("  {label:<36} {:>10}\n", group_digits(*n)));
+        }
+        if no_tier > 0 {
+            s.push_str(&format!(
+                "  {:<36} {:>10}\n",
+                "no tier",
+                group_digits(no_tier)
+            ));
+        }
+        s.push_str("\n  removed: by this filter, after the ones above it; alone: only this filter removes them,\n  so they would come back if it were dropped.\n");
+        s
+    };
+    i32::from(out.write_all(text.as_bytes()).is_err()) * 2
+}

@@ -12,3 +12,12 @@ cargo test --workspace --locked
 cargo build --locked -p icp-lang --bin icp
 (cd tests/sarif && npm ci --no-audit --no-fund --loglevel=error)
 node tests/sarif/validate.mjs target/debug/icp
+
+# The language server end to end: the real binary over stdio, with the
+# capabilities real editors send (pytest-lsp), in a virtualenv of its own.
+cargo build --locked -p icp-lsp
+if [ ! -x target/lsp-venv/bin/python ]; then
+  python3 -m venv target/lsp-venv
+fi
+target/lsp-venv/bin/pip install --quiet --disable-pip-version-check -r tests/lsp/requirements.txt
+ICP_LSP="$PWD/target/debug/icp-lsp" target/lsp-venv/bin/python -m pytest -q -p no:cacheprovider tests/lsp

@@ -125,9 +125,17 @@ impl<'t> Converter<'t> {
 
     /// Every token as LSP's relative encoding.
     pub fn semantic_tokens(&self) -> Vec<SemanticToken> {
+        self.semantic_tokens_in(0, u32::MAX)
+    }
+
+    /// The tokens that overlap `start..end` (bytes), in LSP's relative encoding.
+    pub fn semantic_tokens_in(&self, from: u32, to: u32) -> Vec<SemanticToken> {
         let mut out = Vec::new();
         let (mut prev_line, mut prev_start) = (0, 0);
-        for (start, end, class) in icp_lang::ide::outline::semantic_tokens(self.text) {
+        let tokens = icp_lang::ide::outline::semantic_tokens(self.text)
+            .into_iter()
+            .filter(|(s, e, _)| *e >= from && *s <= to);
+        for (start, end, class) in tokens {
             let token_type = match class {
                 TokenClass::Keyword => 0,
                 TokenClass::Operator => 1,

@@ -69,6 +69,67 @@ impl Documents {
         self.docs.remove(uri);
     }
 
+    /// Every open document and its version, in a stable order.
+    pub fn open_documents(&self) -> Vec<(Url, i32)> {
+        let mut v: Vec<(Url, i32)> = self
+            .docs
+            .iter()
+            .map(|(u, d)| (u.clone(), d.version))
+            .collect();
+        v.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        v
+    }
+
+    /// Declarations of every open document whose name contains `query`
+    /// (case ignored).
+    #[allow(deprecated)] // `SymbolInformation::deprecated` must be written out.
+    pub fn workspace_symbols(&self, query: &str) -> Vec<lsp::SymbolInformation> {
+        let q = query.to_lowercase();
+        let mut out = Vec::new();
+        for (uri, _) in self.open_documents() {
+            let Some(text) = self.text(&uri) else {
+                continue;
+            };
+            let conv = Converter::new(text, self.encoding);
+            let parsed = icp_lang::parser::parse(FileId(0), text);
+            fn walk(
+                symbols: &[icp_lang::ide::outline::Symbol],
+                container: Option<&str>,
+                uri: &Url,
+                conv: &Converter<'_>,
+                q: &str,
+                out: &mut Vec<lsp::SymbolInformation>,
+            ) {
+                for s in symbols {
+                    if s.name.to_lowercase().contains(q) {
+                        let d = conv.symbol(s);
+                        out.push(lsp::SymbolInformation {
+                            name: s.name.clone(),
+                            kind: d.kind,
+                            tags: None,
+                            deprecated: None,
+                            location: lsp::Location {
+                                uri: uri.clone(),
+                                range: d.selection_range,
+                            },
+                            container_name: container.map(str::to_string),
+                        });
+                    }
+                    walk(&s.children, Some(&s.name), uri, conv, q, out);
+                }
+            }
+            walk(
+                &icp_lang::ide::outline::outline(&parsed.ast),
+                None,
+                &uri,
+                &conv,
+                &q,
+                &mut out,
+            );
+        }
+        out
+    }
+
     pub fn version(&self, uri: &Url) -> Option<i32> {
         self.docs.get(uri).map(|d| d.version)
     }

@@ -52,6 +52,26 @@ impl Server {
         });
         if let Ok(Some(diagnostics)) = result {
             self.client
+                .publish_diagnostics(uri.clone(), diagnostics, Some(version))
+                .await;
+            // Files that import the changed one may have new problems (or
+            // lost old ones): re-check the other open documents too.
+            self.publish_others(&uri).await;
+        }
+    }
+
+    async fn publish_others(&self, except: &Url) {
+        let others = self.with_docs(|d| {
+            Some(
+                d.open_documents()
+                    .into_iter()
+                    .filter(|(u, _)| u != except)
+                    .map(|(u, v)| (d.diagnostics(&u), u, v))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        for (diagnostics, uri, version) in others.ok().flatten().unwrap_or_default() {
+            self.client
                 .publish_diagnostics(uri, diagnostics, Some(version))
                 .await;
         }
@@ -102,6 +122,7 @@ impl LanguageServer for Server {
                 })),
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 document_formatting_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(vec![" ".into(), "[".into()]),
                     ..Default::default()
@@ -118,7 +139,7 @@ impl LanguageServer for Server {
                                 token_modifiers: Vec::new(),
                             },
                             full: Some(SemanticTokensFullOptions::Bool(true)),
-                            range: Some(false),
+                            range: Some(true),
                             ..Default::default()
                         },
                     ),
@@ -234,6 +255,39 @@ impl LanguageServer for Server {
         self.with_docs(|d| {
             d.completions(&at.text_document.uri, at.position)
                 .map(CompletionResponse::Array)
+        })
+    }
+
+    async fn did_change_watched_files(&self, _params: DidChangeWatchedFilesParams) {
+        // An imported file changed on disk: every open document may be affected.
+        let none = Url::parse("file:///").ok();
+        if let Some(none) = none {
+            self.publish_others(&none).await;
+        }
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<Vec<SymbolInformation>>> {
+        self.with_docs(|d| Some(d.workspace_symbols(&params.query)))
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        self.with_docs(|d| {
+            let text = d.text(&params.text_document.uri)?;
+            let conv = Converter::new(text, d.encoding);
+            let (start, end) = (
+                conv.offset(params.range.start),
+                conv.offset(params.range.end),
+            );
+            Some(SemanticTokensRangeResult::Tokens(SemanticTokens {
+                result_id: None,
+                data: conv.semantic_tokens_in(start, end),
+            }))
         })
     }
 

@@ -350,3 +350,70 @@ async fn lenses_and_hints_on_a_real_example() {
         "{labels:?}"
     );
 }
+
+#[tokio::test]
+async fn editing_an_imported_file_rechecks_its_importers() {
+    let (mut ed, _) = start(false).await;
+    let shared = "file:///tmp/icp-lsp-test2/shared.icp";
+    let main = "file:///tmp/icp-lsp-test2/main.icp";
+    let open = |uri: &str, text: &str| json!({ "textDocument": { "uri": uri, "languageId": "icp", "version": 1, "text": text } });
+    ed.notify(
+        "textDocument/didOpen",
+        open(shared, "schema S {\n  id: text key\n  n: int\n}\n"),
+    )
+    .await;
+    let _ = ed.diagnostics(shared).await;
+    let main_text = "import \"shared.icp\"\nicp i for S {\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  filter f: n > 1\n  tier A: otherwise\n}\n";
+    ed.notify("textDocument/didOpen", open(main, main_text))
+        .await;
+    let d = ed.diagnostics(main).await;
+    assert!(
+        d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["code"] != "E0201"),
+        "{d}"
+    );
+
+    // Rename the field in the shared file only: the importer is re-checked.
+    let change = json!({ "textDocument": { "uri": shared, "version": 2 }, "contentChanges": [{ "text": "schema S {\n  id: text key\n  m: int\n}\n" }] });
+    ed.notify("textDocument/didChange", change).await;
+    let d = loop {
+        let d = ed.diagnostics(main).await;
+        if d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["code"] == "E0201")
+        {
+            break d;
+        }
+    };
+    assert!(
+        d["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`S` has no field `n`"),
+        "{d}"
+    );
+
+    let symbols = ed
+        .request("workspace/symbol", json!({ "query": "f" }))
+        .await;
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["f"], "{symbols}");
+
+    let ranged = ed.request("textDocument/semanticTokens/range", json!({ "textDocument": { "uri": main }, "range": { "start": { "line": 4, "character": 0 }, "end": { "line": 4, "character": 99 } } })).await;
+    // `filter f : n > 1`: keyword, name, name, operator, number (the colon is not coloured).
+    assert_eq!(
+        ranged["data"].as_array().map(|d| d.len() / 5),
+        Some(5),
+        "{ranged}"
+    );
+}

@@ -9,8 +9,10 @@ use icp_lang::ide::position::Encoding;
 use icp_lang::project::Project;
 use icp_lang::source::{decode, normalize, LoadError, Loader};
 use icp_lang::span::{FileId, Span};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
 struct Doc {
@@ -21,6 +23,11 @@ struct Doc {
 pub struct Documents {
     docs: HashMap<Url, Doc>,
     pub encoding: Encoding,
+    /// Bumped by every change to any document or watched file.
+    generation: u64,
+    /// Parsed projects by document, valid for one generation: a request
+    /// then costs a check and the query, not a parse.
+    parsed: RefCell<HashMap<Url, (u64, Arc<Project>)>>,
 }
 
 impl Default for Documents {
@@ -28,12 +35,21 @@ impl Default for Documents {
         Documents {
             docs: HashMap::new(),
             encoding: Encoding::Utf16,
+            generation: 0,
+            parsed: RefCell::new(HashMap::new()),
         }
     }
 }
 
 impl Documents {
+    /// Something changed (a document, or a file on disk): cached parses are stale.
+    pub fn invalidate(&mut self) {
+        self.generation += 1;
+        self.parsed.borrow_mut().clear();
+    }
+
     pub fn open(&mut self, uri: Url, text: String, version: i32) {
+        self.invalidate();
         self.docs.insert(uri, Doc { text, version });
     }
 
@@ -46,6 +62,7 @@ impl Documents {
         changes: Vec<lsp::TextDocumentContentChangeEvent>,
     ) {
         let enc = self.encoding;
+        self.invalidate();
         let Some(doc) = self.docs.get_mut(uri) else {
             return;
         };
@@ -66,6 +83,7 @@ impl Documents {
     }
 
     pub fn close(&mut self, uri: &Url) {
+        self.invalidate();
         self.docs.remove(uri);
     }
 
@@ -142,13 +160,31 @@ impl Documents {
     /// always `FileId(0)`.
     fn analyse<T>(&self, uri: &Url, f: impl FnOnce(&Checked<'_>, &Project) -> T) -> Option<T> {
         let path = normalize(&uri.to_file_path().ok()?);
-        let overlay: HashMap<PathBuf, String> = self
-            .docs
-            .iter()
-            .filter_map(|(u, d)| Some((normalize(&u.to_file_path().ok()?), d.text.clone())))
-            .collect();
-        let loader = Overlay { docs: overlay };
-        let project = icp_lang::project::load(&loader, std::slice::from_ref(&path));
+        let cached = self
+            .parsed
+            .borrow()
+            .get(uri)
+            .filter(|(g, _)| *g == self.generation)
+            .map(|(_, p)| Arc::clone(p));
+        let project = match cached {
+            Some(p) => p,
+            None => {
+                let overlay: HashMap<PathBuf, String> = self
+                    .docs
+                    .iter()
+                    .filter_map(|(u, d)| Some((normalize(&u.to_file_path().ok()?), d.text.clone())))
+                    .collect();
+                let loader = Overlay { docs: overlay };
+                let p = Arc::new(icp_lang::project::load(
+                    &loader,
+                    std::slice::from_ref(&path),
+                ));
+                self.parsed
+                    .borrow_mut()
+                    .insert(uri.clone(), (self.generation, Arc::clone(&p)));
+                p
+            }
+        };
         let as_of = project_as_of(&path).unwrap_or_else(today);
         let checked = check(&project, &Options::new(as_of));
         Some(f(&checked, &project))

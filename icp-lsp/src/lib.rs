@@ -43,7 +43,7 @@ impl Server {
     /// Re-checks `uri` after a short quiet period, unless a newer change came
     /// in meanwhile, and publishes its diagnostics tagged with its version.
     async fn publish_later(&self, uri: Url, version: i32) {
-        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         let result = self.with_docs(|d| {
             if d.version(&uri) != Some(version) {
                 return None;
@@ -259,6 +259,10 @@ impl LanguageServer for Server {
     }
 
     async fn did_change_watched_files(&self, _params: DidChangeWatchedFilesParams) {
+        let _ = self.with_docs(|d| {
+            d.invalidate();
+            Some(())
+        });
         // An imported file changed on disk: every open document may be affected.
         let none = Url::parse("file:///").ok();
         if let Some(none) = none {

@@ -94,7 +94,7 @@ async fn main() {
         )
         .await;
         while let Some(p) = published.recv().await {
-            if p["version"] == v {
+            if p.get("version") == Some(&json!(v)) {
                 break;
             }
         }

@@ -35,7 +35,7 @@ enum Command {
         #[arg(long, value_parser = ["warnings"])]
         deny: Option<String>,
         /// The date reviews are judged against (default: icp.toml's as_of, else today).
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = cli::parse_date)]
         as_of: Option<Date>,
         /// Colour in terminal output.
         #[arg(long, value_enum, default_value = "auto")]
@@ -49,89 +49,15 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: cli::run::TestFormat,
         /// The date `within` and decay are judged against (default: icp.toml's as_of, else today).
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = cli::parse_date)]
         as_of: Option<Date>,
     },
     /// Score accounts from a CRM export (CSV or JSON lines) with an ICP.
-    Score {
-        /// The .icp file.
-        icp_file: PathBuf,
-        /// Accounts: a .csv, .tsv or .jsonl file, or `-` for standard input.
-        data: PathBuf,
-        /// Write results here (atomically) instead of standard output.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        /// The ICP to use when the file has several.
-        #[arg(long)]
-        icp: Option<String>,
-        /// The date `within` and decay are judged against (default: icp.toml's as_of, else today).
-        #[arg(long, value_parser = parse_date)]
-        as_of: Option<Date>,
-        /// Output format (default: from the output's extension; a table on a terminal; else CSV).
-        #[arg(long, value_enum)]
-        format: Option<cli::score::OutFormat>,
-        /// Input format (default: from the data's extension, else CSV).
-        #[arg(long, value_enum)]
-        input_format: Option<cli::score::InFormat>,
-        /// What to do with a record that has a bad cell.
-        #[arg(long, value_enum, default_value = "fail")]
-        on_error: cli::score::OnErrorArg,
-        /// The separator of list cells (`set<...>` fields) in CSV.
-        #[arg(long, default_value = ";")]
-        list_separator: char,
-        /// The CSV field delimiter (default `,`; tab for .tsv).
-        #[arg(long)]
-        delimiter: Option<char>,
-        /// Result columns to write, comma-separated (default: all).
-        #[arg(long, value_delimiter = ',')]
-        columns: Option<Vec<String>>,
-        /// Contacts (CSV with Title, Seniority, Department and the account id) to match
-        /// against the personas; adds the `personas` and `committee` columns.
-        #[arg(long)]
-        contacts: Option<PathBuf>,
-        /// The contacts' column holding the account id (default: the account key's header).
-        #[arg(long)]
-        contacts_key: Option<String>,
-    },
+    Score(cli::score::ScoreArgs),
     /// Explain why one account is where it is.
-    Explain {
-        icp_file: PathBuf,
-        data: PathBuf,
-        /// The account's id (its `key` field).
-        #[arg(long)]
-        id: String,
-        #[arg(long)]
-        icp: Option<String>,
-        #[arg(long, value_parser = parse_date)]
-        as_of: Option<Date>,
-        /// `json` for tools.
-        #[arg(long, value_enum, default_value = "text")]
-        format: ExplainFormat,
-        #[arg(long, value_enum)]
-        input_format: Option<cli::score::InFormat>,
-        #[arg(long, default_value = ";")]
-        list_separator: char,
-        #[arg(long)]
-        delimiter: Option<char>,
-    },
+    Explain(cli::score::ExplainArgs),
     /// Market sizing: accounts left after each filter, what each filter removes, per tier.
-    Funnel {
-        icp_file: PathBuf,
-        data: PathBuf,
-        #[arg(long)]
-        icp: Option<String>,
-        #[arg(long, value_parser = parse_date)]
-        as_of: Option<Date>,
-        /// `json` for tools.
-        #[arg(long, value_enum, default_value = "text")]
-        format: ExplainFormat,
-        #[arg(long, value_enum)]
-        input_format: Option<cli::score::InFormat>,
-        #[arg(long, default_value = ";")]
-        list_separator: char,
-        #[arg(long)]
-        delimiter: Option<char>,
-    },
+    Funnel(cli::score::FunnelArgs),
     /// Compile ICPs and print their evaluation plans as JSON.
     Compile {
         #[arg(required = true)]
@@ -142,7 +68,7 @@ enum Command {
         /// Only the ICP of this name.
         #[arg(long)]
         icp: Option<String>,
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = cli::parse_date)]
         as_of: Option<Date>,
     },
     /// Rewrite .icp files in the canonical layout (only white space changes).
@@ -164,21 +90,11 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum ExplainFormat {
-    Text,
-    Json,
-}
-
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Color {
     Auto,
     Always,
     Never,
-}
-
-fn parse_date(s: &str) -> Result<Date, String> {
-    Date::parse(s).ok_or_else(|| format!("`{s}` is not a date such as 2026-11-01"))
 }
 
 fn main() -> ExitCode {
@@ -217,87 +133,14 @@ fn main() -> ExitCode {
             cli::check::run(&args, &mut out, &mut err)
         }
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
-        Command::Funnel {
-            icp_file,
-            data,
-            icp,
-            as_of,
-            format,
-            input_format,
-            list_separator,
-            delimiter,
-        } => {
-            let args = cli::score::FunnelArgs {
-                icp_file,
-                data,
-                icp,
-                as_of,
-                json: format == ExplainFormat::Json,
-                input_format,
-                list_separator,
-                delimiter,
-            };
-            cli::score::funnel(&args, &mut out, &mut err)
-        }
+        Command::Funnel(args) => cli::score::funnel(&args, &mut out, &mut err),
         Command::Fmt { paths, check } => cli::fmt_cmd::run(&paths, check, &mut out, &mut err),
-        Command::Score {
-            icp_file,
-            data,
-            output,
-            icp,
-            as_of,
-            format,
-            input_format,
-            on_error,
-            list_separator,
-            delimiter,
-            columns,
-            contacts,
-            contacts_key,
-        } => {
-            let args = cli::score::ScoreArgs {
-                icp_file,
-                data,
-                output,
-                icp,
-                as_of,
-                format,
-                input_format,
-                on_error,
-                list_separator,
-                delimiter,
-                columns,
-                contacts,
-                contacts_key,
-            };
+        Command::Score(args) => {
             drop(out);
             let code = cli::score::score(&args, &mut err);
             return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
-        Command::Explain {
-            icp_file,
-            data,
-            id,
-            icp,
-            as_of,
-            format,
-            input_format,
-            list_separator,
-            delimiter,
-        } => {
-            let args = cli::score::ExplainArgs {
-                icp_file,
-                data,
-                id,
-                icp,
-                as_of,
-                json: format == ExplainFormat::Json,
-                input_format,
-                list_separator,
-                delimiter,
-            };
-            cli::score::explain(&args, &mut out, &mut err)
-        }
+        Command::Explain(args) => cli::score::explain(&args, &mut out, &mut err),
         Command::Test {
             paths,
             format,

@@ -359,12 +359,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
                         }
                         RuleBody::Bands { field, bands, .. } => {
                             let column = self.column(&field.name).unwrap_or(0);
-                            let ty = self
-                                .plan
-                                .columns
-                                .get(column)
-                                .map(|c| c.ty.clone())
-                                .unwrap_or(ColType::Number);
+                            let ty = self.column_type(column, ColType::Number);
                             let bands: Vec<BandPlan> = bands
                                 .iter()
                                 .filter_map(|b| {
@@ -523,6 +518,15 @@ impl<'c, 'p> Lowering<'c, 'p> {
         }
     }
 
+    /// The type of a column already added (`default` if it is not).
+    fn column_type(&self, column: usize, default: ColType) -> ColType {
+        self.plan
+            .columns
+            .get(column)
+            .map(|c| c.ty.clone())
+            .unwrap_or(default)
+    }
+
     fn text(&mut self, s: &str) -> usize {
         if let Some(&i) = self.text_of.get(s) {
             return i;
@@ -611,12 +615,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
                 let Some(column) = self.operand_column(lhs) else {
                     return self.push(Cond::True);
                 };
-                let ty = self
-                    .plan
-                    .columns
-                    .get(column)
-                    .map(|c| c.ty.clone())
-                    .unwrap_or(ColType::Number);
+                let ty = self.column_type(column, ColType::Number);
                 match set {
                     InSet::Range(r) => Cond::InRange {
                         column,
@@ -641,12 +640,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
                 let Some(column) = self.operand_column(lhs) else {
                     return self.push(Cond::True);
                 };
-                let ty = self
-                    .plan
-                    .columns
-                    .get(column)
-                    .map(|c| c.ty.clone())
-                    .unwrap_or(ColType::Text);
+                let ty = self.column_type(column, ColType::Text);
                 let values = items.iter().filter_map(|i| self.constant(i, &ty)).collect();
                 Cond::Has {
                     column,
@@ -718,12 +712,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
         let Some(column) = self.operand_column(field) else {
             return Cond::True;
         };
-        let ty = self
-            .plan
-            .columns
-            .get(column)
-            .map(|c| c.ty.clone())
-            .unwrap_or(ColType::Number);
+        let ty = self.column_type(column, ColType::Number);
         match self.constant(other, &ty) {
             Some(value) => Cond::Cmp { column, op, value },
             None => Cond::True,

@@ -36,19 +36,59 @@ pub enum OnErrorArg {
     Missing,
 }
 
-pub struct ScoreArgs {
+/// The ICP and the accounts every data command reads.
+#[derive(clap::Args, Debug)]
+pub struct Accounts {
+    /// The .icp file.
     pub icp_file: PathBuf,
+    /// Accounts: a .csv, .tsv or .jsonl file, or `-` for standard input.
     pub data: PathBuf,
-    pub output: Option<PathBuf>,
+    /// The ICP to use when the file has several.
+    #[arg(long)]
     pub icp: Option<String>,
+    /// The date `within` and decay are judged against (default: icp.toml's as_of, else today).
+    #[arg(long, value_parser = super::parse_date)]
     pub as_of: Option<Date>,
-    pub format: Option<OutFormat>,
+    /// Input format (default: from the data's extension, else CSV).
+    #[arg(long, value_enum)]
     pub input_format: Option<InFormat>,
-    pub on_error: OnErrorArg,
+    /// The separator of list cells (`set<...>` fields) in CSV.
+    #[arg(long, default_value = ";")]
     pub list_separator: char,
+    /// The CSV field delimiter (default `,`; tab for .tsv).
+    #[arg(long)]
     pub delimiter: Option<char>,
+}
+
+/// Text for people or JSON for tools.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub input: Accounts,
+    /// Write results here (atomically) instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Output format (default: from the output's extension; a table on a terminal; else CSV).
+    #[arg(long, value_enum)]
+    pub format: Option<OutFormat>,
+    /// What to do with a record that has a bad cell.
+    #[arg(long, value_enum, default_value = "fail")]
+    pub on_error: OnErrorArg,
+    /// Result columns to write, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
+    /// Contacts (CSV with Title, Seniority, Department and the account id) to match
+    /// against the personas; adds the `personas` and `committee` columns.
+    #[arg(long)]
     pub contacts: Option<PathBuf>,
+    /// The contacts' column holding the account id (default: the account key's header).
+    #[arg(long)]
     pub contacts_key: Option<String>,
 }
 
@@ -699,15 +739,21 @@ fn open_bound(
 }
 
 pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
-    let (_session, plan) = match pick_plan(&args.icp, &args.icp_file, args.as_of, err) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let (mut input, binding) =
-        match open_bound(&plan, &args.data, args.input_format, args.delimiter, err) {
-            Ok(x) => x,
+    let (_session, plan) =
+        match pick_plan(&args.input.icp, &args.input.icp_file, args.input.as_of, err) {
+            Ok(p) => p,
             Err(code) => return code,
         };
+    let (mut input, binding) = match open_bound(
+        &plan,
+        &args.input.data,
+        args.input.input_format,
+        args.input.delimiter,
+        err,
+    ) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
     let people = match &args.contacts {
         Some(path) => match load_contacts(&plan, path, args.contacts_key.as_deref()) {
             Ok(p) => Some(p),
@@ -752,7 +798,7 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
     let separator = if input.format == InFormat::Jsonl {
         '\u{1f}'
     } else {
-        args.list_separator
+        args.input.list_separator
     };
     let on_error = match args.on_error {
         OnErrorArg::Fail => OnError::Fail,
@@ -823,7 +869,7 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         let _ = writeln!(
             err,
             "error: bad data in `{}`; nothing was written",
-            args.data.display()
+            args.input.data.display()
         );
         for (record, e) in totals.errors.iter().take(SHOWN_ERRORS) {
             let _ = writeln!(err, "  - record {record}: {e}");
@@ -1107,23 +1153,23 @@ fn load_contacts(
     Ok(people)
 }
 
+#[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
-    pub icp_file: PathBuf,
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub input: Accounts,
+    /// The account's id (its `key` field).
+    #[arg(long)]
     pub id: String,
-    pub icp: Option<String>,
-    pub as_of: Option<Date>,
-    pub json: bool,
-    pub input_format: Option<InFormat>,
-    pub list_separator: char,
-    pub delimiter: Option<char>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TextOrJson,
 }
 
 pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let (_session, plan) = match pick_plan(&args.icp, &args.icp_file, args.as_of, err) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let (_session, plan) =
+        match pick_plan(&args.input.icp, &args.input.icp_file, args.input.as_of, err) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
     let Some(key) = plan.key else {
         let _ = writeln!(
             err,
@@ -1132,15 +1178,20 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         );
         return 2;
     };
-    let (mut input, binding) =
-        match open_bound(&plan, &args.data, args.input_format, args.delimiter, err) {
-            Ok(x) => x,
-            Err(code) => return code,
-        };
+    let (mut input, binding) = match open_bound(
+        &plan,
+        &args.input.data,
+        args.input.input_format,
+        args.input.delimiter,
+        err,
+    ) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
     let separator = if input.format == InFormat::Jsonl {
         '\u{1f}'
     } else {
-        args.list_separator
+        args.input.list_separator
     };
     let key_idx = binding.get(key).copied().unwrap_or(usize::MAX);
     let headers = input.headers.clone();
@@ -1170,7 +1221,7 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                 true,
             );
             let outcome = evaluate(&plan, &row);
-            let text = if args.json {
+            let text = if args.format == TextOrJson::Json {
                 let mut j = icp_lang::explain::json(&plan, &row, &outcome);
                 if let Some(obj) = j.as_object_mut() {
                     obj.insert("id".into(), serde_json::json!(args.id));
@@ -1202,7 +1253,7 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         err,
         "error: no account with id `{}` in `{}`",
         args.id,
-        args.data.display()
+        args.input.data.display()
     );
     1
 }
@@ -1243,34 +1294,37 @@ fn records(chunk: &[u8], format: InFormat, delimiter: u8, headers: &[String]) ->
     }
 }
 
+#[derive(clap::Args, Debug)]
 pub struct FunnelArgs {
-    pub icp_file: PathBuf,
-    pub data: PathBuf,
-    pub icp: Option<String>,
-    pub as_of: Option<Date>,
-    pub json: bool,
-    pub input_format: Option<InFormat>,
-    pub list_separator: char,
-    pub delimiter: Option<char>,
+    #[command(flatten)]
+    pub input: Accounts,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TextOrJson,
 }
 
 /// Market sizing: all accounts, then what is left after each filter and
 /// exclusion in written order, then the tiers; and for each, how many
 /// accounts it alone removes (they would return if it were dropped).
 pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let (_session, plan) = match pick_plan(&args.icp, &args.icp_file, args.as_of, err) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let (mut input, binding) =
-        match open_bound(&plan, &args.data, args.input_format, args.delimiter, err) {
-            Ok(x) => x,
+    let (_session, plan) =
+        match pick_plan(&args.input.icp, &args.input.icp_file, args.input.as_of, err) {
+            Ok(p) => p,
             Err(code) => return code,
         };
+    let (mut input, binding) = match open_bound(
+        &plan,
+        &args.input.data,
+        args.input.input_format,
+        args.input.delimiter,
+        err,
+    ) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
     let separator = if input.format == InFormat::Jsonl {
         '\u{1f}'
     } else {
-        args.list_separator
+        args.input.list_separator
     };
     let headers = input.headers.clone();
     let mut order: Vec<usize> = (0..plan.gates.len()).collect();
@@ -1330,7 +1384,7 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             }
         }
     }
-    let text = if args.json {
+    let text = if args.format == TextOrJson::Json {
         let mut remaining = total - bad;
         let stages: Vec<serde_json::Value> = order
             .iter()

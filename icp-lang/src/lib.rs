@@ -13,6 +13,7 @@ extern crate alloc;
 
 pub mod contacts;
 pub mod data;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod fmt;

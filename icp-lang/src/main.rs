@@ -58,6 +58,9 @@ enum Command {
     Explain(cli::score::ExplainArgs),
     /// Market sizing: accounts left after each filter, what each filter removes, per tier.
     Funnel(cli::score::FunnelArgs),
+    /// What a change does, against a git revision: rules changed and, with
+    /// accounts, tier moves, accounts newly excluded or admitted, largest score changes.
+    Diff(cli::diff::DiffArgs),
     /// Compile ICPs and print their evaluation plans as JSON.
     Compile {
         #[arg(required = true)]
@@ -133,6 +136,7 @@ fn main() -> ExitCode {
             cli::check::run(&args, &mut out, &mut err)
         }
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
+        Command::Diff(args) => cli::diff::diff(&args, &mut out, &mut err),
         Command::Funnel(args) => cli::score::funnel(&args, &mut out, &mut err),
         Command::Fmt { paths, check } => cli::fmt_cmd::run(&paths, check, &mut out, &mut err),
         Command::Score(args) => {

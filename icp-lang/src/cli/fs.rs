@@ -1,9 +1,24 @@
 //! The file system side of the CLI: reading sources, finding `icp.toml`,
-//! collecting `.icp` files from folders.
+//! collecting `.icp` files from folders. The same walk runs over the disk
+//! ([`FsLoader`]) or over a git revision (`git.rs`), through [`Tree`].
 
 use icp_lang::source::{decode, normalize, LoadError, Loader, MAX_SOURCE_BYTES};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// A file tree the CLI reads projects from.
+pub trait Tree: Loader + Sync {
+    /// The working directory paths on the command line are relative to.
+    fn cwd(&self) -> &Path;
+    fn is_file(&self, path: &Path) -> bool;
+    fn is_dir(&self, path: &Path) -> bool;
+    /// The entries of a folder, sorted by name, each with whether it is a folder.
+    fn entries(&self, dir: &Path) -> Vec<(String, bool)>;
+
+    fn absolute(&self, p: &Path) -> PathBuf {
+        normalize(&self.cwd().join(p))
+    }
+}
 
 pub struct FsLoader {
     pub cwd: PathBuf,
@@ -17,9 +32,34 @@ impl FsLoader {
                 .unwrap_or_default(),
         }
     }
+}
 
-    pub fn absolute(&self, p: &Path) -> PathBuf {
-        normalize(&self.cwd.join(p))
+impl Tree for FsLoader {
+    fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+
+    fn entries(&self, dir: &Path) -> Vec<(String, bool)> {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, bool)> = rd
+            .flatten()
+            .map(|e| {
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                (e.file_name().to_string_lossy().into_owned(), is_dir)
+            })
+            .collect();
+        out.sort();
+        out
     }
 }
 
@@ -45,70 +85,66 @@ impl Loader for FsLoader {
     }
 
     fn project_root(&self, file: &Path) -> PathBuf {
-        let start = file.parent().unwrap_or(file);
-        outermost_config(start)
-            .and_then(|c| c.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| start.to_path_buf())
+        project_root(self, file)
     }
 
     fn list_dir(&self, dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .map(|rd| {
-                rd.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
+        self.entries(dir).into_iter().map(|(n, _)| n).collect()
     }
 
     fn display_name(&self, path: &Path) -> String {
-        let shown = path.strip_prefix(&self.cwd).unwrap_or(path);
-        let s = shown.to_string_lossy().replace('\\', "/");
-        if s.is_empty() {
-            ".".to_string()
-        } else {
-            s
-        }
+        display_name(&self.cwd, path)
+    }
+}
+
+/// The folder imports may not leave: that of the outermost `icp.toml`.
+pub fn project_root(tree: &dyn Tree, file: &Path) -> PathBuf {
+    let start = file.parent().unwrap_or(file);
+    configs_above(tree, start)
+        .pop()
+        .and_then(|c| c.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| start.to_path_buf())
+}
+
+/// A path as shown in messages: relative to the working directory.
+pub fn display_name(cwd: &Path, path: &Path) -> String {
+    let shown = path.strip_prefix(cwd).unwrap_or(path);
+    let s = shown.to_string_lossy().replace('\\', "/");
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s
     }
 }
 
 /// Every `icp.toml` from `dir` upward, nearest first.
-pub fn configs_above(dir: &Path) -> Vec<PathBuf> {
+pub fn configs_above(tree: &dyn Tree, dir: &Path) -> Vec<PathBuf> {
     dir.ancestors()
         .map(|d| d.join("icp.toml"))
-        .filter(|p| p.is_file())
+        .filter(|p| tree.is_file(p))
         .collect()
 }
 
-pub fn nearest_config(dir: &Path) -> Option<PathBuf> {
-    configs_above(dir).into_iter().next()
-}
-
-fn outermost_config(dir: &Path) -> Option<PathBuf> {
-    configs_above(dir).into_iter().last()
+pub fn nearest_config(tree: &dyn Tree, dir: &Path) -> Option<PathBuf> {
+    configs_above(tree, dir).into_iter().next()
 }
 
 /// The `.icp` files a command line names: files as given, folders searched
 /// recursively (hidden folders, `target` and `node_modules` skipped), sorted.
-pub fn collect_inputs(loader: &FsLoader, args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn collect_inputs(tree: &dyn Tree, args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for arg in args {
-        let abs = loader.absolute(arg);
-        match std::fs::metadata(&abs) {
-            Ok(m) if m.is_dir() => {
-                let before = out.len();
-                walk(&abs, &mut out);
-                if out.len() == before {
-                    return Err(format!("no .icp files in `{}`", arg.display()));
-                }
+        let abs = tree.absolute(arg);
+        if tree.is_dir(&abs) {
+            let before = out.len();
+            walk(tree, &abs, &mut out);
+            if out.len() == before {
+                return Err(format!("no .icp files in `{}`", arg.display()));
             }
-            Ok(_) => out.push(abs),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(format!("`{}`: no such file or folder", arg.display()))
-            }
-            Err(e) => return Err(format!("`{}`: {e}", arg.display())),
+        } else if tree.is_file(&abs) {
+            out.push(abs);
+        } else {
+            return Err(format!("`{}`: no such file or folder", arg.display()));
         }
     }
     out.sort();
@@ -116,21 +152,14 @@ pub fn collect_inputs(loader: &FsLoader, args: &[PathBuf]) -> Result<Vec<PathBuf
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = rd.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
+fn walk(tree: &dyn Tree, dir: &Path, out: &mut Vec<PathBuf>) {
+    for (name, is_dir) in tree.entries(dir) {
+        if is_dir {
             if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                walk(&e.path(), out);
+                walk(tree, &dir.join(&name), out);
             }
         } else if name.ends_with(".icp") {
-            out.push(e.path());
+            out.push(dir.join(&name));
         }
     }
 }

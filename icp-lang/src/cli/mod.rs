@@ -1,6 +1,8 @@
 pub mod check;
+pub mod diff;
 pub mod fmt_cmd;
 pub mod fs;
+pub mod git;
 pub mod run;
 pub mod score;
 pub mod session;

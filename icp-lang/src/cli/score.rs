@@ -100,9 +100,9 @@ const MAX_RECORD: usize = 64 << 20;
 const SHOWN_ERRORS: usize = 10;
 
 /// An opened input: its header, and a reader positioned after it.
-struct Source {
-    format: InFormat,
-    headers: Vec<String>,
+pub(super) struct Source {
+    pub(super) format: InFormat,
+    pub(super) headers: Vec<String>,
     delimiter: u8,
     reader: Box<dyn Read + Send>,
     /// Bytes already read past the header.
@@ -110,7 +110,7 @@ struct Source {
     eof: bool,
 }
 
-fn open_input(
+pub(super) fn open_input(
     path: &Path,
     format: Option<InFormat>,
     delimiter: Option<char>,
@@ -188,6 +188,31 @@ fn open_input(
 }
 
 impl Source {
+    /// The separator of list cells: JSON lists arrive joined with U+001F.
+    pub(super) fn list_separator(&self, csv: char) -> char {
+        if self.format == InFormat::Jsonl {
+            '\u{1f}'
+        } else {
+            csv
+        }
+    }
+
+    /// Calls `f` with each record's cells (a record that cannot be read
+    /// comes as no cells, keeping the numbering) until it breaks.
+    pub(super) fn each_record(
+        &mut self,
+        mut f: impl FnMut(&[String]) -> std::ops::ControlFlow<()>,
+    ) -> std::io::Result<()> {
+        while let Some(chunk) = self.next_chunk(usize::MAX)? {
+            for cells in records(&chunk, self.format, self.delimiter, &self.headers) {
+                if f(&cells).is_break() {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The next run of whole records: at least `min_records` of them unless
     /// the input ends, cut after the last record boundary in the bytes read.
     /// CSV boundaries are newlines outside double quotes (RFC 4180).
@@ -795,11 +820,7 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
             None => OutFormat::Csv,
         }
     });
-    let separator = if input.format == InFormat::Jsonl {
-        '\u{1f}'
-    } else {
-        args.input.list_separator
-    };
+    let separator = input.list_separator(args.input.list_separator);
     let on_error = match args.on_error {
         OnErrorArg::Fail => OnError::Fail,
         OnErrorArg::Skip => OnError::Skip,
@@ -1025,7 +1046,7 @@ fn merge(t: &mut Scored, s: Scored) {
     t.errors.extend(s.errors);
 }
 
-fn group_digits(n: u64) -> String {
+pub(super) fn group_digits(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -1188,66 +1209,57 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         Ok(x) => x,
         Err(code) => return code,
     };
-    let separator = if input.format == InFormat::Jsonl {
-        '\u{1f}'
-    } else {
-        args.input.list_separator
-    };
+    let separator = input.list_separator(args.input.list_separator);
     let key_idx = binding.get(key).copied().unwrap_or(usize::MAX);
     let headers = input.headers.clone();
     let wanted = args.id.trim();
     let mut record = 0u64;
-    loop {
-        let chunk = match input.next_chunk(usize::MAX) {
-            Ok(Some(c)) => c,
-            Ok(None) => break,
-            Err(e) => {
-                let _ = writeln!(err, "error: cannot read the accounts: {e}");
-                return 2;
-            }
-        };
-        for cells in records(&chunk, input.format, input.delimiter, &headers) {
-            record += 1;
-            if cells.get(key_idx).map(|k| k.trim()) != Some(wanted) {
-                continue;
-            }
-            let (row, errors) = data::decode_fields(
-                &plan,
-                &binding,
-                |i| cells.get(i).map(String::as_str),
-                record,
-                separator,
-                &headers,
-                true,
-            );
-            let outcome = evaluate(&plan, &row);
-            let text = if args.format == TextOrJson::Json {
-                let mut j = icp_lang::explain::json(&plan, &row, &outcome);
-                if let Some(obj) = j.as_object_mut() {
-                    obj.insert("id".into(), serde_json::json!(args.id));
-                    obj.insert(
-                        "bad_cells".into(),
-                        serde_json::json!(errors
-                            .iter()
-                            .map(CellError::to_string)
-                            .collect::<Vec<_>>()),
-                    );
-                }
-                serde_json::to_string_pretty(&j).unwrap_or_default() + "\n"
-            } else {
-                let mut t = icp_lang::explain::text(
-                    &plan,
-                    &row,
-                    &outcome,
-                    &format!("account {} (record {record})", args.id),
-                );
-                for e in &errors {
-                    t.push_str(&format!("note: {e}; read as missing\n"));
-                }
-                t
-            };
-            return i32::from(out.write_all(text.as_bytes()).is_err()) * 2;
+    let mut found: Option<String> = None;
+    let read = input.each_record(|cells| {
+        record += 1;
+        if cells.get(key_idx).map(|k| k.trim()) != Some(wanted) {
+            return std::ops::ControlFlow::Continue(());
         }
+        let (row, errors) = data::decode_fields(
+            &plan,
+            &binding,
+            |i| cells.get(i).map(String::as_str),
+            record,
+            separator,
+            &headers,
+            true,
+        );
+        let outcome = evaluate(&plan, &row);
+        found = Some(if args.format == TextOrJson::Json {
+            let mut j = icp_lang::explain::json(&plan, &row, &outcome);
+            if let Some(obj) = j.as_object_mut() {
+                obj.insert("id".into(), serde_json::json!(args.id));
+                obj.insert(
+                    "bad_cells".into(),
+                    serde_json::json!(errors.iter().map(CellError::to_string).collect::<Vec<_>>()),
+                );
+            }
+            serde_json::to_string_pretty(&j).unwrap_or_default() + "\n"
+        } else {
+            let mut t = icp_lang::explain::text(
+                &plan,
+                &row,
+                &outcome,
+                &format!("account {} (record {record})", args.id),
+            );
+            for e in &errors {
+                t.push_str(&format!("note: {e}; read as missing\n"));
+            }
+            t
+        });
+        std::ops::ControlFlow::Break(())
+    });
+    if let Err(e) = read {
+        let _ = writeln!(err, "error: cannot read the accounts: {e}");
+        return 2;
+    }
+    if let Some(text) = found {
+        return i32::from(out.write_all(text.as_bytes()).is_err()) * 2;
     }
     let _ = writeln!(
         err,
@@ -1321,11 +1333,7 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         Ok(x) => x,
         Err(code) => return code,
     };
-    let separator = if input.format == InFormat::Jsonl {
-        '\u{1f}'
-    } else {
-        args.input.list_separator
-    };
+    let separator = input.list_separator(args.input.list_separator);
     let headers = input.headers.clone();
     let mut order: Vec<usize> = (0..plan.gates.len()).collect();
     order.sort_by_key(|&g| plan.gates.get(g).map(|x| x.order));
@@ -1334,55 +1342,50 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
     let mut alone = vec![0u64; plan.gates.len()];
     let mut tiers = vec![0u64; plan.tiers.len()];
     let mut no_tier = 0u64;
-    loop {
-        let chunk = match input.next_chunk(usize::MAX) {
-            Ok(Some(c)) => c,
-            Ok(None) => break,
-            Err(e) => {
-                let _ = writeln!(err, "error: cannot read the accounts: {e}");
-                return 2;
+    let read = input.each_record(|cells| {
+        total += 1;
+        if cells.len() != headers.len() {
+            bad += 1;
+            return std::ops::ControlFlow::Continue(());
+        }
+        let (row, errors) = data::decode_fields(
+            &plan,
+            &binding,
+            |i| cells.get(i).map(String::as_str),
+            total,
+            separator,
+            &headers,
+            false,
+        );
+        if !errors.is_empty() {
+            bad += 1;
+            return std::ops::ControlFlow::Continue(());
+        }
+        let fails: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&g| icp_lang::eval::gate_fails(&plan, &row, g))
+            .collect();
+        if let Some(&first) = fails.first() {
+            if let Some(c) = removed_in_order.get_mut(first) {
+                *c += 1;
             }
-        };
-        for cells in records(&chunk, input.format, input.delimiter, &headers) {
-            total += 1;
-            if cells.len() != headers.len() {
-                bad += 1;
-                continue;
-            }
-            let (row, errors) = data::decode_fields(
-                &plan,
-                &binding,
-                |i| cells.get(i).map(String::as_str),
-                total,
-                separator,
-                &headers,
-                false,
-            );
-            if !errors.is_empty() {
-                bad += 1;
-                continue;
-            }
-            let fails: Vec<usize> = order
-                .iter()
-                .copied()
-                .filter(|&g| icp_lang::eval::gate_fails(&plan, &row, g))
-                .collect();
-            if let Some(&first) = fails.first() {
-                if let Some(c) = removed_in_order.get_mut(first) {
+            if fails.len() == 1 {
+                if let Some(c) = alone.get_mut(first) {
                     *c += 1;
                 }
-                if fails.len() == 1 {
-                    if let Some(c) = alone.get_mut(first) {
-                        *c += 1;
-                    }
-                }
-                continue;
             }
-            match evaluate(&plan, &row).tier.and_then(|t| tiers.get_mut(t)) {
-                Some(c) => *c += 1,
-                None => no_tier += 1,
-            }
+            return std::ops::ControlFlow::Continue(());
         }
+        match evaluate(&plan, &row).tier.and_then(|t| tiers.get_mut(t)) {
+            Some(c) => *c += 1,
+            None => no_tier += 1,
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    if let Err(e) = read {
+        let _ = writeln!(err, "error: cannot read the accounts: {e}");
+        return 2;
     }
     let text = if args.format == TextOrJson::Json {
         let mut remaining = total - bad;

@@ -1,13 +1,12 @@
 //! What every command starts with: find the files, load them with their
 //! imports, read each file's `icp.toml`, and check.
 
-use super::fs::{collect_inputs, nearest_config, today, FsLoader};
+use super::fs::{collect_inputs, nearest_config, today, FsLoader, Tree};
 use icp_lang::ast::Date;
 use icp_lang::check::{self, Checked, Options};
 use icp_lang::config::{self, Settings};
 use icp_lang::diagnostic::{normalize, Diagnostic, Severity};
 use icp_lang::project::Project;
-use icp_lang::source::Loader;
 use icp_lang::span::FileId;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -16,17 +15,27 @@ pub struct Session {
     pub inputs: Vec<PathBuf>,
     pub project: Project,
     pub opts: Options,
+    cwd: PathBuf,
     configs: HashMap<PathBuf, (Option<Settings>, Vec<Diagnostic>)>,
     config_of_file: HashMap<FileId, PathBuf>,
 }
 
 impl Session {
-    /// Loads `paths` (files or folders); `Err` is a usage error for stderr.
+    /// Loads `paths` (files or folders) from the disk; `Err` is a usage
+    /// error for stderr.
     pub fn open(paths: &[PathBuf], as_of: Option<Date>) -> Result<Session, String> {
-        let loader = FsLoader::new();
-        let inputs = collect_inputs(&loader, paths)?;
+        Session::open_in(&FsLoader::new(), paths, as_of)
+    }
+
+    /// [`Session::open`] over any tree (the disk, or a git revision).
+    pub fn open_in(
+        tree: &dyn Tree,
+        paths: &[PathBuf],
+        as_of: Option<Date>,
+    ) -> Result<Session, String> {
+        let inputs = collect_inputs(tree, paths)?;
         let t0 = std::time::Instant::now();
-        let mut project = icp_lang::project::load(&loader, &inputs);
+        let mut project = icp_lang::project::load(tree, &inputs);
         if std::env::var_os("ICP_TIMINGS").is_some() {
             eprintln!("load+parse {:?}", t0.elapsed());
         }
@@ -38,14 +47,14 @@ impl Session {
             .map(|(id, f)| (id, f.path.clone()))
             .collect();
         for (id, path) in &file_paths {
-            let Some(cfg_path) = path.parent().and_then(nearest_config) else {
+            let Some(cfg_path) = path.parent().and_then(|d| nearest_config(tree, d)) else {
                 continue;
             };
             if !configs.contains_key(&cfg_path) {
-                let loaded = match loader.load(&cfg_path) {
+                let loaded = match tree.load(&cfg_path) {
                     Ok(text) => {
                         let fid = project.sources.add(
-                            loader.display_name(&cfg_path),
+                            tree.display_name(&cfg_path),
                             cfg_path.clone(),
                             text.clone(),
                         );
@@ -69,6 +78,7 @@ impl Session {
             }
         }
         Ok(Session {
+            cwd: tree.cwd().to_path_buf(),
             inputs,
             project,
             opts,
@@ -119,4 +129,43 @@ impl Session {
 
 pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// A product: the folder of an `icp.toml` (or of a file without one).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Product {
+    pub dir: PathBuf,
+    /// `[project] name`, else the folder as shown.
+    pub name: String,
+    /// `[project] sample_data`, resolved against the folder.
+    pub sample_data: Option<PathBuf>,
+}
+
+impl Session {
+    /// The product a file belongs to.
+    pub fn product(&self, file: FileId) -> Product {
+        let path = self
+            .project
+            .sources
+            .get(file)
+            .map(|f| f.path.clone())
+            .unwrap_or_default();
+        let cfg = self.config_of_file.get(&file);
+        let dir = match cfg {
+            Some(c) => c.parent().map(PathBuf::from).unwrap_or_default(),
+            None => path.parent().map(PathBuf::from).unwrap_or_default(),
+        };
+        let project = cfg
+            .and_then(|c| self.configs.get(c))
+            .and_then(|(s, _)| s.as_ref())
+            .map(|s| &s.config.project);
+        let shown = super::fs::display_name(&self.cwd, &dir);
+        Product {
+            name: project.and_then(|p| p.name.clone()).unwrap_or(shown),
+            sample_data: project
+                .and_then(|p| p.sample_data.as_ref())
+                .map(|d| icp_lang::source::normalize(&dir.join(d))),
+            dir,
+        }
+    }
 }

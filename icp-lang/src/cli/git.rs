@@ -1,0 +1,213 @@
+//! A git revision as a [`Tree`]: its `.icp` and `icp.toml` files are read
+//! through `git` itself (one `ls-tree`, one `cat-file --batch`), so nothing
+//! is checked out and the working tree is never touched.
+
+use super::fs::{display_name, project_root, Tree};
+use icp_lang::source::{decode, normalize, LoadError, Loader};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct GitTree {
+    cwd: PathBuf,
+    /// The short commit id the revision resolved to.
+    pub commit: String,
+    /// Contents of the files a project can read, by absolute path.
+    texts: BTreeMap<PathBuf, Vec<u8>>,
+    /// Every folder's entries (name, is a folder), sorted.
+    children: BTreeMap<PathBuf, BTreeSet<(String, bool)>>,
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run `git` ({e}); `icp diff` needs git on the PATH"))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+fn line(bytes: Vec<u8>) -> String {
+    String::from_utf8_lossy(&bytes).trim().to_string()
+}
+
+/// Whether the project reads this file: sources and their settings.
+fn wanted(path: &str) -> bool {
+    path.ends_with(".icp") || path == "icp.toml" || path.ends_with("/icp.toml")
+}
+
+impl GitTree {
+    /// The tree of `rev` in the repository that holds `cwd`.
+    pub fn open(cwd: &Path, rev: &str) -> Result<GitTree, String> {
+        git(cwd, &["rev-parse", "--show-toplevel"]).map_err(|_| {
+            format!(
+                "`{}` is not inside a git repository; `icp diff` compares with a git revision",
+                cwd.display()
+            )
+        })?;
+        // The top of the repository as the working directory spells it
+        // (git would resolve symbolic links), so paths line up with the disk.
+        let prefix = line(git(cwd, &["rev-parse", "--show-prefix"])?);
+        let mut top = cwd.to_path_buf();
+        for _ in Path::new(&prefix).components() {
+            top.pop();
+        }
+        let spec = format!("{rev}^{{commit}}");
+        let commit = git(cwd, &["rev-parse", "--verify", "--quiet", "--short", &spec])
+            .ok()
+            .map(line)
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "`{rev}` is not a commit of this repository (in CI, fetch it first: `git fetch origin {rev}`)"
+                )
+            })?;
+        let listing = git(&top, &["ls-tree", "-r", "-z", "--full-tree", &commit])?;
+        let mut children: BTreeMap<PathBuf, BTreeSet<(String, bool)>> = BTreeMap::new();
+        let mut blobs: Vec<(PathBuf, String)> = Vec::new();
+        for entry in listing.split(|b| *b == 0).filter(|e| !e.is_empty()) {
+            // `<mode> <type> <object>\t<path>`
+            let entry = String::from_utf8_lossy(entry);
+            let Some((meta, path)) = entry.split_once('\t') else {
+                continue;
+            };
+            let mut meta = meta.split(' ');
+            let (mode, kind, object) = (meta.next(), meta.next(), meta.next());
+            let abs = normalize(&top.join(path));
+            // Record the file in its folder, and every folder in its parent.
+            let mut child = abs.clone();
+            let mut is_dir = false;
+            while let Some(parent) = child.parent().filter(|p| p.starts_with(&top)) {
+                let name = child
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let fresh = children
+                    .entry(parent.to_path_buf())
+                    .or_default()
+                    .insert((name, is_dir));
+                if !fresh || parent == top {
+                    break;
+                }
+                child = parent.to_path_buf();
+                is_dir = true;
+            }
+            // Symbolic links (120000) and submodules are not followed.
+            if kind == Some("blob") && mode != Some("120000") && wanted(path) {
+                if let Some(object) = object {
+                    blobs.push((abs, object.to_string()));
+                }
+            }
+        }
+        let texts = read_blobs(&top, blobs)?;
+        Ok(GitTree {
+            cwd: cwd.to_path_buf(),
+            commit,
+            texts,
+            children,
+        })
+    }
+}
+
+/// Reads blobs through one `git cat-file --batch`.
+fn read_blobs(
+    top: &Path,
+    blobs: Vec<(PathBuf, String)>,
+) -> Result<BTreeMap<PathBuf, Vec<u8>>, String> {
+    let mut texts = BTreeMap::new();
+    if blobs.is_empty() {
+        return Ok(texts);
+    }
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(top)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run `git cat-file` ({e})"))?;
+    let request: String = blobs.iter().map(|(_, o)| format!("{o}\n")).collect();
+    let mut stdin = child.stdin.take().ok_or("git cat-file has no input")?;
+    // Written from another thread: git answers while we still ask.
+    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+    let stdout = child.stdout.take().ok_or("git cat-file has no output")?;
+    let mut reader = BufReader::new(stdout);
+    for (path, object) in blobs {
+        let mut header = String::new();
+        reader
+            .read_line(&mut header)
+            .map_err(|e| format!("reading `git cat-file`: {e}"))?;
+        // `<object> blob <size>`, or `<object> missing`.
+        let size: usize = header
+            .split(' ')
+            .nth(2)
+            .and_then(|s| s.trim().parse().ok())
+            .ok_or_else(|| format!("git cannot read object {object}: {}", header.trim()))?;
+        let mut bytes = vec![0; size + 1];
+        reader
+            .read_exact(&mut bytes)
+            .map_err(|e| format!("reading `git cat-file`: {e}"))?;
+        bytes.pop(); // the newline after each object
+        texts.insert(path, bytes);
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    Ok(texts)
+}
+
+impl Loader for GitTree {
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        match self.texts.get(path) {
+            Some(bytes) => decode(bytes.clone()),
+            None if self.children.contains_key(path) => Err(LoadError::IsDirectory),
+            None => Err(LoadError::NotFound),
+        }
+    }
+
+    fn project_root(&self, file: &Path) -> PathBuf {
+        project_root(self, file)
+    }
+
+    fn list_dir(&self, dir: &Path) -> Vec<String> {
+        self.entries(dir).into_iter().map(|(n, _)| n).collect()
+    }
+
+    fn display_name(&self, path: &Path) -> String {
+        display_name(&self.cwd, path)
+    }
+}
+
+impl Tree for GitTree {
+    fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return false;
+        };
+        let name = name.to_string_lossy().into_owned();
+        self.children
+            .get(parent)
+            .is_some_and(|c| c.contains(&(name, false)))
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        self.children.contains_key(path)
+    }
+
+    fn entries(&self, dir: &Path) -> Vec<(String, bool)> {
+        self.children
+            .get(dir)
+            .map(|c| c.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}

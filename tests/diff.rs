@@ -1,0 +1,317 @@
+//! `icp diff` end to end: a git repository is built inside each test from the
+//! examples, changed in the working tree, and compared with its last commit.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn temp_dir() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "icp-diff-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// git with no user or system configuration and fixed identities and dates.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Rev Ops")
+        .env("GIT_AUTHOR_EMAIL", "revops@example.com")
+        .env("GIT_COMMITTER_NAME", "Rev Ops")
+        .env("GIT_COMMITTER_EMAIL", "revops@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-11-01T12:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-11-01T12:00:00Z")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn icp(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_icp"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run icp");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// A monorepo of two product folders (ERP and the two Acme products),
+/// committed, so the working tree can be changed against `HEAD`.
+fn monorepo() -> PathBuf {
+    let dir = temp_dir();
+    copy_dir(&repo().join("examples/erp"), &dir.join("products/erp"));
+    copy_dir(
+        &repo().join("examples/acme-print"),
+        &dir.join("products/acme-print"),
+    );
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "ICPs as they are"]);
+    dir
+}
+
+/// The short commit id changes whenever an example does; the report's
+/// shape is what the snapshots hold.
+fn redact(dir: &Path, text: &str) -> String {
+    let commit = git(dir, &["rev-parse", "--short", "HEAD"]);
+    text.replace(commit.trim(), "<commit>")
+}
+
+/// The changes a pull request might make: a reweight, a tighter filter, a
+/// looser one, a tier threshold, a removed signal, a new exclusion, and a segment edited
+/// in a shared file (which only shows through the rules that use it).
+fn change_icps(dir: &Path) {
+    let erp = dir.join("products/erp/icp.icp");
+    edit(
+        &erp,
+        "it_budget >= $1M weight 20",
+        "it_budget >= $1M weight 30",
+    );
+    edit(&erp, "employees in 500..=2000", "employees in 500..=1500");
+    edit(&erp, "tier A: score >= 60", "tier A: score >= 55");
+    edit(&erp, r#""PL", "CN"]"#, r#""PL", "CN", "FR"]"#);
+    edit(
+        &erp,
+        "  signal rejected_rival: competitor_status == rejected weight -10\n",
+        "",
+    );
+    let shared = dir.join("products/acme-print/shared/accounts.icp");
+    edit(&shared, "employees >= 50 and", "employees >= 80 and");
+    let clothing = dir.join("products/acme-print/clothing/icp.icp");
+    let text = std::fs::read_to_string(&clothing).unwrap();
+    let at = text.find("  signal").unwrap();
+    let mut changed = text.clone();
+    changed.insert_str(at, "  exclude resellers: channel == reseller\n\n");
+    std::fs::write(&clothing, changed).unwrap();
+}
+
+#[test]
+fn a_pull_request_in_every_format() {
+    let dir = monorepo();
+    change_icps(&dir);
+    // The tests of the changed ICPs may now fail; diff must still report.
+    for (format, name) in [
+        ("table", "diff_table"),
+        ("markdown", "diff_markdown"),
+        ("json", "diff_json"),
+    ] {
+        let (code, out, err) = icp(&dir, &["diff", "products", "--format", format]);
+        assert_eq!(code, 0, "{err}");
+        insta::assert_snapshot!(name, redact(&dir, &out));
+    }
+    let (_, out, _) = icp(&dir, &["diff", "products", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for icp in v["icps"].as_array().unwrap() {
+        let Some(impact) = icp["impact"].as_object() else {
+            continue;
+        };
+        // Every readable account is in exactly one cell of the matrix.
+        let placed: u64 = impact["transitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["accounts"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            placed + impact["unreadable"].as_u64().unwrap(),
+            impact["accounts"].as_u64().unwrap()
+        );
+        let moved_out = |before: &str, after: &str| -> u64 {
+            impact["transitions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["before"] != "excluded" && t["before"] == before)
+                .filter(|t| t["after"] == after)
+                .map(|t| t["accounts"].as_u64().unwrap())
+                .sum()
+        };
+        // Newly excluded accounts are those that went from a tier to excluded.
+        let newly: u64 = impact["newly_excluded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["accounts"].as_u64().unwrap())
+            .sum();
+        let tiers_to_excluded: u64 = ["A", "B", "C", "no tier"]
+            .iter()
+            .map(|t| moved_out(t, "excluded"))
+            .sum();
+        assert_eq!(newly, tiers_to_excluded, "{icp}");
+    }
+    // The segment edit shows on the filter that uses it, in the ICP that imports it.
+    let stationery = v["icps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["icp"] == "stationery")
+        .unwrap();
+    assert_eq!(stationery["changes"][0]["name"], "sized");
+    assert!(stationery["changes"][0]["note"]
+        .as_str()
+        .unwrap()
+        .contains("segment"));
+}
+
+#[test]
+fn layout_and_comments_are_no_change_and_git_is_read_not_the_disk() {
+    let dir = monorepo();
+    let erp = dir.join("products/erp/icp.icp");
+    edit(
+        &erp,
+        "  signal budget:",
+        "  // budgets are in USD\n  signal   budget:",
+    );
+    let (code, out, err) = icp(&dir, &["diff", "products/erp"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("0 of 1 ICP changed since `HEAD`"), "{out}");
+    assert!(out.contains("unchanged"), "{out}");
+    // A revision other than HEAD: the change is committed on a branch and
+    // compared with `main`, while the working tree stays as it is.
+    edit(&erp, "weight 20", "weight 22");
+    git(&dir, &["checkout", "-q", "-b", "tune"]);
+    git(&dir, &["commit", "-q", "-am", "tune"]);
+    let (code, out, _) = icp(&dir, &["diff", "--base", "main", "products/erp"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("reweighted"), "{out}");
+    let (_, out, _) = icp(&dir, &["diff", "products/erp"]);
+    assert!(out.contains("unchanged"), "{out}");
+    assert_eq!(git(&dir, &["status", "--porcelain"]), "");
+    // From inside a product folder too.
+    let (code, out, err) = icp(&dir.join("products/erp"), &["diff", "--base", "main"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("reweighted"), "{out}");
+}
+
+#[test]
+fn new_removed_and_broken_icps() {
+    let dir = monorepo();
+    // A new product with no sample data, and a removed one.
+    let new = dir.join("products/new");
+    std::fs::create_dir_all(&new).unwrap();
+    std::fs::copy(dir.join("products/erp/icp.icp"), new.join("icp.icp")).unwrap();
+    std::fs::copy(
+        dir.join("products/erp/accounts.icp"),
+        new.join("accounts.icp"),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(dir.join("products/acme-print/clothing")).unwrap();
+    let (code, out, err) = icp(&dir, &["diff", "products", "--format", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("diff_new_and_removed", redact(&dir, &out));
+
+    // A base that does not compile is said, not hidden.
+    let dir = monorepo();
+    let erp = dir.join("products/erp/icp.icp");
+    edit(&erp, "weight 20", "weight twenty");
+    git(&dir, &["commit", "-q", "-am", "broken"]);
+    edit(&erp, "weight twenty", "weight 20");
+    let (code, out, _) = icp(&dir, &["diff", "products/erp"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("do not compile (1 errors)") || out.contains("do not compile ("),
+        "{out}"
+    );
+    assert!(out.contains(": new"), "{out}");
+
+    // A working tree that does not compile is an error, as for every command.
+    edit(&erp, "weight 20", "weight twenty");
+    let (code, _, err) = icp(&dir, &["diff", "products/erp"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("fix the problems above first"), "{err}");
+}
+
+#[test]
+fn data_problems_and_usage_errors() {
+    let dir = monorepo();
+    change_icps(&dir);
+    // Accounts that lack a column the ICP reads: said in the report.
+    std::fs::write(dir.join("thin.csv"), "Account ID,Industry\n1,automotive\n").unwrap();
+    let (code, out, _) = icp(&dir, &["diff", "products/erp", "--data", "thin.csv"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("impact not measured: `thin.csv` lacks columns"),
+        "{out}"
+    );
+    // Rows that cannot be read are counted, never dropped silently.
+    let csv = std::fs::read_to_string(dir.join("products/erp/accounts.csv")).unwrap();
+    let mut lines: Vec<&str> = csv.lines().collect();
+    lines.insert(2, "x,y");
+    std::fs::write(dir.join("bad.csv"), lines.join("\n") + "\n").unwrap();
+    let (_, out, _) = icp(
+        &dir,
+        &[
+            "diff",
+            "products/erp",
+            "--data",
+            "bad.csv",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["icps"][0]["impact"]["unreadable"], 1);
+
+    let (code, _, err) = icp(&dir, &["diff", "products", "--base", "no-such-branch"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`no-such-branch` is not a commit"), "{err}");
+    let outside = temp_dir();
+    copy_dir(&repo().join("examples/erp"), &outside.join("erp"));
+    let (code, _, err) = icp(&outside, &["diff", "erp"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not inside a git repository"), "{err}");
+}

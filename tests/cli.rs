@@ -141,7 +141,8 @@ fn github_output_is_one_escaped_command_per_diagnostic() {
             l.starts_with("::warning file=tests/fixtures/err/filter_missing.icp,line="),
             "{l}"
         );
-        assert!(l.contains(",title=W02"), "{l}");
+        // The product (icp.toml's name) leads the title; `:` is escaped.
+        assert!(l.contains(",title=fixtures%3A W02"), "{l}");
         assert!(!l.contains('\n'));
     }
     assert!(
@@ -338,5 +339,49 @@ fn fmt_rewrites_checks_and_refuses_broken_files() {
     assert_eq!(
         std::fs::read_to_string(dir.join("b.icp")).unwrap(),
         "icp x for {\n"
+    );
+}
+
+#[test]
+fn a_monorepo_check_says_which_product_each_finding_belongs_to() {
+    let dir = std::env::temp_dir().join(format!("icp-cli-products-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (product, name) in [("erp", "ERP connector"), ("saas", "Pipeline analytics")] {
+        let from = repo().join("examples").join(product);
+        let to = dir.join(product);
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(&from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+        assert!(std::fs::read_to_string(to.join("icp.toml"))
+            .unwrap()
+            .contains(name));
+    }
+    // One warning in one product: an unused segment.
+    let saas = dir.join("saas/icp.icp");
+    let text = std::fs::read_to_string(&saas).unwrap();
+    std::fs::write(
+        &saas,
+        format!("{text}\nsegment never_used = employees > 10\n"),
+    )
+    .unwrap();
+    let (code, out, _) = icp(&dir, &["check", "."]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("by product:\n  ERP connector (erp): no problems\n  Pipeline analytics (saas): 0 errors, 1 warning\n"),
+        "{out}"
+    );
+    let (_, out, _) = icp(&dir, &["check", ".", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["diagnostics"][0]["product"], "Pipeline analytics");
+    assert_eq!(v["products"][0]["name"], "ERP connector");
+    assert_eq!(v["products"][0]["files"], 2);
+    assert_eq!(v["products"][1]["warnings"], 1);
+    let (_, out, _) = icp(&dir, &["check", ".", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["runs"][0]["results"][0]["properties"]["product"],
+        "Pipeline analytics"
     );
 }

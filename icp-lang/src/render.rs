@@ -100,6 +100,57 @@ fn buf_line(buf: &mut term::termcolor::Buffer, line: &str) {
     let _ = writeln!(buf, "{line}");
 }
 
+/// Which product (the folder of an `icp.toml`) each file belongs to, so a
+/// report over a monorepo says whose each finding is. Empty when unknown.
+#[derive(Default)]
+pub struct Products {
+    pub list: Vec<Product>,
+    /// File -> index into `list`.
+    pub of_file: std::collections::HashMap<FileId, usize>,
+}
+
+pub struct Product {
+    pub name: String,
+    pub folder: String,
+    pub files: usize,
+}
+
+impl Products {
+    fn name_of(&self, file: FileId) -> Option<&str> {
+        let i = *self.of_file.get(&file)?;
+        self.list.get(i).map(|p| p.name.as_str())
+    }
+
+    fn summaries(&self, diags: &[Diagnostic]) -> Vec<(&Product, Summary)> {
+        self.list
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mine: Vec<Diagnostic> = diags
+                    .iter()
+                    .filter(|d| self.of_file.get(&d.primary.span.file) == Some(&i))
+                    .cloned()
+                    .collect();
+                (p, Summary::of(&mine, p.files))
+            })
+            .collect()
+    }
+
+    /// One line per product, when there is more than one.
+    pub fn lines(&self, diags: &[Diagnostic]) -> String {
+        if self.list.len() < 2 {
+            return String::new();
+        }
+        let mut s = String::from("by product:\n");
+        for (p, sum) in self.summaries(diags) {
+            let line = sum.line();
+            let rest = line.split_once(": ").map(|(_, r)| r).unwrap_or(&line);
+            s.push_str(&format!("  {} ({}): {rest}\n", p.name, p.folder));
+        }
+        s
+    }
+}
+
 pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
@@ -165,12 +216,13 @@ fn location_json(sources: &Sources, span: Span) -> Value {
 }
 
 /// The `--format json` document; its schema is documented in docs/cli.md.
-pub fn json(sources: &Sources, diags: &[Diagnostic], files: usize) -> String {
+pub fn json(sources: &Sources, diags: &[Diagnostic], files: usize, products: &Products) -> String {
     let s = Summary::of(diags, files);
     let items: Vec<Value> = diags
         .iter()
         .map(|d| {
             json!({
+                "product": products.name_of(d.primary.span.file),
                 "code": d.code,
                 "name": codes::lookup(d.code).map(|c| c.name),
                 "severity": d.severity.as_str(),
@@ -187,18 +239,32 @@ pub fn json(sources: &Sources, diags: &[Diagnostic], files: usize) -> String {
             })
         })
         .collect();
+    let by_product: Vec<Value> = products
+        .summaries(diags)
+        .into_iter()
+        .map(|(p, s)| json!({ "name": p.name, "folder": p.folder, "files": s.files, "errors": s.errors, "warnings": s.warnings }))
+        .collect();
     let doc = json!({
         "version": 1,
         "diagnostics": items,
         "summary": { "files": s.files, "errors": s.errors, "warnings": s.warnings },
+        "products": by_product,
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
 /// GitHub Actions workflow commands (`::error file=...::message`).
-pub fn github(sources: &Sources, diags: &[Diagnostic]) -> String {
+pub fn github(sources: &Sources, diags: &[Diagnostic], products: &Products) -> String {
     let mut out = String::new();
     for d in diags {
+        let mut title = format!(
+            "{} {}",
+            d.code,
+            codes::lookup(d.code).map(|c| c.name).unwrap_or("")
+        );
+        if let Some(p) = products.name_of(d.primary.span.file) {
+            title = format!("{p}: {title}");
+        }
         let (line, col) = position(sources, d.primary.span.file, d.primary.span.start);
         let (end_line, end_col) = position(sources, d.primary.span.file, d.primary.span.end);
         let mut message = d.message.clone();
@@ -210,7 +276,7 @@ pub fn github(sources: &Sources, diags: &[Diagnostic]) -> String {
             "::{} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
             d.severity.as_str(),
             escape_property(&file_name(sources, d.primary.span.file)),
-            escape_property(&format!("{} {}", d.code, codes::lookup(d.code).map(|c| c.name).unwrap_or(""))),
+            escape_property(&title),
             escape_data(&message),
         ));
     }
@@ -230,7 +296,7 @@ fn escape_property(s: &str) -> String {
 }
 
 /// A SARIF 2.1.0 log with one run.
-pub fn sarif(sources: &Sources, diags: &[Diagnostic]) -> String {
+pub fn sarif(sources: &Sources, diags: &[Diagnostic], products: &Products) -> String {
     let rules: Vec<Value> = codes::CODES
         .iter()
         .map(|c| {
@@ -260,6 +326,10 @@ pub fn sarif(sources: &Sources, diags: &[Diagnostic]) -> String {
             });
             if let (Some(obj), Some(i)) = (r.as_object_mut(), rule_index) {
                 obj.insert("ruleIndex".into(), json!(i));
+            }
+            if let (Some(obj), Some(p)) = (r.as_object_mut(), products.name_of(d.primary.span.file))
+            {
+                obj.insert("properties".into(), json!({ "product": p }));
             }
             if !d.secondary.is_empty() {
                 if let Some(obj) = r.as_object_mut() {

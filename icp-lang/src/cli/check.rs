@@ -34,16 +34,18 @@ pub fn run(args: &CheckArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io
     let diags = session.diagnostics(checked.diagnostics, args.deny_warnings);
     let files = session.inputs.len();
     let sources = &session.project.sources;
+    let products = session.products();
     let text = match args.format {
         Format::Human => {
             let mut s = render::human(sources, &diags, args.color);
+            s.push_str(&products.lines(&diags));
             s.push_str(&render::Summary::of(&diags, files).line());
             s.push('\n');
             s
         }
-        Format::Json => render::json(sources, &diags, files),
-        Format::Github => render::github(sources, &diags),
-        Format::Sarif => render::sarif(sources, &diags),
+        Format::Json => render::json(sources, &diags, files, &products),
+        Format::Github => render::github(sources, &diags, &products),
+        Format::Sarif => render::sarif(sources, &diags, &products),
     };
     if out.write_all(text.as_bytes()).is_err() {
         return 2;

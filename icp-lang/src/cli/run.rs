@@ -138,6 +138,25 @@ fn human(
         }
     }
     let failed = results.iter().filter(|(_, r, _, _)| !r.passed()).count();
+    // Over a monorepo, each product's count (a test belongs to its ICP's file).
+    let mut by_product: std::collections::BTreeMap<String, (String, usize, usize)> =
+        std::collections::BTreeMap::new();
+    for (_, r, _, _) in results {
+        let p = session.product(r.span.file);
+        let folder = super::fs::display_name(&session.cwd, &p.dir);
+        let e = by_product.entry(folder).or_insert((p.name, 0, 0));
+        if r.passed() {
+            e.1 += 1;
+        } else {
+            e.2 += 1;
+        }
+    }
+    if by_product.len() > 1 {
+        s.push_str("\nby product:\n");
+        for (folder, (name, ok, bad)) in &by_product {
+            s.push_str(&format!("  {name} ({folder}): {ok} passed, {bad} failed\n"));
+        }
+    }
     s.push_str(&format!(
         "\ntest: {} passed, {failed} failed\n",
         results.len() - failed

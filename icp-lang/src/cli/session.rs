@@ -15,7 +15,7 @@ pub struct Session {
     pub inputs: Vec<PathBuf>,
     pub project: Project,
     pub opts: Options,
-    cwd: PathBuf,
+    pub cwd: PathBuf,
     configs: HashMap<PathBuf, (Option<Settings>, Vec<Diagnostic>)>,
     config_of_file: HashMap<FileId, PathBuf>,
 }
@@ -150,7 +150,11 @@ impl Session {
             .get(file)
             .map(|f| f.path.clone())
             .unwrap_or_default();
-        let cfg = self.config_of_file.get(&file);
+        // An `icp.toml` belongs to its own product.
+        let cfg = self
+            .config_of_file
+            .get(&file)
+            .or_else(|| self.configs.get_key_value(&path).map(|(k, _)| k));
         let dir = match cfg {
             Some(c) => c.parent().map(PathBuf::from).unwrap_or_default(),
             None => path.parent().map(PathBuf::from).unwrap_or_default(),
@@ -167,5 +171,38 @@ impl Session {
                 .map(|d| icp_lang::source::normalize(&dir.join(d))),
             dir,
         }
+    }
+}
+
+impl Session {
+    /// Every product of the files on the command line (and the files they
+    /// import), for reports; products are ordered by folder.
+    pub fn products(&self) -> icp_lang::render::Products {
+        let mut by_dir: std::collections::BTreeMap<PathBuf, (Product, Vec<FileId>)> =
+            std::collections::BTreeMap::new();
+        for (id, _) in self.project.sources.iter() {
+            let p = self.product(id);
+            by_dir
+                .entry(p.dir.clone())
+                .or_insert((p, Vec::new()))
+                .1
+                .push(id);
+        }
+        let mut out = icp_lang::render::Products::default();
+        for (i, (dir, (p, ids))) in by_dir.into_iter().enumerate() {
+            let roots = ids
+                .iter()
+                .filter(|id| self.project.file(**id).is_some_and(|f| f.is_root))
+                .count();
+            out.list.push(icp_lang::render::Product {
+                name: p.name,
+                folder: super::fs::display_name(&self.cwd, &dir),
+                files: roots,
+            });
+            for id in ids {
+                out.of_file.insert(id, i);
+            }
+        }
+        out
     }
 }

@@ -13,11 +13,17 @@ cargo build --locked -p icp-lang --bin icp
 (cd tests/sarif && npm ci --no-audit --no-fund --loglevel=error)
 node tests/sarif/validate.mjs target/debug/icp
 
-# The language server end to end: the real binary over stdio, with the
-# capabilities real editors send (pytest-lsp), in a virtualenv of its own.
-cargo build --locked -p icp-lsp
-if [ ! -x target/lsp-venv/bin/python ]; then
-  python3 -m venv target/lsp-venv
+# The Python-driven tests share one virtualenv of their own.
+if [ ! -x target/py-venv/bin/python ]; then
+  python3 -m venv target/py-venv
 fi
-target/lsp-venv/bin/pip install --quiet --disable-pip-version-check -r tests/lsp/requirements.txt
-ICP_LSP="$PWD/target/debug/icp-lsp" target/lsp-venv/bin/python -m pytest -q -p no:cacheprovider tests/lsp
+target/py-venv/bin/pip install --quiet --disable-pip-version-check \
+  -r tests/lsp/requirements.txt -r tests/ci/requirements.txt
+
+# The language server end to end: the real binary over stdio, with the
+# capabilities real editors send (pytest-lsp).
+cargo build --locked -p icp-lsp
+ICP_LSP="$PWD/target/debug/icp-lsp" target/py-venv/bin/python -m pytest -q -p no:cacheprovider tests/lsp
+
+# The GitHub Action's script in a simulated runner, and the pre-commit hooks.
+ICP="$PWD/target/debug/icp" target/py-venv/bin/python -m pytest -q -p no:cacheprovider tests/ci

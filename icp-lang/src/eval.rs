@@ -73,8 +73,8 @@ pub fn decode(
     let Some(column) = plan.columns.get(col) else {
         return Ok(Value::Missing);
     };
-    let cell = cell.trim();
-    if cell.is_empty() {
+    let cell = trim(cell);
+    if cell.is_empty() || !(column.read || keep_text) {
         return Ok(Value::Missing);
     }
     let keep = keep_text || column.needs_text;
@@ -82,7 +82,7 @@ pub fn decode(
         ColType::Set(elem) if !keep && bits_fit(plan, elem) => {
             let mut bits = 0u64;
             for part in cell.split(list_separator) {
-                let part = part.trim();
+                let part = trim(part);
                 if part.is_empty() {
                     continue;
                 }
@@ -109,6 +109,21 @@ pub fn decode(
         }
         ty => decode_scalar(plan, ty, cell, keep),
     }
+}
+
+/// `str::trim`, without its per-character work for the usual cell that
+/// starts and ends with a visible ASCII character.
+fn trim(cell: &str) -> &str {
+    match (cell.as_bytes().first(), cell.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => cell,
+        _ => cell.trim(),
+    }
+}
+
+/// Equality of short strings, checking the first byte before comparing
+/// the rest (most candidates differ there).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 /// Whether `cell` normalises (lower case, spaces and hyphens as `_`) to
@@ -166,7 +181,7 @@ fn decode_scalar(
             .map(Value::Num)
             .ok_or_else(|| err("a percent such as 12.5 or 12.5%")),
         ColType::Text => Ok(Value::Text {
-            id: plan.texts.iter().position(|t| t == cell),
+            id: plan.texts.iter().position(|t| same(t, cell)),
             text: if keep_text {
                 cell.to_string()
             } else {
@@ -195,7 +210,7 @@ fn decode_scalar(
             let table = plan.enums.get(*e).ok_or_else(|| err("a known value"))?;
             // Exact first (the common case), then forgiving of case, spaces
             // and hyphens (`In Cycle` is `in_cycle`), neither allocating.
-            let exact = table.variants.iter().position(|v| v == cell);
+            let exact = table.variants.iter().position(|v| same(v, cell));
             match exact.or_else(|| {
                 table
                     .normalized
@@ -226,7 +241,7 @@ fn decode_scalar(
 /// A plain number as CRMs export them: `1500000`, `1,500,000`, `1_500_000`,
 /// `1.5M`, `250k`, `-3.5`.
 pub fn number(s: &str) -> Option<f64> {
-    let s = s.trim();
+    let s = trim(s);
     // Most cells are plain: digits, maybe a sign and a point. Parse those
     // without copying; whole numbers as integers, which is faster.
     let digits = s.strip_prefix('-').unwrap_or(s);

@@ -50,6 +50,10 @@ pub struct Column {
     /// Whether conditions need the text itself (`matches`, comparing two
     /// columns), not only whether it equals a constant.
     pub needs_text: bool,
+    /// Whether any rule reads the column (the key alone is only written out,
+    /// so scoring need not decode it).
+    #[serde(skip)]
+    pub read: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -310,6 +314,9 @@ impl<'c, 'p> Lowering<'c, 'p> {
         let eff = self.eff;
         if let Some(key) = eff.schema.fields.iter().find(|f| f.decl.key) {
             self.plan.key = self.column(&key.decl.name.name);
+            if let Some(col) = self.plan.key.and_then(|k| self.plan.columns.get_mut(k)) {
+                col.read = false;
+            }
         }
         self.plan.groups = eff
             .groups
@@ -454,6 +461,9 @@ impl<'c, 'p> Lowering<'c, 'p> {
 
     fn column(&mut self, field: &str) -> Option<usize> {
         if let Some(&i) = self.column_of.get(field) {
+            if let Some(col) = self.plan.columns.get_mut(i) {
+                col.read = true;
+            }
             return Some(i);
         }
         let info = self.eff.schema.field(field)?;
@@ -471,6 +481,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
             ty,
             optional: info.decl.optional,
             needs_text: false,
+            read: true,
         });
         self.column_of.insert(field.to_string(), i);
         Some(i)

@@ -28,6 +28,8 @@ pub struct Documents {
     /// Parsed projects by document, valid for one generation: a request
     /// then costs a check and the query, not a parse.
     parsed: RefCell<HashMap<Url, (u64, Arc<Project>)>>,
+    /// Documents whose diagnostics are being computed (one check at a time each).
+    checking: std::collections::HashSet<Url>,
 }
 
 impl Default for Documents {
@@ -37,6 +39,7 @@ impl Default for Documents {
             encoding: Encoding::Utf16,
             generation: 0,
             parsed: RefCell::new(HashMap::new()),
+            checking: std::collections::HashSet::new(),
         }
     }
 }
@@ -80,6 +83,23 @@ impl Documents {
             }
         }
         doc.version = version;
+    }
+
+    /// Claims the check of `uri`: false when one is already running.
+    pub fn start_checking(&mut self, uri: &Url) -> bool {
+        self.checking.insert(uri.clone())
+    }
+
+    /// Ends the check of `uri` if `published` is still its version (or the
+    /// document is gone); false means a newer version waits to be checked.
+    pub fn stop_checking(&mut self, uri: &Url, published: Option<i32>) -> bool {
+        let current = self.version(uri);
+        if current.is_none() || current == published || published.is_none() {
+            self.checking.remove(uri);
+            true
+        } else {
+            false
+        }
     }
 
     pub fn close(&mut self, uri: &Url) {

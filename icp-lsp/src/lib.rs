@@ -40,23 +40,32 @@ impl Server {
         .map_err(|_| Error::internal_error())
     }
 
-    /// Re-checks `uri` after a short quiet period, unless a newer change came
-    /// in meanwhile, and publishes its diagnostics tagged with its version.
-    async fn publish_later(&self, uri: Url, version: i32) {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        let result = self.with_docs(|d| {
-            if d.version(&uri) != Some(version) {
-                return None;
-            }
-            Some(d.diagnostics(&uri))
-        });
-        if let Ok(Some(diagnostics)) = result {
+    /// Checks `uri` and publishes its diagnostics tagged with its version,
+    /// at once if no check of it is running; otherwise the running check
+    /// picks up the newest version when it is done. So a keystroke is
+    /// answered as soon as one check takes, and a burst of them costs one
+    /// check more, not one each.
+    async fn publish_soon(&self, uri: Url) {
+        let claimed = self.with_docs(|d| Some(d.start_checking(&uri)));
+        if claimed != Ok(Some(true)) {
+            return;
+        }
+        loop {
+            let result = self.with_docs(|d| Some((d.version(&uri)?, d.diagnostics(&uri))));
+            let Ok(Some((version, diagnostics))) = result else {
+                let _ = self.with_docs(|d| Some(d.stop_checking(&uri, None)));
+                return;
+            };
             self.client
                 .publish_diagnostics(uri.clone(), diagnostics, Some(version))
                 .await;
             // Files that import the changed one may have new problems (or
             // lost old ones): re-check the other open documents too.
             self.publish_others(&uri).await;
+            let done = self.with_docs(|d| Some(d.stop_checking(&uri, Some(version))));
+            if done != Ok(Some(false)) {
+                return;
+            }
         }
     }
 
@@ -160,7 +169,7 @@ impl LanguageServer for Server {
             Some(())
         });
         if applied.is_ok() {
-            self.publish_later(doc.uri, doc.version).await;
+            self.publish_soon(doc.uri).await;
         }
     }
 
@@ -173,7 +182,7 @@ impl LanguageServer for Server {
             Some(())
         });
         if applied.is_ok() {
-            self.publish_later(uri, version).await;
+            self.publish_soon(uri).await;
         }
     }
 

@@ -41,24 +41,77 @@ pub struct Parsed {
 
 pub fn parse(file: FileId, src: &str) -> Parsed {
     let tokens = lex(src);
+    let sig: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.kind.is_trivia())
+        .map(|(i, _)| i)
+        .collect();
     let mut p = Parsing {
         file,
         src,
         tokens: &tokens,
-        sig: tokens
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.kind.is_trivia())
-            .map(|(i, _)| i)
-            .collect(),
+        sig: &sig,
         diags: Vec::new(),
         broken: Vec::new(),
         bad_offsets: Vec::new(),
     };
     p.lexical_errors();
+    let chunks = p.split(0..sig.len(), ITEM_KEYWORDS, true);
+    let threads = if src.len() < PARALLEL_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1)
+            .clamp(1, 8)
+    };
     let mut items = Vec::new();
-    for chunk in p.split(0..p.sig.len(), ITEM_KEYWORDS, true) {
-        p.item(chunk, &mut items);
+    if threads == 1 || chunks.len() < 2 * threads {
+        for chunk in chunks {
+            p.item(chunk, &mut items);
+        }
+    } else {
+        // A large file (the editor's 5,000-line ICP): its items are parsed on
+        // every core, each run of items by a parser of its own, and the
+        // results joined in source order, so nothing depends on timing.
+        let per = chunks.len().div_ceil(threads);
+        let runs: Vec<&[Chunk]> = chunks.chunks(per).collect();
+        let results: Vec<(Vec<Item>, Vec<Diagnostic>, Vec<String>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = runs
+                .iter()
+                .map(|run| {
+                    let mut q = p.fork();
+                    scope.spawn(move || {
+                        let mut items = Vec::new();
+                        for chunk in run.iter() {
+                            q.item(chunk.clone(), &mut items);
+                        }
+                        (items, q.diags, q.broken)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(&runs)
+                .map(|(h, run)| {
+                    h.join().unwrap_or_else(|_| {
+                        // A panic is a bug; parse the run here so it surfaces.
+                        let mut q = p.fork();
+                        let mut items = Vec::new();
+                        for chunk in run.iter() {
+                            q.item(chunk.clone(), &mut items);
+                        }
+                        (items, q.diags, q.broken)
+                    })
+                })
+                .collect()
+        });
+        for (run_items, diags, broken) in results {
+            items.extend(run_items);
+            p.diags.extend(diags);
+            p.broken.extend(broken);
+        }
     }
     let Parsing { diags, broken, .. } = p;
     Parsed {
@@ -69,6 +122,9 @@ pub fn parse(file: FileId, src: &str) -> Parsed {
     }
 }
 
+/// Files at least this large have their items parsed on several threads.
+const PARALLEL_BYTES: usize = 64 * 1024;
+
 /// A run of significant tokens: indices into `Parsing::sig`.
 type Chunk = std::ops::Range<usize>;
 
@@ -77,7 +133,7 @@ struct Parsing<'a> {
     src: &'a str,
     tokens: &'a [Token],
     /// Indices of the non-trivia tokens.
-    sig: Vec<usize>,
+    sig: &'a [usize],
     diags: Vec<Diagnostic>,
     broken: Vec<String>,
     /// Start offsets of tokens that already have a lexical or nesting error;
@@ -86,6 +142,19 @@ struct Parsing<'a> {
 }
 
 impl<'a> Parsing<'a> {
+    /// A parser for some of the same file's items, with no findings yet.
+    fn fork(&self) -> Parsing<'a> {
+        Parsing {
+            file: self.file,
+            src: self.src,
+            tokens: self.tokens,
+            sig: self.sig,
+            diags: Vec::new(),
+            broken: Vec::new(),
+            bad_offsets: self.bad_offsets.clone(),
+        }
+    }
+
     fn tok(&self, sig_index: usize) -> Option<Token> {
         self.sig
             .get(sig_index)
@@ -110,7 +179,7 @@ impl<'a> Parsing<'a> {
         let mut reported_depth = false;
         // `not not not ...` nests like brackets do.
         let mut nots = 0usize;
-        for &i in &self.sig {
+        for &i in self.sig {
             let Some(&t) = self.tokens.get(i) else {
                 continue;
             };

@@ -144,6 +144,44 @@ pub fn significant(src: &str) -> Vec<String> {
         .collect()
 }
 
+/// The formatting of `src` as the smallest edits: only the white space
+/// between tokens that changed, as (byte range in `src`, new text), in
+/// order. `None` when the two texts differ in more than white space.
+pub fn whitespace_edits(src: &str, formatted: &str) -> Option<Vec<(u32, u32, String)>> {
+    let solid = |text: &str| -> Vec<(u32, u32)> {
+        lex(text)
+            .into_iter()
+            .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Newline))
+            .map(|t| (t.start, t.end))
+            .collect()
+    };
+    let (a, b) = (solid(src), solid(formatted));
+    if a.len() != b.len() {
+        return None;
+    }
+    let text = |s: &str, (x, y): (u32, u32)| s.get(x as usize..y as usize).map(str::to_string);
+    let mut edits = Vec::new();
+    // The gaps: before the first token, between tokens, after the last.
+    let mut gap_a = 0u32;
+    let mut gap_b = 0u32;
+    for (ta, tb) in a.iter().zip(&b).chain(std::iter::once((
+        &(src.len() as u32, src.len() as u32),
+        &(formatted.len() as u32, formatted.len() as u32),
+    ))) {
+        let before = text(src, (gap_a, ta.0))?;
+        let after = text(formatted, (gap_b, tb.0))?;
+        if before != after {
+            edits.push((gap_a, ta.0, after));
+        }
+        if text(src, *ta)? != text(formatted, *tb)? {
+            return None;
+        }
+        gap_a = ta.1;
+        gap_b = tb.1;
+    }
+    Some(edits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +211,29 @@ mod tests {
     fn open_ranges_keep_their_arrow() {
         let src = "icp i for A {\n  signal s: points by n {\n    ..2 => 1\n    5.. => 3\n  }\n}\n";
         assert_eq!(fmt(src), src);
+    }
+
+    #[test]
+    fn edits_are_the_changed_white_space_only() {
+        let src = "schema   A{\nid : text key\n}\n";
+        let formatted = fmt(src);
+        let edits = whitespace_edits(src, &formatted).unwrap();
+        let mut out = src.to_string();
+        for (start, end, text) in edits.iter().rev() {
+            out.replace_range(*start as usize..*end as usize, text);
+        }
+        assert_eq!(out, formatted);
+        // `schema   A`, `A{`, the indent of `id` and `id :`; the gaps already
+        // right (`text key`, the line ends) are no edits.
+        let changed: Vec<(&str, &str)> = edits
+            .iter()
+            .map(|(s, e, t)| (&src[*s as usize..*e as usize], t.as_str()))
+            .collect();
+        assert_eq!(
+            changed,
+            [("   ", " "), ("", " "), ("\n", "\n  "), (" ", "")]
+        );
+        assert_eq!(whitespace_edits(src, "schema B {}\n"), None);
     }
 
     #[test]

@@ -378,18 +378,70 @@ impl Documents {
 
     /// The whole document in the canonical layout (`icp fmt`), as one edit;
     /// nothing when it has syntax errors or is already formatted.
-    pub fn format(&self, uri: &Url) -> Option<Vec<lsp::TextEdit>> {
+    /// The edits that format the document (or only those within `range`):
+    /// just the white space that changes, so the cursor and folds stay put.
+    /// A file with syntax errors is left alone.
+    pub fn format(&self, uri: &Url, range: Option<lsp::Range>) -> Option<Vec<lsp::TextEdit>> {
         let text = self.text(uri)?;
         let formatted = icp_lang::fmt::format_source(FileId(0), text).ok()?;
-        if formatted == text {
-            return Some(Vec::new());
-        }
         let conv = Converter::new(text, self.encoding);
-        let all = Span::new(FileId(0), 0, text.len());
-        Some(vec![lsp::TextEdit {
-            range: conv.range(all),
-            new_text: formatted,
-        }])
+        let Some(edits) = icp_lang::fmt::whitespace_edits(text, &formatted) else {
+            // Cannot happen (the formatter refuses to change tokens); if it
+            // did, replacing the whole text is still correct.
+            let all = Span::new(FileId(0), 0, text.len());
+            return Some(vec![lsp::TextEdit {
+                range: conv.range(all),
+                new_text: formatted,
+            }]);
+        };
+        let wanted = range.map(|r| (conv.offset(r.start), conv.offset(r.end)));
+        Some(
+            edits
+                .into_iter()
+                // In range formatting, a gap that touches the range is fixed.
+                .filter(|(s, e, _)| wanted.is_none_or(|(ws, we)| *s <= we && *e >= ws))
+                .map(|(s, e, new_text)| lsp::TextEdit {
+                    range: conv.range(Span::new(FileId(0), s as usize, e as usize)),
+                    new_text,
+                })
+                .collect(),
+        )
+    }
+
+    /// "Expand selection" at each position: innermost range first, each
+    /// with the next as its parent.
+    pub fn selection_ranges(
+        &self,
+        uri: &Url,
+        positions: &[lsp::Position],
+    ) -> Option<Vec<lsp::SelectionRange>> {
+        let text = self.text(uri)?;
+        let conv = Converter::new(text, self.encoding);
+        let parsed = icp_lang::parser::parse(FileId(0), text);
+        let out = positions
+            .iter()
+            .map(|p| {
+                let chain = icp_lang::ide::selection::selection_chain(
+                    &parsed.ast,
+                    &parsed.tokens,
+                    text.len() as u32,
+                    conv.offset(*p),
+                );
+                let mut node: Option<lsp::SelectionRange> = None;
+                for (s, e) in chain.into_iter().rev() {
+                    node = Some(lsp::SelectionRange {
+                        range: conv.range(Span::new(FileId(0), s as usize, e as usize)),
+                        parent: node.map(Box::new),
+                    });
+                }
+                // An empty file: the position itself.
+                node.unwrap_or(lsp::SelectionRange {
+                    range: lsp::Range::new(*p, *p),
+                    parent: None,
+                })
+            })
+            .collect();
+        Some(out)
     }
 
     pub fn completions(&self, uri: &Url, p: lsp::Position) -> Option<Vec<lsp::CompletionItem>> {

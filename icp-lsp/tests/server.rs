@@ -213,8 +213,7 @@ async fn diagnostics_hover_definition_symbols_and_tokens() {
     let bad = ed.request("textDocument/rename", json!({ "textDocument": { "uri": URI }, "position": { "line": 9, "character": 14 }, "newName": "and" })).await;
     assert_eq!(bad, Value::Null, "a reserved word is refused");
 
-    // Formatting: the document is already canonical except nothing; a
-    // messy one gets one whole-document edit.
+    // Formatting: the document is already canonical, so no edits.
     let edits = ed.request("textDocument/formatting", json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } })).await;
     assert_eq!(edits, json!([]), "{edits}");
 
@@ -426,5 +425,106 @@ async fn editing_an_imported_file_rechecks_its_importers() {
         ranged["data"].as_array().map(|d| d.len() / 5),
         Some(5),
         "{ranged}"
+    );
+}
+
+#[tokio::test]
+async fn formatting_edits_white_space_only_and_range_formatting_keeps_to_its_range() {
+    let (mut ed, _) = start(false).await;
+    let messy = "schema   A{\n  id: text key\n}\nsegment  s =   id is missing\n";
+    ed.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": URI, "languageId": "icp", "version": 1, "text": messy } }),
+    )
+    .await;
+    let options = json!({ "tabSize": 2, "insertSpaces": true });
+    let all = ed
+        .request(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": URI }, "options": options }),
+        )
+        .await;
+    // `schema   A`, `A{`, `segment  s`, `=   id`: four small edits, not one big one.
+    let ranges: Vec<(u64, u64, u64, &str)> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["range"]["start"]["line"].as_u64().unwrap(),
+                e["range"]["start"]["character"].as_u64().unwrap(),
+                e["range"]["end"]["character"].as_u64().unwrap(),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranges,
+        [
+            (0, 6, 9, " "),
+            (0, 10, 10, " "),
+            (3, 7, 9, " "),
+            (3, 12, 15, " ")
+        ],
+        "{all}"
+    );
+    // Only the last line.
+    let some = ed
+        .request(
+            "textDocument/rangeFormatting",
+            json!({ "textDocument": { "uri": URI }, "options": options,
+                    "range": { "start": { "line": 3, "character": 0 }, "end": { "line": 3, "character": 20 } } }),
+        )
+        .await;
+    assert_eq!(some.as_array().map(Vec::len), Some(2), "{some}");
+    assert!(some
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["range"]["start"]["line"] == 3));
+}
+
+#[tokio::test]
+async fn selection_expands_from_the_word_outward() {
+    let (mut ed, _) = start(false).await;
+    let text = "schema A {\n  id: text key\n  n: int\n}\nicp p for A {\n  filter f: n >= 5 and id is missing\n  tier T: otherwise\n}\n";
+    ed.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": URI, "languageId": "icp", "version": 1, "text": text } }),
+    )
+    .await;
+    let got = ed
+        .request(
+            "textDocument/selectionRange",
+            json!({ "textDocument": { "uri": URI }, "positions": [{ "line": 5, "character": 17 }] }),
+        )
+        .await;
+    let mut node = &got[0];
+    let mut shown = Vec::new();
+    loop {
+        let r = &node["range"];
+        shown.push(format!(
+            "{}:{}-{}:{}",
+            r["start"]["line"], r["start"]["character"], r["end"]["line"], r["end"]["character"]
+        ));
+        match node.get("parent") {
+            Some(p) if !p.is_null() => node = p,
+            _ => break,
+        }
+    }
+    // `5`, `n >= 5`, the `and`, the filter, the ICP's body, the ICP, the file.
+    assert_eq!(
+        shown,
+        [
+            "5:17-5:18",
+            "5:12-5:18",
+            "5:12-5:36",
+            "5:2-5:36",
+            "5:2-6:19",
+            "4:12-7:1",
+            "4:0-7:1",
+            "0:0-8:0"
+        ],
+        "{got}"
     );
 }

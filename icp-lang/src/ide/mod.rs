@@ -8,6 +8,7 @@ pub mod hover;
 pub mod navigate;
 pub mod outline;
 pub mod position;
+pub mod selection;
 
 #[cfg(test)]
 pub(crate) mod testutil {

@@ -328,7 +328,7 @@ impl Documents {
         let offset = self.offset(uri, p)?;
         let conv = Converter::new(self.text(uri)?, self.encoding);
         self.analyse(uri, |checked, _| {
-            let here = icp_lang::ide::navigate::references(checked, FileId(0), offset)
+            let here = icp_lang::ide::navigate::rename_targets(checked, FileId(0), offset)
                 .into_iter()
                 .find(|s| s.file == FileId(0) && s.start <= offset && offset <= s.end)?;
             Some(lsp::PrepareRenameResponse::Range(conv.range(here)))
@@ -356,7 +356,7 @@ impl Documents {
             return Ok(None);
         };
         let edit = self.analyse(uri, |checked, project| {
-            let spans = icp_lang::ide::navigate::references(checked, FileId(0), offset);
+            let spans = icp_lang::ide::navigate::rename_targets(checked, FileId(0), offset);
             if spans.is_empty() {
                 return None;
             }
@@ -447,6 +447,10 @@ impl Documents {
     pub fn completions(&self, uri: &Url, p: lsp::Position) -> Option<Vec<lsp::CompletionItem>> {
         use icp_lang::ide::complete::CompletionKind as K;
         let offset = self.offset(uri, p)?;
+        let text = self.text(uri)?;
+        if let Some((typed, start)) = icp_lang::ide::complete::import_path_at(text, offset) {
+            return self.import_paths(uri, &typed, start, offset);
+        }
         self.analyse(uri, |checked, _| {
             icp_lang::ide::complete::complete(checked, FileId(0), offset)
                 .into_iter()
@@ -470,6 +474,70 @@ impl Documents {
                 })
                 .collect()
         })
+    }
+
+    /// Inside `import "...`: the `.icp` files and folders of the folder typed
+    /// so far (relative to the document), open documents included.
+    fn import_paths(
+        &self,
+        uri: &Url,
+        typed: &str,
+        start: u32,
+        offset: u32,
+    ) -> Option<Vec<lsp::CompletionItem>> {
+        let me = normalize(&uri.to_file_path().ok()?);
+        let typed_dir = typed.rfind('/').map(|i| &typed[..=i]).unwrap_or("");
+        let dir = normalize(&me.parent()?.join(typed_dir));
+        let mut entries: Vec<(String, bool)> = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| {
+                        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                        (e.file_name().to_string_lossy().into_owned(), is_dir)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Open documents not yet saved are files too.
+        for u in self.docs.keys() {
+            let Ok(path) = u.to_file_path() else { continue };
+            let path = normalize(&path);
+            if path.parent() == Some(dir.as_path()) {
+                if let Some(name) = path.file_name() {
+                    entries.push((name.to_string_lossy().into_owned(), false));
+                }
+            }
+        }
+        entries.sort();
+        entries.dedup();
+        let text = self.text(uri)?;
+        let conv = Converter::new(text, self.encoding);
+        let replace = conv.range(Span::new(
+            FileId(0),
+            (start as usize) + typed_dir.len(),
+            offset as usize,
+        ));
+        let item = |label: String, kind: lsp::CompletionItemKind| lsp::CompletionItem {
+            text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit {
+                range: replace,
+                new_text: label.clone(),
+            })),
+            label,
+            kind: Some(kind),
+            ..Default::default()
+        };
+        let mut out = vec![item("../".to_string(), lsp::CompletionItemKind::FOLDER)];
+        for (name, is_dir) in entries {
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            if is_dir {
+                out.push(item(format!("{name}/"), lsp::CompletionItemKind::FOLDER));
+            } else if name.ends_with(".icp") && dir.join(&name) != me {
+                out.push(item(name, lsp::CompletionItemKind::FILE));
+            }
+        }
+        Some(out)
     }
 
     /// Points and share of the maximum after each signal; the maximum score

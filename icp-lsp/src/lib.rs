@@ -19,6 +19,14 @@ use tower_lsp::{Client, LanguageServer};
 pub struct Server {
     client: Client,
     docs: Arc<Mutex<Documents>>,
+    /// What the client said it can do: register file watchers, refresh lenses.
+    can: Mutex<ClientCan>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct ClientCan {
+    watch_files: bool,
+    refresh_lenses: bool,
 }
 
 impl Server {
@@ -26,6 +34,7 @@ impl Server {
         Server {
             client,
             docs: Arc::new(Mutex::new(Documents::default())),
+            can: Mutex::new(ClientCan::default()),
         }
     }
 
@@ -69,6 +78,14 @@ impl Server {
         }
     }
 
+    /// Lenses show test results and tier counts over the sample accounts:
+    /// after a save or a change on disk, the client should ask again.
+    async fn refresh_lenses(&self) {
+        if self.can.lock().map(|c| c.refresh_lenses).unwrap_or(false) {
+            let _ = self.client.code_lens_refresh().await;
+        }
+    }
+
     async fn publish_others(&self, except: &Url) {
         let others = self.with_docs(|d| {
             Some(
@@ -96,6 +113,20 @@ impl LanguageServer for Server {
             .and_then(|g| g.position_encodings)
             .unwrap_or_default();
         let utf8 = offered.contains(&PositionEncodingKind::UTF8);
+        let workspace = params.capabilities.workspace.as_ref();
+        let can = ClientCan {
+            watch_files: workspace
+                .and_then(|w| w.did_change_watched_files)
+                .and_then(|w| w.dynamic_registration)
+                .unwrap_or(false),
+            refresh_lenses: workspace
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|c| c.refresh_support)
+                .unwrap_or(false),
+        };
+        if let Ok(mut c) = self.can.lock() {
+            *c = can;
+        }
         let encoding = if utf8 {
             Encoding::Utf8
         } else {
@@ -116,8 +147,14 @@ impl LanguageServer for Server {
                 } else {
                     PositionEncodingKind::UTF16
                 }),
-                text_document_sync: Some(TextDocumentSyncCapability::Kind(
-                    TextDocumentSyncKind::INCREMENTAL,
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        // Saves refresh the code lenses (sample accounts are read from disk).
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..Default::default()
+                    },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
@@ -135,7 +172,8 @@ impl LanguageServer for Server {
                 selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
                 completion_provider: Some(CompletionOptions {
-                    trigger_characters: Some(vec![" ".into(), "[".into()]),
+                    // `"` and `/` for import paths.
+                    trigger_characters: Some(vec![" ".into(), "[".into(), "\"".into(), "/".into()]),
                     ..Default::default()
                 }),
                 code_lens_provider: Some(CodeLensOptions {
@@ -158,6 +196,38 @@ impl LanguageServer for Server {
                 ..Default::default()
             },
         })
+    }
+
+    /// Asks the client to tell us when `.icp` files, `icp.toml` files or
+    /// sample accounts change on disk: imports of open documents are read
+    /// from there.
+    async fn initialized(&self, _: InitializedParams) {
+        let watch = self.can.lock().map(|c| c.watch_files).unwrap_or(false);
+        if !watch {
+            return;
+        }
+        let watchers = ["**/*.icp", "**/icp.toml", "**/*.{csv,tsv,jsonl}"]
+            .into_iter()
+            .map(|glob| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(glob.to_string()),
+                kind: None,
+            })
+            .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            id: "icp-watch".to_string(),
+            method: "workspace/didChangeWatchedFiles".to_string(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        let _ = self.client.register_capability(vec![registration]).await;
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {
+        let _ = self.with_docs(|d| {
+            d.invalidate();
+            Some(())
+        });
+        self.refresh_lenses().await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -279,6 +349,7 @@ impl LanguageServer for Server {
         if let Some(none) = none {
             self.publish_others(&none).await;
         }
+        self.refresh_lenses().await;
     }
 
     async fn symbol(

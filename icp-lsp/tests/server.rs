@@ -528,3 +528,67 @@ async fn selection_expands_from_the_word_outward() {
         "{got}"
     );
 }
+
+#[tokio::test]
+async fn import_paths_complete_from_the_folder_and_lead_to_the_file() {
+    let dir = std::env::temp_dir().join(format!("icp-lsp-imports-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("shared")).unwrap();
+    std::fs::create_dir_all(dir.join("erp")).unwrap();
+    std::fs::write(
+        dir.join("shared/accounts.icp"),
+        "schema S {\n  id: text key\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("shared/notes.txt"), "not an icp file").unwrap();
+    // The project root, so `erp/` may import from `shared/`.
+    std::fs::write(dir.join("icp.toml"), "[project]\nname = \"t\"\n").unwrap();
+    let main = tower_lsp::lsp_types::Url::from_file_path(dir.join("erp/main.icp")).unwrap();
+    let main = main.as_str();
+    let (mut ed, _) = start(false).await;
+    let text = "import \"../shared/accounts.icp\"\nimport \"../shared/\n";
+    ed.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": main, "languageId": "icp", "version": 1, "text": text } }),
+    )
+    .await;
+    let items = ed
+        .request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": main }, "position": { "line": 1, "character": 18 } }),
+        )
+        .await;
+    let labels: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["../", "accounts.icp"], "{items}");
+    assert_eq!(
+        items[1]["textEdit"]["range"]["start"],
+        json!({ "line": 1, "character": 18 })
+    );
+    // The first import's path leads to the file; renaming it is refused.
+    let def = ed
+        .request(
+            "textDocument/definition",
+            json!({ "textDocument": { "uri": main }, "position": { "line": 0, "character": 12 } }),
+        )
+        .await;
+    assert!(
+        def["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("/shared/accounts.icp"),
+        "{def}"
+    );
+    let rename = ed
+        .request(
+            "textDocument/prepareRename",
+            json!({ "textDocument": { "uri": main }, "position": { "line": 0, "character": 12 } }),
+        )
+        .await;
+    assert_eq!(rename, Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}

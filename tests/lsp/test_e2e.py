@@ -2,6 +2,7 @@
 capabilities VS Code 1.65 and Neovim 0.11 really send (recorded by
 pytest-lsp), then used the way those editors use it."""
 
+import asyncio
 import os
 import pathlib
 
@@ -20,6 +21,19 @@ EXAMPLE = ROOT / "examples" / "erp" / "icp.icp"
     params=["visual-studio-code", "neovim@v0.11.0"],
 )
 async def client(request, lsp_client: LanguageClient):
+    # Answer what the server asks of the client, as the editor would, and
+    # keep a record for the tests.
+    lsp_client.registrations = []
+    lsp_client.lens_refreshes = 0
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def on_register(params: types.RegistrationParams):
+        lsp_client.registrations.extend(params.registrations)
+
+    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def on_lens_refresh(params):
+        lsp_client.lens_refreshes += 1
+
     params = types.InitializeParams(capabilities=client_capabilities(request.param), root_uri=ROOT.as_uri())
     result = await lsp_client.initialize_session(params)
     lsp_client.encoding = result.capabilities.position_encoding
@@ -85,3 +99,25 @@ async def test_hover_definition_symbols_and_lenses(client: LanguageClient):
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     titles = [l.command.title for l in lenses]
     assert titles[0].startswith("sample data: A ") and titles.count("✓ passes") == 4, titles
+
+
+async def test_watches_files_on_disk_and_refreshes_lenses_on_save(client: LanguageClient):
+    caps = client.capabilities.workspace
+    dynamic = bool(caps and caps.did_change_watched_files and caps.did_change_watched_files.dynamic_registration)
+    uri = open_doc(client, EXAMPLE, EXAMPLE.read_text(encoding="utf-8"))
+    await client.wait_for_notification("textDocument/publishDiagnostics")
+    if dynamic:
+        watched = [r for r in client.registrations if r.method == "workspace/didChangeWatchedFiles"]
+        globs = [w["globPattern"] for w in watched[0].register_options["watchers"]]
+        assert "**/*.icp" in globs and "**/icp.toml" in globs, globs
+    else:
+        assert client.registrations == []
+    refresh = bool(caps and caps.code_lens and caps.code_lens.refresh_support)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    # A request after the save: by its answer the save has been handled.
+    await client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    for _ in range(50):
+        if client.lens_refreshes or not refresh:
+            break
+        await asyncio.sleep(0.02)
+    assert client.lens_refreshes == (1 if refresh else 0)

@@ -76,6 +76,29 @@ const MEMBER_SNIPPETS: &[(&str, &str)] = &[
 ];
 
 /// Completions at `offset` in `file`.
+/// Inside the path of an `import` (closed or still being typed): the path
+/// typed before the cursor and the offset where the path text starts. The
+/// caller lists the files, since only it can read folders.
+pub fn import_path_at(src: &str, offset: u32) -> Option<(String, u32)> {
+    let tokens = lex(src);
+    let i = tokens.iter().position(|t| {
+        matches!(t.kind, TokenKind::String | TokenKind::UnterminatedString)
+            && t.start < offset
+            && (offset < t.end || (offset == t.end && t.kind == TokenKind::UnterminatedString))
+    })?;
+    let string = tokens.get(i)?;
+    let prev = tokens
+        .get(..i)?
+        .iter()
+        .rev()
+        .find(|t| !t.kind.is_trivia())?;
+    if prev.text(src) != "import" {
+        return None;
+    }
+    let typed = src.get(string.start as usize + 1..offset as usize)?;
+    Some((typed.to_string(), string.start + 1))
+}
+
 pub fn complete(checked: &Checked<'_>, file: FileId, offset: u32) -> Vec<Completion> {
     let Some(src) = checked.project.sources.get(file) else {
         return Vec::new();
@@ -303,6 +326,29 @@ fn fields_and_segments(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_path_of_an_import_is_found_while_typed() {
+        use super::import_path_at;
+        let src = "import \"../shared/acc\"\nimport \"sub/x";
+        let at = |s: &str| src.find(s).map(|o| (o + s.len()) as u32).unwrap_or(0);
+        assert_eq!(
+            import_path_at(src, at("../shared/a")),
+            Some(("../shared/a".into(), 8))
+        );
+        assert_eq!(
+            import_path_at(src, at("import \"")),
+            Some((String::new(), 8))
+        );
+        assert_eq!(
+            import_path_at(src, at("sub/x")).map(|p| p.0),
+            Some("sub/x".into())
+        );
+        // Before the quote, after the closing one, and in other strings: no.
+        assert_eq!(import_path_at(src, 7), None);
+        assert_eq!(import_path_at(src, at("acc\"")), None);
+        assert_eq!(import_path_at("owner \"a@b", 9), None);
+    }
+
     use super::*;
     use crate::check::check;
     use crate::ide::testutil::{options, project};

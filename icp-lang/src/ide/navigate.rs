@@ -8,6 +8,10 @@ use crate::span::{FileId, Span};
 /// definition is its own definition, so the cursor on a declaration works too.
 pub fn definition(checked: &Checked<'_>, file: FileId, offset: u32) -> Option<Span> {
     let hit = |s: &Span| s.file == file && s.start <= offset && offset <= s.end;
+    // An import's path leads to the top of the file it names.
+    if let Some((_, target)) = import_at(checked, file, offset) {
+        return target.map(|t| Span::new(t, 0, 0));
+    }
     checked
         .refs
         .iter()
@@ -19,6 +23,18 @@ pub fn definition(checked: &Checked<'_>, file: FileId, offset: u32) -> Option<Sp
 /// Every place that names the same thing as the name at `offset`, the
 /// definition first, then uses in file and source order.
 pub fn references(checked: &Checked<'_>, file: FileId, offset: u32) -> Vec<Span> {
+    // On an import's path: every import of that file in the project.
+    if let Some((_, Some(target))) = import_at(checked, file, offset) {
+        let mut uses: Vec<Span> = checked
+            .project
+            .parsed()
+            .flat_map(|f| f.imports.iter())
+            .filter(|(_, t)| *t == Some(target))
+            .map(|(s, _)| *s)
+            .collect();
+        uses.sort();
+        return uses;
+    }
     let Some(def) = definition(checked, file, offset) else {
         return Vec::new();
     };
@@ -33,6 +49,26 @@ pub fn references(checked: &Checked<'_>, file: FileId, offset: u32) -> Vec<Span>
     std::iter::once(def)
         .chain(uses.into_iter().filter(|u| *u != def))
         .collect()
+}
+
+/// What renaming the name at `offset` changes: its references, but never
+/// an import's path (that is renaming a file, which the editor does).
+pub fn rename_targets(checked: &Checked<'_>, file: FileId, offset: u32) -> Vec<Span> {
+    if import_at(checked, file, offset).is_some() {
+        return Vec::new();
+    }
+    references(checked, file, offset)
+}
+
+/// The import whose path is at `offset`, and the file it resolved to.
+fn import_at(checked: &Checked<'_>, file: FileId, offset: u32) -> Option<(Span, Option<FileId>)> {
+    checked
+        .project
+        .file(file)?
+        .imports
+        .iter()
+        .find(|(s, _)| s.file == file && s.start <= offset && offset <= s.end)
+        .copied()
 }
 
 #[cfg(test)]
@@ -86,6 +122,25 @@ pub(crate) mod tests {
             Some("/p/shared.icp:retail")
         );
         assert_eq!(goto(&at("owner \"o@")), None, "a string names nothing");
+        assert_eq!(
+            goto(&at("import \"sha")).as_deref(),
+            Some("/p/shared.icp:"),
+            "an import's path leads to the top of its file"
+        );
+    }
+
+    #[test]
+    fn an_import_path_finds_its_imports_and_is_not_renamed() {
+        let project = project(MAIN, SHARED);
+        let checked = check(&project, &options());
+        let offset = MAIN.find("shared.icp").map(|o| o as u32 + 2).unwrap_or(0);
+        let refs = references(&checked, FileId(0), offset);
+        let shown: Vec<&str> = refs
+            .iter()
+            .filter_map(|s| project.sources.get(s.file)?.text.get(s.range()))
+            .collect();
+        assert_eq!(shown, ["\"shared.icp\""]);
+        assert!(rename_targets(&checked, FileId(0), offset).is_empty());
     }
 
     #[test]

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the platform package: the extension with `icp-lsp` and `icp` inside,
+# for Linux x64, at target/vscode/icp-linux-x64.vsix, then checks its contents.
+set -euo pipefail
+ext="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$ext/../.." && pwd)"
+out="$repo/target/vscode/icp-linux-x64.vsix"
+
+cargo build --release --locked -p icp-lang -p icp-lsp --bins --manifest-path "$repo/Cargo.toml"
+mkdir -p "$ext/server" "$(dirname "$out")"
+# Stripped: debug info would make the package ten times larger.
+install -m 755 -s "$repo/target/release/icp-lsp" "$repo/target/release/icp" "$ext/server/"
+
+cd "$ext"
+npx tsc -p .
+npx vsce package --target linux-x64 --out "$out"
+
+# The package must hold the client, the grammars and both programs.
+python3 - "$out" <<'PY'
+import sys, zipfile
+names = set(zipfile.ZipFile(sys.argv[1]).namelist())
+need = ["extension/package.json", "extension/out/extension.js",
+        "extension/syntaxes/icp.tmLanguage.json", "extension/syntaxes/icp-markdown.tmLanguage.json",
+        "extension/language-configuration.json", "extension/snippets/icp.json",
+        "extension/server/icp-lsp", "extension/server/icp",
+        "extension/node_modules/vscode-languageclient/package.json"]
+missing = [n for n in need if n not in names]
+stray = [n for n in names if n.startswith(("extension/src/", "extension/test/", "extension/scripts/"))]
+if missing or stray:
+    sys.exit(f"bad package: missing {missing}, should not hold {stray}")
+print(f"{sys.argv[1]}: {len(names)} files, server and client inside")
+PY

@@ -228,6 +228,20 @@ pub fn complete(checked: &Checked<'_>, file: FileId, offset: u32) -> Vec<Complet
         })
         .unwrap_or(true);
     if line_start {
+        // Inside a block with its own vocabulary: only that.
+        let words: &[&str] = match enclosing_block(&tokens, typing, &src.text) {
+            Some("test") => &["given", "expect"],
+            Some("persona") => crate::check::icp::PERSONA_PROPS,
+            Some("job") => crate::check::icp::JOB_PROPS,
+            Some("schema" | "enum" | "given" | "signal" | "override") => return Vec::new(),
+            _ => &[],
+        };
+        if !words.is_empty() {
+            return words
+                .iter()
+                .map(|w| item(w, CompletionKind::Keyword, None))
+                .collect();
+        }
         let snippets = if inside_icp {
             MEMBER_SNIPPETS
         } else {
@@ -245,6 +259,31 @@ pub fn complete(checked: &Checked<'_>, file: FileId, offset: u32) -> Vec<Complet
             .collect();
     }
     Vec::new()
+}
+
+/// The first word of the line that opens the innermost `{` still open at
+/// the cursor (`test`, `persona`, `icp`, ...), from the tokens alone.
+fn enclosing_block<'t>(tokens: &[Token], typing: bool, text: &'t str) -> Option<&'t str> {
+    let upto = tokens.len() - usize::from(typing && !tokens.is_empty());
+    let mut open: Vec<&Token> = Vec::new();
+    for t in tokens.get(..upto)? {
+        match t.kind {
+            TokenKind::LBrace => open.push(t),
+            TokenKind::RBrace => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    let brace = open.last()?;
+    let line_start = text
+        .get(..brace.start as usize)?
+        .rfind('\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    text.get(line_start..brace.start as usize)?
+        .split_whitespace()
+        .next()
 }
 
 fn first_on_line(text: &str, t: &Token) -> bool {
@@ -388,6 +427,20 @@ mod tests {
             ["id", "industry", "tags", "employees", "mid"]
         );
         assert_eq!(labels_at("  test \"t\" { given { } expect tier $0"), ["T"]);
+        // At the start of a line inside a block: that block's words only.
+        assert_eq!(labels_at("  test \"t\" {\n    ex$0"), ["given", "expect"]);
+        assert_eq!(
+            labels_at("  test \"t\" {\n    given { }\n    $0"),
+            ["given", "expect"]
+        );
+        assert_eq!(
+            labels_at("  persona p {\n    $0"),
+            crate::check::icp::PERSONA_PROPS
+        );
+        assert_eq!(
+            labels_at("  job j {\n    to$0"),
+            crate::check::icp::JOB_PROPS
+        );
         assert_eq!(
             labels_at("  test \"t\" { given { } expect signal $0"),
             ["s"]

@@ -11,6 +11,9 @@ pub mod position;
 pub mod selection;
 
 #[cfg(test)]
+mod snapshots_test;
+
+#[cfg(test)]
 pub(crate) mod testutil {
     //! An in-memory project for the editor features' tests.
     use crate::source::{LoadError, Loader};

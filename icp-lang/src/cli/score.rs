@@ -250,6 +250,9 @@ impl Source {
 
     /// Appends up to `n` more bytes of input; notes the end of input.
     fn fill(&mut self, n: usize) -> std::io::Result<()> {
+        // Room for all of it at once: growing by doubling would copy the chunk
+        // several times over.
+        self.buf.reserve(n);
         let got = (&mut self.reader)
             .take(n as u64)
             .read_to_end(&mut self.buf)?;
@@ -282,8 +285,25 @@ fn first_boundary(buf: &[u8], quotes: bool) -> Option<usize> {
     boundaries(buf, quotes).next()
 }
 
+/// The last newline outside quotes. `buf` starts at a record boundary, so
+/// a newline is outside quotes when an even number of quotes precede it.
+/// Counting quotes is one fast pass, where walking every newline is not;
+/// going back from newline to newline only subtracts the quotes between.
 fn last_boundary(buf: &[u8], quotes: bool) -> Option<usize> {
-    boundaries(buf, quotes).last()
+    let mut nl = memchr::memrchr(b'\n', buf)?;
+    if !quotes {
+        return Some(nl);
+    }
+    let count = |part: &[u8]| memchr::memchr_iter(b'"', part).count();
+    let mut before = count(buf.get(..nl)?);
+    loop {
+        if before % 2 == 0 {
+            return Some(nl);
+        }
+        let prev = memchr::memrchr(b'\n', buf.get(..nl)?)?;
+        before -= count(buf.get(prev..nl)?);
+        nl = prev;
+    }
 }
 
 /// Buffers a worker reuses for every record.
@@ -1467,4 +1487,33 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         s
     };
     i32::from(out.write_all(text.as_bytes()).is_err()) * 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_boundary_is_the_last_newline_outside_quotes() {
+        // Deterministic pseudo-random text over quotes, newlines and letters,
+        // against the newline-by-newline walk.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let mut text = Vec::new();
+            for _ in 0..(seed % 50) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push([b'"', b'\n', b'a', b','][(seed % 4) as usize]);
+            }
+            for quotes in [true, false] {
+                assert_eq!(
+                    last_boundary(&text, quotes),
+                    boundaries(&text, quotes).last(),
+                    "{:?}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
 }

@@ -7,39 +7,15 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::{icp, repo, temp_dir};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Runs `icp` in `dir`; returns (exit code, stdout, stderr).
-fn icp(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_icp"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run icp");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use std::path::PathBuf;
 
 /// A fresh folder under the system temp dir with the given files.
 fn project(files: &[(&str, &[u8])]) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "icp-cli-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = temp_dir();
     for (name, body) in files {
         let p = dir.join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -344,8 +320,7 @@ fn fmt_rewrites_checks_and_refuses_broken_files() {
 
 #[test]
 fn a_monorepo_check_says_which_product_each_finding_belongs_to() {
-    let dir = std::env::temp_dir().join(format!("icp-cli-products-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = temp_dir();
     for (product, name) in [("erp", "ERP connector"), ("saas", "Pipeline analytics")] {
         let from = repo().join("examples").join(product);
         let to = dir.join(product);

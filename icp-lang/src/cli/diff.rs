@@ -9,9 +9,8 @@
 use super::fs::FsLoader;
 use super::git::GitTree;
 use super::run::plans;
-use super::score::{group_digits, open_input, InFormat};
+use super::score::{group_digits, open_input, ReadOptions};
 use super::session::{has_errors, Product, Session};
-use icp_lang::ast::Date;
 use icp_lang::data::{bind_headers, decode_fields};
 use icp_lang::diff::{diff_plans, Change};
 use icp_lang::eval::{evaluate, Outcome};
@@ -48,18 +47,8 @@ pub struct DiffArgs {
     /// How many of the largest score changes to list per ICP.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
-    /// The date `within` and decay are judged against (default: icp.toml's as_of, else today).
-    #[arg(long, value_parser = super::parse_date)]
-    pub as_of: Option<Date>,
-    /// Input format of the accounts (default: from the extension, else CSV).
-    #[arg(long, value_enum)]
-    pub input_format: Option<InFormat>,
-    /// The separator of list cells (`set<...>` fields) in CSV.
-    #[arg(long, default_value = ";")]
-    pub list_separator: char,
-    /// The CSV field delimiter (default `,`; tab for .tsv).
-    #[arg(long)]
-    pub delimiter: Option<char>,
+    #[command(flatten)]
+    pub read: ReadOptions,
 }
 
 /// One runnable ICP on one side of the comparison.
@@ -117,7 +106,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         args.paths.clone()
     };
-    let head_session = match super::run::open_clean(&paths, args.as_of, err) {
+    let head_session = match super::run::open_clean(&paths, args.read.as_of, err) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -141,7 +130,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         .cloned()
         .collect();
     let mut base_errors = 0;
-    let base = match Session::open_in(&tree, &base_paths, args.as_of) {
+    let base = match Session::open_in(&tree, &base_paths, args.read.as_of) {
         Ok(s) if !base_paths.is_empty() => {
             let checked = s.check();
             let diags = s.diagnostics(checked.diagnostics.clone(), false);
@@ -287,7 +276,7 @@ fn impact(
     args: &DiffArgs,
 ) -> Result<Impact, String> {
     let shown = super::fs::display_name(cwd, data);
-    let mut input = open_input(data, args.input_format, args.delimiter)?;
+    let mut input = open_input(data, args.read.input_format, args.read.delimiter)?;
     let headers = input.headers.clone();
     let bind = |plan: Option<&Plan>| -> Result<Option<Vec<usize>>, String> {
         let Some(plan) = plan else { return Ok(None) };
@@ -297,7 +286,7 @@ fn impact(
         })
     };
     let (base_binding, head_binding) = (bind(base)?, bind(head)?);
-    let separator = input.list_separator(args.list_separator);
+    let separator = input.list_separator(args.read.list_separator);
     // The account id: the key of the newer plan, else of the older.
     let key_cell = [(head, &head_binding), (base, &base_binding)]
         .into_iter()

@@ -2,8 +2,8 @@
 //! what would change. Files with syntax errors are reported and left as
 //! they are; files are replaced atomically.
 
-use super::fs::{collect_inputs, FsLoader};
-use icp_lang::source::{Loader, Sources};
+use super::fs::{collect_inputs, display_name, FsLoader, Tree};
+use icp_lang::source::Sources;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -18,8 +18,8 @@ pub fn run(paths: &[PathBuf], check: bool, out: &mut dyn Write, err: &mut dyn Wr
     };
     let (mut changed, mut broken, mut io_errors) = (0, 0, 0);
     for path in &inputs {
-        let name = loader.display_name(path);
-        let text = match loader.load(path) {
+        let name = display_name(&loader.cwd, path);
+        let text = match loader.read(path) {
             Ok(t) => t,
             Err(e) => {
                 let _ = writeln!(err, "error: cannot read `{name}`: {e:?}");

@@ -6,10 +6,12 @@ use icp_lang::source::{decode, normalize, LoadError, Loader, MAX_SOURCE_BYTES};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// A file tree the CLI reads projects from.
-pub trait Tree: Loader + Sync {
+/// A file tree the CLI reads projects from; every tree is a [`Loader`].
+pub trait Tree: Sync {
     /// The working directory paths on the command line are relative to.
     fn cwd(&self) -> &Path;
+    /// The text of a file (checked to be UTF-8 and within the size limit).
+    fn read(&self, path: &Path) -> Result<String, LoadError>;
     fn is_file(&self, path: &Path) -> bool;
     fn is_dir(&self, path: &Path) -> bool;
     /// The entries of a folder, sorted by name, each with whether it is a folder.
@@ -39,6 +41,26 @@ impl Tree for FsLoader {
         &self.cwd
     }
 
+    fn read(&self, path: &Path) -> Result<String, LoadError> {
+        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => LoadError::NotFound,
+            _ => LoadError::Io(e.to_string()),
+        })?;
+        if meta.is_dir() {
+            return Err(LoadError::IsDirectory);
+        }
+        if meta.len() > MAX_SOURCE_BYTES {
+            return Err(LoadError::TooLarge { bytes: meta.len() });
+        }
+        // Read at most one byte past the limit, in case the file grew.
+        let file = std::fs::File::open(path).map_err(|e| LoadError::Io(e.to_string()))?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(MAX_SOURCE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| LoadError::Io(e.to_string()))?;
+        decode(bytes)
+    }
+
     fn is_file(&self, path: &Path) -> bool {
         path.is_file()
     }
@@ -63,37 +85,24 @@ impl Tree for FsLoader {
     }
 }
 
-impl Loader for FsLoader {
+/// A tree as the compiler's [`Loader`]: the same for the disk and for git.
+pub struct TreeLoader<'t>(pub &'t dyn Tree);
+
+impl Loader for TreeLoader<'_> {
     fn load(&self, path: &Path) -> Result<String, LoadError> {
-        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => LoadError::NotFound,
-            _ => LoadError::Io(e.to_string()),
-        })?;
-        if meta.is_dir() {
-            return Err(LoadError::IsDirectory);
-        }
-        if meta.len() > MAX_SOURCE_BYTES {
-            return Err(LoadError::TooLarge { bytes: meta.len() });
-        }
-        // Read at most one byte past the limit, in case the file grew.
-        let file = std::fs::File::open(path).map_err(|e| LoadError::Io(e.to_string()))?;
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        file.take(MAX_SOURCE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| LoadError::Io(e.to_string()))?;
-        decode(bytes)
+        self.0.read(path)
     }
 
     fn project_root(&self, file: &Path) -> PathBuf {
-        project_root(self, file)
+        project_root(self.0, file)
     }
 
     fn list_dir(&self, dir: &Path) -> Vec<String> {
-        self.entries(dir).into_iter().map(|(n, _)| n).collect()
+        self.0.entries(dir).into_iter().map(|(n, _)| n).collect()
     }
 
     fn display_name(&self, path: &Path) -> String {
-        display_name(&self.cwd, path)
+        display_name(self.0.cwd(), path)
     }
 }
 

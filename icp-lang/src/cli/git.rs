@@ -2,8 +2,8 @@
 //! through `git` itself (one `ls-tree`, one `cat-file --batch`), so nothing
 //! is checked out and the working tree is never touched.
 
-use super::fs::{display_name, project_root, Tree};
-use icp_lang::source::{decode, normalize, LoadError, Loader};
+use super::fs::Tree;
+use icp_lang::source::{decode, normalize, LoadError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -163,31 +163,17 @@ fn read_blobs(
     Ok(texts)
 }
 
-impl Loader for GitTree {
-    fn load(&self, path: &Path) -> Result<String, LoadError> {
+impl Tree for GitTree {
+    fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    fn read(&self, path: &Path) -> Result<String, LoadError> {
         match self.texts.get(path) {
             Some(bytes) => decode(bytes.clone()),
             None if self.children.contains_key(path) => Err(LoadError::IsDirectory),
             None => Err(LoadError::NotFound),
         }
-    }
-
-    fn project_root(&self, file: &Path) -> PathBuf {
-        project_root(self, file)
-    }
-
-    fn list_dir(&self, dir: &Path) -> Vec<String> {
-        self.entries(dir).into_iter().map(|(n, _)| n).collect()
-    }
-
-    fn display_name(&self, path: &Path) -> String {
-        display_name(&self.cwd, path)
-    }
-}
-
-impl Tree for GitTree {
-    fn cwd(&self) -> &Path {
-        &self.cwd
     }
 
     fn is_file(&self, path: &Path) -> bool {

@@ -46,6 +46,13 @@ pub struct Accounts {
     /// The ICP to use when the file has several.
     #[arg(long)]
     pub icp: Option<String>,
+    #[command(flatten)]
+    pub read: ReadOptions,
+}
+
+/// How accounts are read and judged; shared by every command that reads them.
+#[derive(clap::Args, Debug)]
+pub struct ReadOptions {
     /// The date `within` and decay are judged against (default: icp.toml's as_of, else today).
     #[arg(long, value_parser = super::parse_date)]
     pub as_of: Option<Date>,
@@ -713,14 +720,12 @@ impl Drop for Output {
 }
 
 fn pick_plan(
-    args_icp: &Option<String>,
-    icp_file: &Path,
-    as_of: Option<Date>,
+    input: &Accounts,
     err: &mut dyn Write,
 ) -> Result<(super::session::Session, Plan), i32> {
-    let session = open_clean(std::slice::from_ref(&icp_file.to_path_buf()), as_of, err)?;
+    let session = open_clean(std::slice::from_ref(&input.icp_file), input.read.as_of, err)?;
     let checked = session.check();
-    let mut found = plans(&session, &checked, args_icp.as_deref());
+    let mut found = plans(&session, &checked, input.icp.as_deref());
     match found.len() {
         1 => {
             let (_, plan) = found.remove(0);
@@ -731,10 +736,11 @@ fn pick_plan(
             let _ = writeln!(
                 err,
                 "error: {}",
-                args_icp
+                input
+                    .icp
                     .as_ref()
-                    .map(|n| format!("no ICP named `{n}` in `{}`", icp_file.display()))
-                    .unwrap_or_else(|| format!("no ICP in `{}`", icp_file.display()))
+                    .map(|n| format!("no ICP named `{n}` in `{}`", input.icp_file.display()))
+                    .unwrap_or_else(|| format!("no ICP in `{}`", input.icp_file.display()))
             );
             Err(2)
         }
@@ -743,7 +749,7 @@ fn pick_plan(
             let _ = writeln!(
                 err,
                 "error: `{}` has several ICPs ({}); choose one with --icp",
-                icp_file.display(),
+                input.icp_file.display(),
                 names.join(", ")
             );
             Err(2)
@@ -755,15 +761,15 @@ fn pick_plan(
 /// failure the message is written and the exit code returned.
 fn open_bound(
     plan: &Plan,
-    data: &Path,
-    format: Option<InFormat>,
-    delimiter: Option<char>,
+    accounts: &Accounts,
     err: &mut dyn Write,
 ) -> Result<(Source, Vec<usize>), i32> {
-    let input = open_input(data, format, delimiter).map_err(|e| {
-        let _ = writeln!(err, "error: {e}");
-        2
-    })?;
+    let data = &accounts.data;
+    let input =
+        open_input(data, accounts.read.input_format, accounts.read.delimiter).map_err(|e| {
+            let _ = writeln!(err, "error: {e}");
+            2
+        })?;
     match bind_headers(plan, &input.headers) {
         Ok(binding) => Ok((input, binding)),
         Err(missing) => {
@@ -784,18 +790,11 @@ fn open_bound(
 }
 
 pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
-    let (_session, plan) =
-        match pick_plan(&args.input.icp, &args.input.icp_file, args.input.as_of, err) {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
-    let (mut input, binding) = match open_bound(
-        &plan,
-        &args.input.data,
-        args.input.input_format,
-        args.input.delimiter,
-        err,
-    ) {
+    let (_session, plan) = match pick_plan(&args.input, err) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let (mut input, binding) = match open_bound(&plan, &args.input, err) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -840,7 +839,7 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
             None => OutFormat::Csv,
         }
     });
-    let separator = input.list_separator(args.input.list_separator);
+    let separator = input.list_separator(args.input.read.list_separator);
     let on_error = match args.on_error {
         OnErrorArg::Fail => OnError::Fail,
         OnErrorArg::Skip => OnError::Skip,
@@ -1206,11 +1205,10 @@ pub struct ExplainArgs {
 }
 
 pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let (_session, plan) =
-        match pick_plan(&args.input.icp, &args.input.icp_file, args.input.as_of, err) {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
+    let (_session, plan) = match pick_plan(&args.input, err) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let Some(key) = plan.key else {
         let _ = writeln!(
             err,
@@ -1219,17 +1217,11 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         );
         return 2;
     };
-    let (mut input, binding) = match open_bound(
-        &plan,
-        &args.input.data,
-        args.input.input_format,
-        args.input.delimiter,
-        err,
-    ) {
+    let (mut input, binding) = match open_bound(&plan, &args.input, err) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let separator = input.list_separator(args.input.list_separator);
+    let separator = input.list_separator(args.input.read.list_separator);
     let key_idx = binding.get(key).copied().unwrap_or(usize::MAX);
     let headers = input.headers.clone();
     let wanted = args.id.trim();
@@ -1338,22 +1330,15 @@ pub struct FunnelArgs {
 /// exclusion in written order, then the tiers; and for each, how many
 /// accounts it alone removes (they would return if it were dropped).
 pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let (_session, plan) =
-        match pick_plan(&args.input.icp, &args.input.icp_file, args.input.as_of, err) {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
-    let (mut input, binding) = match open_bound(
-        &plan,
-        &args.input.data,
-        args.input.input_format,
-        args.input.delimiter,
-        err,
-    ) {
+    let (_session, plan) = match pick_plan(&args.input, err) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let (mut input, binding) = match open_bound(&plan, &args.input, err) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let separator = input.list_separator(args.input.list_separator);
+    let separator = input.list_separator(args.input.read.list_separator);
     let headers = input.headers.clone();
     let mut order: Vec<usize> = (0..plan.gates.len()).collect();
     order.sort_by_key(|&g| plan.gates.get(g).map(|x| x.order));

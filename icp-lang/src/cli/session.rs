@@ -1,12 +1,13 @@
 //! What every command starts with: find the files, load them with their
 //! imports, read each file's `icp.toml`, and check.
 
-use super::fs::{collect_inputs, nearest_config, today, FsLoader, Tree};
+use super::fs::{collect_inputs, nearest_config, today, FsLoader, Tree, TreeLoader};
 use icp_lang::ast::Date;
 use icp_lang::check::{self, Checked, Options};
 use icp_lang::config::{self, Settings};
 use icp_lang::diagnostic::{normalize, Diagnostic, Severity};
 use icp_lang::project::Project;
+use icp_lang::source::Loader;
 use icp_lang::span::FileId;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -35,7 +36,8 @@ impl Session {
     ) -> Result<Session, String> {
         let inputs = collect_inputs(tree, paths)?;
         let t0 = std::time::Instant::now();
-        let mut project = icp_lang::project::load(tree, &inputs);
+        let loader = TreeLoader(tree);
+        let mut project = icp_lang::project::load(&loader, &inputs);
         if std::env::var_os("ICP_TIMINGS").is_some() {
             eprintln!("load+parse {:?}", t0.elapsed());
         }
@@ -51,10 +53,10 @@ impl Session {
                 continue;
             };
             if !configs.contains_key(&cfg_path) {
-                let loaded = match tree.load(&cfg_path) {
+                let loaded = match loader.load(&cfg_path) {
                     Ok(text) => {
                         let fid = project.sources.add(
-                            tree.display_name(&cfg_path),
+                            loader.display_name(&cfg_path),
                             cfg_path.clone(),
                             text.clone(),
                         );

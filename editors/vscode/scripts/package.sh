@@ -13,19 +13,28 @@ install -m 755 -s "$repo/target/release/icp-lsp" "$repo/target/release/icp" "$ex
 
 cd "$ext"
 npx tsc -p .
+# One bundled file loads faster than the client's 160 modules.
+npm run --silent bundle
+# The bundle must load with nothing but `vscode` from outside (a stand-in here).
+stub="$(mktemp -d)"
+mkdir -p "$stub/vscode"
+echo 'module.exports = new Proxy({}, { get: () => function Stub() {} });' > "$stub/vscode/index.js"
+NODE_PATH="$stub" node -e 'const e = require("./dist/extension.js");
+  if (typeof e.activate !== "function" || typeof e.deactivate !== "function") process.exit(1);'
+rm -rf "$stub"
 npx vsce package --target linux-x64 --out "$out"
 
 # The package must hold the client, the grammars and both programs.
 python3 - "$out" <<'PY'
 import sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
-need = ["extension/package.json", "extension/out/extension.js",
+need = ["extension/package.json", "extension/dist/extension.js",
         "extension/syntaxes/icp.tmLanguage.json", "extension/syntaxes/icp-markdown.tmLanguage.json",
         "extension/language-configuration.json", "extension/snippets/icp.json",
         "extension/server/icp-lsp", "extension/server/icp",
-        "extension/node_modules/vscode-languageclient/package.json"]
+]
 missing = [n for n in need if n not in names]
-stray = [n for n in names if n.startswith(("extension/src/", "extension/test/", "extension/scripts/"))]
+stray = [n for n in names if n.startswith(("extension/src/", "extension/test/", "extension/scripts/", "extension/node_modules/"))]
 if missing or stray:
     sys.exit(f"bad package: missing {missing}, should not hold {stray}")
 print(f"{sys.argv[1]}: {len(names)} files, server and client inside")

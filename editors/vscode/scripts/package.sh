@@ -12,6 +12,11 @@ mkdir -p "$ext/server" "$(dirname "$out")"
 install -m 755 -s "$repo/target/release/icp-lsp" "$repo/target/release/icp" "$ext/server/"
 
 cd "$ext"
+# The tools (tsc, esbuild, vsce) at the versions the lock file pins, when
+# they are missing or older than it.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 npx tsc -p .
 # One bundled file loads faster than the client's 160 modules.
 npm run --silent bundle

@@ -6,7 +6,7 @@ import * as cp from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
-import { sampleData } from "./config";
+import { planScore } from "./project";
 import {
   LanguageClient,
   LanguageClientOptions,
@@ -33,8 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
-  client = undefined;
+  await stop();
 }
 
 /** `icp.server.path`, else the binary bundled in this package, else `PATH`. */
@@ -64,15 +63,18 @@ function findProgram(
 async function start(context: vscode.ExtensionContext): Promise<void> {
   const command = findProgram(context, "server.path", "icp-lsp");
   if (!command) {
-    const choice = await vscode.window.showErrorMessage(
-      "ICP: the language server `icp-lsp` was not found, so .icp files get highlighting only. " +
-        "Install it (`cargo install --locked --git https://github.com/icp-lang/icp icp-lsp`) " +
+    const message = vscode.window.showErrorMessage(
+      "ICP: the language server `icp-lsp` was not found, so .icp files get colours only: " +
+        "no problems, hover or completion. Install it (docs/editors.md in the icp repository says how) " +
         "or set `icp.server.path` to where it is.",
       "Open Settings",
     );
-    if (choice === "Open Settings") {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "icp.server.path");
-    }
+    // Not awaited: activation must not wait for someone to close the message.
+    void message.then((choice) => {
+      if (choice === "Open Settings") {
+        void vscode.commands.executeCommand("workbench.action.openSettings", "icp.server.path");
+      }
+    });
     return;
   }
   if (!fs.existsSync(command)) {
@@ -93,34 +95,34 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     outputChannel: output,
     traceOutputChannel: output,
   };
-  client = new LanguageClient("icp", "ICP language server", serverOptions, clientOptions);
+  const starting = new LanguageClient("icp", "ICP language server", serverOptions, clientOptions);
   try {
-    await client.start();
+    await starting.start();
+    client = starting;
     output.appendLine(`started ${command}`);
   } catch (err) {
-    void vscode.window.showErrorMessage(`ICP: the language server did not start: ${String(err)}`);
+    // A client that never started cannot be stopped, so it is not kept for restart.
+    void vscode.window.showErrorMessage(
+      `ICP: the language server \`${command}\` did not start (${String(err)}). ` +
+        "Check `icp.server.path`, then run ICP: Restart the language server.",
+    );
+  }
+}
+
+async function stop(): Promise<void> {
+  const running = client;
+  client = undefined;
+  try {
+    await running?.stop();
+  } catch (err) {
+    // It crashed for good and is stopped already; nothing is left to close.
+    output.appendLine(`stopping the server: ${String(err)}`);
   }
 }
 
 async function restart(context: vscode.ExtensionContext): Promise<void> {
-  if (client) {
-    await client.stop();
-    client = undefined;
-  }
+  await stop();
   await start(context);
-}
-
-/** The nearest `icp.toml` at or above `dir`. */
-function nearestConfig(dir: string): string | undefined {
-  for (let d = dir; ; d = path.dirname(d)) {
-    const candidate = path.join(d, "icp.toml");
-    if (fs.existsSync(candidate)) {
-      return candidate;
-    }
-    if (path.dirname(d) === d) {
-      return undefined;
-    }
-  }
 }
 
 /** Runs `icp score` on the active ICP with its product's sample accounts. */
@@ -134,38 +136,47 @@ async function scoreSampleAccounts(context: vscode.ExtensionContext): Promise<vo
     await editor.document.save();
   }
   const file = editor.document.uri.fsPath;
-  const config = nearestConfig(path.dirname(file));
-  if (!config) {
-    void vscode.window.showWarningMessage(
-      "ICP: there is no icp.toml in this folder or above it. Add one with " +
-        '`[project]` and `sample_data = "accounts.csv"` to name the sample accounts.',
-    );
+  const plan = planScore(file, editor.document.getText());
+  if (!plan.ok) {
+    void vscode.window.showWarningMessage(`ICP: ${plan.message}`);
     return;
   }
-  const relative = sampleData(fs.readFileSync(config, "utf8"));
-  if (!relative) {
-    void vscode.window.showWarningMessage(
-      `ICP: ${config} does not name sample accounts. Add \`sample_data = "accounts.csv"\` under \`[project]\`.`,
-    );
-    return;
-  }
-  const data = path.resolve(path.dirname(config), relative);
   const icp = findProgram(context, "cli.path", "icp");
   if (!icp) {
     void vscode.window.showErrorMessage(
-      "ICP: the `icp` command was not found. Install it or set `icp.cli.path`.",
+      "ICP: the `icp` command was not found. Install it (docs/editors.md in the icp repository says how) " +
+        "or set `icp.cli.path` to where it is.",
     );
     return;
   }
+  const args = ["score", file, plan.data, "--format", "table"];
+  if (plan.icps.length > 1) {
+    // The ICP the cursor is in comes first: the last one declared above it.
+    const cursor = editor.selection.active.line;
+    const here = [...plan.icps].reverse().find((d) => d.line <= cursor) ?? plan.icps[0];
+    const names = [here.name, ...plan.icps.map((d) => d.name).filter((n) => n !== here.name)];
+    const name = await vscode.window.showQuickPick(names, {
+      placeHolder: "This file has several ICPs: which one scores the sample accounts?",
+    });
+    if (!name) {
+      return;
+    }
+    args.push("--icp", name);
+  }
   output.show(true);
-  output.appendLine(`$ icp score ${file} ${data} --format table`);
+  output.appendLine(`$ ${icp} ${args.join(" ")}`);
+  // From the product folder, as a person at a terminal would run it.
   cp.execFile(
     icp,
-    ["score", file, data, "--format", "table"],
-    { cwd: path.dirname(config), maxBuffer: 64 * 1024 * 1024 },
+    args,
+    { cwd: path.dirname(plan.config), maxBuffer: 64 * 1024 * 1024 },
     (err, stdout, stderr) => {
       output.append(stdout);
       output.append(stderr);
+      if (err && !stderr) {
+        // `icp` could not be run at all (a wrong `icp.cli.path`, say): say so.
+        output.appendLine(err.message);
+      }
       if (err) {
         void vscode.window.showErrorMessage(
           "ICP: scoring failed; the ICP output panel says why.",

@@ -265,6 +265,44 @@ fn text_encodings_quoting_and_formulas() {
 }
 
 #[test]
+fn crlf_and_quotes_the_fast_split_refuses_read_as_the_csv_crate_reads_them() {
+    let dir = temp_dir();
+    erp(&dir);
+    let rows = [
+        "1,\"Acme, \"\"the\"\" best\",manufacturing,800,2000000,US,SAP,Snowflake;dbt,4,7,,\n",
+        "2,Plain,manufacturing,900,,DE,SAP,,,12,in_cycle,2026-10-01\n",
+        "3,,education,900,,US,SAP,,,1,,\n",
+    ];
+    let score = |name: &str, text: String| {
+        std::fs::write(dir.join(name), text).unwrap();
+        let (code, out, err) = icp(
+            &dir,
+            &["score", "icp.icp", name, "--columns", "id,score,tier,fired"],
+        );
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let regular = score("a.csv", format!("{HEADER}{}", rows.concat()));
+    assert_eq!(regular.lines().count(), 4, "{regular}");
+    // CRLF line ends, and an empty line.
+    let crlf = format!("{HEADER}{}\n", rows.concat()).replace('\n', "\r\n");
+    assert_eq!(score("b.csv", crlf), regular);
+    // A quote inside an unquoted field: the csv crate reads it as a
+    // character, and so does icp.
+    let stray = format!("{HEADER}{}", rows.concat()).replace(",Plain,", ",Pl\"ain,");
+    assert_eq!(score("c.csv", stray), regular);
+    // A lone CR ends a record for the csv crate, and for icp.
+    let lone_cr = format!("{HEADER}{}", rows.concat()).replace("3,,", "3,x\ry,");
+    std::fs::write(dir.join("d.csv"), lone_cr).unwrap();
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "d.csv"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("record 3: has 2 fields, the header has 12"),
+        "{err}"
+    );
+}
+
+#[test]
 fn json_lines_tsv_and_stdin() {
     let dir = temp_dir();
     erp(&dir);

@@ -6,6 +6,7 @@ use crate::eval::{decode, Outcome, Truth, Value};
 use crate::explain::round2;
 use crate::plan::Plan;
 use crate::suggest;
+use std::borrow::Cow;
 
 /// A column of the plan that the data does not have.
 #[derive(Clone, Debug, PartialEq)]
@@ -123,7 +124,7 @@ pub fn decode_fields<'a>(
     decode_into(
         plan,
         binding,
-        |i| Ok(field(i).unwrap_or("")),
+        |i| Ok(Cow::Borrowed(field(i).unwrap_or(""))),
         record,
         list_separator,
         headers,
@@ -136,12 +137,13 @@ pub fn decode_fields<'a>(
 
 /// Decodes a record into `row` (cleared first) and appends bad cells to
 /// `errors`; `field` gives a field's text, or `NotText` for bytes that are
-/// not UTF-8. The scoring loop reuses both buffers for every record.
+/// not UTF-8 (borrowed from the input unless quotes had to be undone). The
+/// scoring loop reuses both buffers for every record.
 #[allow(clippy::too_many_arguments)]
 pub fn decode_into<'a>(
     plan: &Plan,
     binding: &[usize],
-    field: impl Fn(usize) -> Result<&'a str, NotText>,
+    field: impl Fn(usize) -> Result<Cow<'a, str>, NotText>,
     record: u64,
     list_separator: char,
     headers: &[String],
@@ -165,7 +167,7 @@ pub fn decode_into<'a>(
                 continue;
             }
         };
-        match decode(plan, col, cell, list_separator, keep_text) {
+        match decode(plan, col, &cell, list_separator, keep_text) {
             Ok(v) => row.push(v),
             Err(e) => {
                 errors.push(CellError {

@@ -25,5 +25,6 @@ pub mod project;
 pub mod render;
 pub mod source;
 pub mod span;
+pub mod split;
 pub mod suggest;
 pub mod testing;

@@ -9,6 +9,8 @@ use icp_lang::contacts;
 use icp_lang::data::{self, bind_headers, CellError, OnError};
 use icp_lang::eval::evaluate;
 use icp_lang::plan::Plan;
+use icp_lang::split;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
@@ -364,13 +366,23 @@ struct Job<'a> {
 
 impl Job<'_> {
     fn score(&self, chunk: &[u8]) -> Scored {
-        let mut s = Scored {
+        let fresh = || Scored {
             bytes: Vec::with_capacity(chunk.len() / 2),
             ..Scored::default()
         };
+        let mut s = fresh();
         let mut scratch = Scratch::default();
         match self.input {
             InFormat::Csv => {
+                // Regular UTF-8 CSV is split eight bytes at a time; anything
+                // else is read again by the csv crate, which locates the
+                // problems (a bad byte's cell, an unclosed quote).
+                if let Ok(text) = std::str::from_utf8(chunk) {
+                    if self.score_split(text, &mut s, &mut scratch).is_ok() {
+                        return s;
+                    }
+                    s = fresh();
+                }
                 let mut r = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
@@ -405,12 +417,16 @@ impl Job<'_> {
                     // reads matter, and a bad one is a located cell error.
                     if let Ok(text) = std::str::from_utf8(rec.as_slice()) {
                         self.record(&mut s, &mut scratch, |i| {
-                            Ok(rec.range(i).and_then(|r| text.get(r)).unwrap_or(""))
+                            Ok(Cow::Borrowed(
+                                rec.range(i).and_then(|r| text.get(r)).unwrap_or(""),
+                            ))
                         });
                     } else {
                         let field = |i: usize| match rec.get(i) {
-                            Some(f) => std::str::from_utf8(f).map_err(|_| data::NotText),
-                            None => Ok(""),
+                            Some(f) => std::str::from_utf8(f)
+                                .map(Cow::Borrowed)
+                                .map_err(|_| data::NotText),
+                            None => Ok(Cow::Borrowed("")),
                         };
                         self.record(&mut s, &mut scratch, field);
                     }
@@ -431,7 +447,9 @@ impl Job<'_> {
                                 .map(|h| obj.get(h).map(json_text).unwrap_or_default())
                                 .collect();
                             self.record(&mut s, &mut scratch, |i| {
-                                Ok(cells.get(i).map(String::as_str).unwrap_or(""))
+                                Ok(Cow::Borrowed(
+                                    cells.get(i).map(String::as_str).unwrap_or(""),
+                                ))
                             });
                         }
                         Ok(_) => self.bad(&mut s, "is not a JSON object".to_string()),
@@ -441,6 +459,30 @@ impl Job<'_> {
             }
         }
         s
+    }
+
+    /// Scores a chunk split by `icp_lang::split`; stops when the text is
+    /// not regular CSV, and the caller starts again with the csv crate.
+    fn score_split(
+        &self,
+        text: &str,
+        s: &mut Scored,
+        scratch: &mut Scratch,
+    ) -> Result<(), split::Irregular> {
+        let mut ends = Vec::with_capacity(self.headers.len() + 1);
+        split::each_record(text, self.delimiter, &mut ends, |rec| {
+            s.read += 1;
+            if rec.len() != self.headers.len() {
+                let why = format!(
+                    "has {} fields, the header has {}",
+                    rec.len(),
+                    self.headers.len()
+                );
+                self.bad(s, why);
+                return;
+            }
+            self.record(s, scratch, |i| Ok(rec.field(i)));
+        })
     }
 
     /// A record that could not be split into cells.
@@ -455,7 +497,7 @@ impl Job<'_> {
         &self,
         s: &mut Scored,
         scratch: &mut Scratch,
-        field: impl Fn(usize) -> Result<&'f str, data::NotText>,
+        field: impl Fn(usize) -> Result<Cow<'f, str>, data::NotText>,
     ) {
         scratch.errors.clear();
         data::decode_into(
@@ -499,9 +541,8 @@ impl Job<'_> {
             .key
             .and_then(|k| self.binding.get(k))
             .and_then(|&i| field(i).ok())
-            .unwrap_or("")
-            .trim();
-        self.write_row(&mut s.bytes, key, outcome);
+            .unwrap_or_default();
+        self.write_row(&mut s.bytes, key.trim(), outcome);
     }
 
     /// The `personas` and `committee` cells, from the account's contacts.

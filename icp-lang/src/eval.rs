@@ -73,12 +73,124 @@ pub fn decode(
     let Some(column) = plan.columns.get(col) else {
         return Ok(Value::Missing);
     };
+    if !(column.read || keep_text) {
+        return Ok(Value::Missing);
+    }
     let cell = trim(cell);
-    if cell.is_empty() || !(column.read || keep_text) {
+    if cell.is_empty() {
         return Ok(Value::Missing);
     }
     let keep = keep_text || column.needs_text;
-    match &column.ty {
+    match quick(plan, &column.ty, cell, list_separator, keep) {
+        Some(v) => Ok(v),
+        None => decode_general(plan, &column.ty, cell, list_separator, keep),
+    }
+}
+
+/// The usual cells, decoded without the general path's work: plain whole
+/// numbers, exact enum variants and text constants, ISO dates, and sets of
+/// exact constants read only by `has`. `None` hands the cell to
+/// `decode_general`, which gives the same value for every cell `quick`
+/// takes (a test compares them on generated cells).
+#[inline]
+fn quick(plan: &Plan, ty: &ColType, cell: &str, list_separator: char, keep: bool) -> Option<Value> {
+    let whole = |s: &str| plain_whole(s.as_bytes()).map(|n| Value::Num(n as f64));
+    match ty {
+        ColType::Int | ColType::Number => whole(cell),
+        ColType::Money => whole(cell.strip_prefix('$').unwrap_or(cell)),
+        ColType::Percent => whole(cell.strip_suffix('%').unwrap_or(cell)),
+        ColType::Duration => whole(cell.trim_end_matches('d')),
+        ColType::Date => iso_date(cell.as_bytes()).map(Value::Date),
+        ColType::Bool => ["true", "yes", "y", "1", "t", "false", "no", "n", "0", "f"]
+            .iter()
+            .position(|w| w.eq_ignore_ascii_case(cell))
+            .map(|i| Value::Bool(i < 5)),
+        ColType::Enum(e) => {
+            let variants = &plan.enums.get(*e)?.variants;
+            let i = variants.iter().position(|v| same(v, cell))?;
+            Some(Value::Enum(u16::try_from(i).ok()?))
+        }
+        ColType::Text => Some(Value::Text {
+            id: plan.texts.iter().position(|t| same(t, cell)),
+            text: if keep {
+                cell.to_string()
+            } else {
+                String::new()
+            },
+        }),
+        ColType::Set(elem) if !keep && list_separator.is_ascii() && bits_fit(plan, elem) => {
+            let sep = list_separator as u8;
+            let mut bits = 0u64;
+            let mut rest = Some(cell);
+            while let Some(list) = rest {
+                let (part, next) = match list.bytes().position(|b| b == sep) {
+                    Some(i) => (list.get(..i)?, list.get(i + 1..)),
+                    None => (list, None),
+                };
+                rest = next;
+                let part = trim(part);
+                let id = match &**elem {
+                    _ if part.is_empty() => continue,
+                    ColType::Text => plan.texts.iter().position(|t| same(t, part)),
+                    ColType::Enum(e) => {
+                        let variants = &plan.enums.get(*e)?.variants;
+                        Some(variants.iter().position(|v| same(v, part))?)
+                    }
+                    _ => return None,
+                };
+                if let Some(id) = id.filter(|i| *i < 64) {
+                    bits |= 1 << id;
+                }
+            }
+            Some(Value::Bits(bits))
+        }
+        ColType::Set(_) => None,
+    }
+}
+
+/// An optional minus and 1 to 15 digits, as `number` reads them.
+fn plain_whole(b: &[u8]) -> Option<i64> {
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut n = 0i64;
+    for d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + i64::from(d - b'0');
+    }
+    Some(if negative { -n } else { n })
+}
+
+/// `YYYY-MM-DD` as days since 1970-01-01.
+fn iso_date(b: &[u8]) -> Option<i64> {
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r)?.iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    Date::new(year, digits(5..7)?, digits(8..10)?).map(Date::days)
+}
+
+/// Everything `quick` does not take, and every error.
+#[inline(never)]
+fn decode_general(
+    plan: &Plan,
+    ty: &ColType,
+    cell: &str,
+    list_separator: char,
+    keep: bool,
+) -> Result<Value, DecodeError> {
+    match ty {
         ColType::Set(elem) if !keep && bits_fit(plan, elem) => {
             let mut bits = 0u64;
             for part in cell.split(list_separator) {
@@ -705,6 +817,110 @@ mod tests {
         assert_eq!(number("12,34"), None);
         assert_eq!(number("ten"), None);
         assert_eq!(number("1e9"), None);
+    }
+
+    /// `quick` is only a shortcut: on every cell it takes it must give what
+    /// the general path gives, and it must take the usual cells.
+    #[test]
+    fn quick_decoding_agrees_with_the_general_path() {
+        use crate::plan::EnumTable;
+        let variants: Vec<String> = ["saas", "in_cycle", "B2B"].map(String::from).into();
+        let plan = Plan {
+            enums: vec![EnumTable {
+                name: "Kind".into(),
+                normalized: variants
+                    .iter()
+                    .map(|v| crate::plan::normalize_variant(v))
+                    .collect(),
+                variants,
+            }],
+            texts: ["US", "dbt", "Snowflake", "Łódź"].map(String::from).into(),
+            ..Plan::default()
+        };
+        let cells = [
+            "0",
+            "-0",
+            "7",
+            "-42",
+            "17560",
+            "123456789012345",
+            "1234567890123456",
+            "+5",
+            "1.5",
+            "1,500",
+            "250k",
+            "$100",
+            "$-5",
+            "-$5",
+            "$",
+            "-",
+            "12%",
+            "12 %",
+            "30d",
+            "30dd",
+            "d",
+            "2026-04-03",
+            "2024-02-29",
+            "2026-02-29",
+            "2026-13-01",
+            "2026-4-03",
+            "12026-04-03",
+            "2026-04-03T10:00",
+            "true",
+            "TRUE",
+            "Yes",
+            "n",
+            "F",
+            "false",
+            "No",
+            "maybe",
+            "saas",
+            "SaaS",
+            "In Cycle",
+            "in-cycle",
+            "b2b",
+            "B2B",
+            "US",
+            "us",
+            "dbt",
+            "Łódź",
+            "Snowflake;dbt",
+            "dbt; US ;Snowflake",
+            ";;",
+            "Snowflake;;x",
+            "US;Lodz",
+            "saas;B2B",
+            "saas;In Cycle",
+            "saas;bogus",
+            "x y",
+            "é",
+        ];
+        let types = [
+            ColType::Int,
+            ColType::Number,
+            ColType::Money,
+            ColType::Percent,
+            ColType::Duration,
+            ColType::Date,
+            ColType::Bool,
+            ColType::Enum(0),
+            ColType::Text,
+            ColType::Set(Box::new(ColType::Text)),
+            ColType::Set(Box::new(ColType::Enum(0))),
+        ];
+        let mut taken = 0;
+        for ty in &types {
+            for cell in cells {
+                for (sep, keep) in [(';', false), (';', true), ('|', false), ('·', false)] {
+                    if let Some(v) = quick(&plan, ty, cell, sep, keep) {
+                        taken += 1;
+                        let general = decode_general(&plan, ty, cell, sep, keep);
+                        assert_eq!(Ok(v), general, "{ty:?} {cell:?} sep {sep:?} keep {keep}");
+                    }
+                }
+            }
+        }
+        assert!(taken > 150, "quick took only {taken} cells");
     }
 
     #[test]

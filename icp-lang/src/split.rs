@@ -20,7 +20,9 @@ pub struct Irregular;
 
 /// One record of a split text.
 pub struct Record<'a> {
-    text: &'a str,
+    bytes: &'a [u8],
+    /// The whole text, when all of it is UTF-8 (the usual case).
+    text: Option<&'a str>,
     start: usize,
     /// The offset of each field's end (its delimiter or line end).
     ends: &'a [usize],
@@ -36,18 +38,27 @@ impl<'a> Record<'a> {
     }
 
     /// Field `i` as written, quotes included.
-    pub fn raw(&self, i: usize) -> &'a str {
+    pub fn raw(&self, i: usize) -> &'a [u8] {
+        self.bytes.get(self.range(i)).unwrap_or_default()
+    }
+
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
         let start = match i {
             0 => self.start,
             _ => self.ends.get(i - 1).map_or(usize::MAX, |e| e + 1),
         };
-        let end = self.ends.get(i).copied().unwrap_or(0);
-        self.text.get(start..end).unwrap_or("")
+        start..self.ends.get(i).copied().unwrap_or(0)
     }
 
-    /// Field `i`'s value: outer quotes removed and doubled quotes undone.
-    pub fn field(&self, i: usize) -> Cow<'a, str> {
-        unquote(self.raw(i))
+    /// Field `i`'s value: outer quotes removed and doubled quotes undone;
+    /// an error when it is not UTF-8.
+    pub fn field(&self, i: usize) -> Result<Cow<'a, str>, std::str::Utf8Error> {
+        let raw = match self.text {
+            // Fields end at ASCII bytes, so each is UTF-8 too.
+            Some(text) => text.get(self.range(i)).unwrap_or(""),
+            None => std::str::from_utf8(self.raw(i))?,
+        };
+        Ok(unquote(raw))
     }
 }
 
@@ -57,10 +68,9 @@ fn unquote(raw: &str) -> Cow<'_, str> {
     let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else {
         return Cow::Borrowed(raw);
     };
-    if memchr::memchr(b'"', inner.as_bytes()).is_none() {
-        Cow::Borrowed(inner)
-    } else {
-        Cow::Owned(inner.replace("\"\"", "\""))
+    match memchr::memchr(b'"', inner.as_bytes()) {
+        None => Cow::Borrowed(inner),
+        Some(_) => Cow::Owned(inner.replace("\"\"", "\"")),
     }
 }
 
@@ -135,7 +145,7 @@ fn prefix_xor(m: u64) -> u64 {
 /// which may be after some records were handed out; the caller then reads
 /// the whole text again with the `csv` crate.
 pub fn each_record(
-    text: &str,
+    bytes: &[u8],
     delimiter: u8,
     ends: &mut Vec<usize>,
     mut each: impl FnMut(&Record),
@@ -143,7 +153,9 @@ pub fn each_record(
     if matches!(delimiter, b'"' | b'\n' | b'\r') || !delimiter.is_ascii() {
         return Err(Irregular);
     }
-    let bytes = text.as_bytes();
+    // One check of the whole text is much faster than one per field; when
+    // it fails, only the fields asked for are checked.
+    let text = std::str::from_utf8(bytes).ok();
     ends.clear();
     let mut start = 0usize;
     // Carried from block to block: inside quotes (all ones or none), and the
@@ -194,7 +206,7 @@ pub fn each_record(
             if line_end >> bit & 1 == 0 {
                 ends.push(pos);
             } else {
-                end_record(text, pos, &mut start, ends, &mut each);
+                end_record((bytes, text), pos, &mut start, ends, &mut each);
             }
         }
     }
@@ -204,7 +216,7 @@ pub fn each_record(
     }
     // The last record, without a line end.
     if start < bytes.len() || !ends.is_empty() {
-        end_record(text, bytes.len(), &mut start, ends, &mut each);
+        end_record((bytes, text), bytes.len(), &mut start, ends, &mut each);
     }
     Ok(())
 }
@@ -212,20 +224,21 @@ pub fn each_record(
 /// Ends the record at the line end at `pos` and hands it out, unless the
 /// line is empty (the csv crate skips those too).
 fn end_record(
-    text: &str,
+    (bytes, text): (&[u8], Option<&str>),
     pos: usize,
     start: &mut usize,
     ends: &mut Vec<usize>,
     each: &mut impl FnMut(&Record),
 ) {
     // A CRLF line end: the last field stops before the CR.
-    let end = match pos > *start && text.as_bytes().get(pos - 1) == Some(&b'\r') {
+    let end = match pos > *start && bytes.get(pos - 1) == Some(&b'\r') {
         true => pos - 1,
         false => pos,
     };
     if end > *start || !ends.is_empty() {
         ends.push(end);
         each(&Record {
+            bytes,
             text,
             start: *start,
             ends,
@@ -241,8 +254,12 @@ mod tests {
 
     fn split(text: &str) -> Result<Vec<Vec<String>>, Irregular> {
         let mut records = Vec::new();
-        each_record(text, b',', &mut Vec::new(), |r| {
-            records.push((0..r.len()).map(|i| r.field(i).into_owned()).collect())
+        each_record(text.as_bytes(), b',', &mut Vec::new(), |r| {
+            records.push(
+                (0..r.len())
+                    .map(|i| r.field(i).unwrap().into_owned())
+                    .collect(),
+            )
         })?;
         Ok(records)
     }
@@ -300,6 +317,17 @@ mod tests {
             split(",").unwrap(),
             vec![vec![String::new(), String::new()]]
         );
+    }
+
+    #[test]
+    fn only_the_fields_asked_for_must_be_utf8() {
+        let bytes = b"ok,bad \xff,\"\xc5\x82\xc3\xb3d\xc5\xba\"\n";
+        let mut fields = Vec::new();
+        each_record(bytes, b',', &mut Vec::new(), |r| {
+            fields.extend((0..r.len()).map(|i| r.field(i).map(|f| f.into_owned()).ok()));
+        })
+        .unwrap();
+        assert_eq!(fields, [Some("ok".into()), None, Some("łódź".into())]);
     }
 
     #[test]

@@ -374,15 +374,12 @@ impl Job<'_> {
         let mut scratch = Scratch::default();
         match self.input {
             InFormat::Csv => {
-                // Regular UTF-8 CSV is split eight bytes at a time; anything
-                // else is read again by the csv crate, which locates the
-                // problems (a bad byte's cell, an unclosed quote).
-                if let Ok(text) = std::str::from_utf8(chunk) {
-                    if self.score_split(text, &mut s, &mut scratch).is_ok() {
-                        return s;
-                    }
-                    s = fresh();
+                // Regular CSV is split 64 bytes at a time; anything else is
+                // read again by the csv crate, which locates the problem.
+                if self.score_split(chunk, &mut s, &mut scratch).is_ok() {
+                    return s;
                 }
+                s = fresh();
                 let mut r = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
@@ -465,12 +462,12 @@ impl Job<'_> {
     /// not regular CSV, and the caller starts again with the csv crate.
     fn score_split(
         &self,
-        text: &str,
+        chunk: &[u8],
         s: &mut Scored,
         scratch: &mut Scratch,
     ) -> Result<(), split::Irregular> {
         let mut ends = Vec::with_capacity(self.headers.len() + 1);
-        split::each_record(text, self.delimiter, &mut ends, |rec| {
+        split::each_record(chunk, self.delimiter, &mut ends, |rec| {
             s.read += 1;
             if rec.len() != self.headers.len() {
                 let why = format!(
@@ -481,7 +478,7 @@ impl Job<'_> {
                 self.bad(s, why);
                 return;
             }
-            self.record(s, scratch, |i| Ok(rec.field(i)));
+            self.record(s, scratch, |i| rec.field(i).map_err(|_| data::NotText));
         })
     }
 

@@ -306,15 +306,39 @@ pub fn write_cell(buf: &mut Vec<u8>, plan: &Plan, col: ResultColumn, key: &str, 
     }
 }
 
-/// Points rounded to two decimals, whole numbers without a `.0`.
+/// Points rounded to two decimals, whole numbers without a `.0`: what
+/// `round2(p)` displays as, written from whole cents without the float
+/// formatter, which is slow (a test holds the two together).
 pub fn write_points(buf: &mut Vec<u8>, p: f64) {
-    use std::io::Write;
-    let r = round2(p);
-    let _ = if r.fract() == 0.0 && r.abs() < 1e15 {
-        write!(buf, "{}", r as i64)
-    } else {
-        write!(buf, "{r}")
-    };
+    let cents = (p * 100.0).round();
+    if !(cents.abs() < 1e15) {
+        use std::io::Write;
+        let _ = write!(buf, "{}", round2(p));
+        return;
+    }
+    let cents = cents as i64;
+    if cents < 0 {
+        buf.push(b'-');
+    }
+    let (whole, fraction) = (cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = whole;
+    while let Some(d) = at.checked_sub(1).and_then(|i| digits.get_mut(i)) {
+        *d = b'0' + (n % 10) as u8;
+        at -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(digits.get(at..).unwrap_or_default());
+    if fraction != 0 {
+        buf.extend_from_slice(&[b'.', b'0' + (fraction / 10) as u8]);
+        if fraction % 10 != 0 {
+            buf.push(b'0' + (fraction % 10) as u8);
+        }
+    }
 }
 
 /// One result cell as JSON.
@@ -383,5 +407,32 @@ mod tests {
         write_points(&mut buf, -10.0);
         write_points(&mut buf, 2.499);
         assert_eq!(buf, b"-102.5");
+    }
+
+    /// Points are written as the float formatter writes them rounded.
+    #[test]
+    fn points_are_written_as_rounded_floats_display() {
+        let displayed = |p: f64| {
+            let r = round2(p);
+            if r.fract() == 0.0 && r.abs() < 1e15 {
+                format!("{}", r as i64)
+            } else {
+                format!("{r}")
+            }
+        };
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut values = vec![0.0, -0.0, -0.004, 0.005, 0.015, 1.005, 99.995, -0.3, 1e13, 9.99e12, 1e17, f64::NAN, -7.1];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let magnitude = [1.0, 100.0, 1e4, 1e9][(x % 4) as usize];
+            values.push((x >> 11) as f64 / (1u64 << 53) as f64 * magnitude * 2.0 - magnitude);
+        }
+        for p in values {
+            let mut buf = Vec::new();
+            write_points(&mut buf, p);
+            assert_eq!(String::from_utf8(buf).unwrap(), displayed(p), "{p}");
+        }
     }
 }

@@ -570,7 +570,6 @@ impl Job<'_> {
     fn write_row(&self, buf: &mut Vec<u8>, key: &str, o: &icp_lang::eval::Outcome) {
         match self.format {
             OutFormat::Csv => {
-                let mut cell = Vec::new();
                 for (i, c) in self.columns.iter().enumerate() {
                     if i > 0 {
                         buf.push(b',');
@@ -580,9 +579,7 @@ impl Job<'_> {
                     if let Some(text) = self.people_cell(*c, key) {
                         csv_field(buf, text.as_bytes());
                     } else if *c == data::ResultColumn::Id {
-                        cell.clear();
-                        data::write_cell(&mut cell, self.plan, *c, key, o);
-                        csv_field(buf, &cell);
+                        csv_field(buf, data::neutralize(key).as_bytes());
                     } else {
                         data::write_cell(buf, self.plan, *c, key, o);
                     }

@@ -311,7 +311,7 @@ pub fn write_cell(buf: &mut Vec<u8>, plan: &Plan, col: ResultColumn, key: &str, 
 /// formatter, which is slow (a test holds the two together).
 pub fn write_points(buf: &mut Vec<u8>, p: f64) {
     let cents = (p * 100.0).round();
-    if !(cents.abs() < 1e15) {
+    if cents.is_nan() || cents.abs() >= 1e15 {
         use std::io::Write;
         let _ = write!(buf, "{}", round2(p));
         return;
@@ -421,7 +421,21 @@ mod tests {
             }
         };
         let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut values = vec![0.0, -0.0, -0.004, 0.005, 0.015, 1.005, 99.995, -0.3, 1e13, 9.99e12, 1e17, f64::NAN, -7.1];
+        let mut values = vec![
+            0.0,
+            -0.0,
+            -0.004,
+            0.005,
+            0.015,
+            1.005,
+            99.995,
+            -0.3,
+            1e13,
+            9.99e12,
+            1e17,
+            f64::NAN,
+            -7.1,
+        ];
         for _ in 0..20_000 {
             x ^= x << 13;
             x ^= x >> 7;

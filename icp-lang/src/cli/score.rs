@@ -337,8 +337,9 @@ impl Default for Scratch {
 struct Scored {
     bytes: Vec<u8>,
     read: u64,
-    removed: BTreeMap<usize, u64>,
-    tiers: BTreeMap<usize, u64>,
+    /// Accounts per gate and per tier, by index (grown as they are seen).
+    removed: Vec<u64>,
+    tiers: Vec<u64>,
     no_tier: u64,
     skipped: u64,
     /// Records that could not be split into cells (wrong field count, not CSV).
@@ -530,8 +531,8 @@ impl Job<'_> {
         icp_lang::eval::evaluate_into(self.plan, &scratch.row, &mut scratch.outcome);
         let outcome = &scratch.outcome;
         match (outcome.removed_by, outcome.tier) {
-            (Some(g), _) => *s.removed.entry(g).or_default() += 1,
-            (None, Some(t)) => *s.tiers.entry(t).or_default() += 1,
+            (Some(g), _) => count(&mut s.removed, g, 1),
+            (None, Some(t)) => count(&mut s.tiers, t, 1),
             (None, None) => s.no_tier += 1,
         }
         let key = self
@@ -1085,13 +1086,23 @@ fn run_pipeline(
     })
 }
 
+/// Adds `n` to `counts[i]`, growing `counts` to hold it.
+fn count(counts: &mut Vec<u64>, i: usize, n: u64) {
+    if counts.len() <= i {
+        counts.resize(i + 1, 0);
+    }
+    if let Some(c) = counts.get_mut(i) {
+        *c += n;
+    }
+}
+
 fn merge(t: &mut Scored, s: Scored) {
     t.read += s.read;
-    for (k, v) in s.removed {
-        *t.removed.entry(k).or_default() += v;
+    for (k, v) in s.removed.into_iter().enumerate() {
+        count(&mut t.removed, k, v);
     }
-    for (k, v) in s.tiers {
-        *t.tiers.entry(k).or_default() += v;
+    for (k, v) in s.tiers.into_iter().enumerate() {
+        count(&mut t.tiers, k, v);
     }
     t.no_tier += s.no_tier;
     t.skipped += s.skipped;
@@ -1113,7 +1124,7 @@ pub(super) fn group_digits(n: u64) -> String {
 }
 
 fn summary(plan: &Plan, t: &Scored, on_error: OnErrorArg) -> String {
-    let removed: u64 = t.removed.values().sum();
+    let removed: u64 = t.removed.iter().sum();
     let scored = t.read - t.skipped - t.unreadable - removed;
     let mut s = format!(
         "{}: read {} accounts; {} passed the filters, {} removed\n",
@@ -1125,7 +1136,7 @@ fn summary(plan: &Plan, t: &Scored, on_error: OnErrorArg) -> String {
     let mut gates: Vec<(usize, &icp_lang::plan::Gate)> = plan.gates.iter().enumerate().collect();
     gates.sort_by_key(|(_, g)| g.order);
     for (i, g) in gates {
-        let n = t.removed.get(&i).copied().unwrap_or(0);
+        let n = t.removed.get(i).copied().unwrap_or(0);
         let kind = if g.kind == icp_lang::plan::GateKind::Filter {
             "filter"
         } else {
@@ -1145,7 +1156,7 @@ fn summary(plan: &Plan, t: &Scored, on_error: OnErrorArg) -> String {
             format!(
                 "{} {}",
                 tp.name,
-                group_digits(t.tiers.get(&i).copied().unwrap_or(0))
+                group_digits(t.tiers.get(i).copied().unwrap_or(0))
             )
         })
         .collect();

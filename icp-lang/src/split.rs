@@ -26,15 +26,18 @@ pub struct Record<'a> {
     start: usize,
     /// The offset of each field's end (its delimiter or line end).
     ends: &'a [usize],
+    /// Fields past the ones kept (see [`Fields`]): counted, not kept.
+    more: usize,
 }
 
 impl<'a> Record<'a> {
+    /// How many fields the record has, including any not kept.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.ends.len() + self.more
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
     }
 
     /// Field `i` as written, quotes included.
@@ -139,15 +142,48 @@ fn prefix_xor(m: u64) -> u64 {
     m
 }
 
-/// Splits `text` (whole records, as cut by the caller) into records and calls
-/// `each` with every one that is not an empty line, in order. `ends` is
-/// scratch space reused across records. Stops at the first irregularity,
-/// which may be after some records were handed out; the caller then reads
-/// the whole text again with the `csv` crate.
+/// Where the fields of the current record end, reused from record to record.
+/// Only the first `keep` are kept; the rest are counted, so a line of a
+/// million commas costs no memory (a record with more fields than the header
+/// is refused anyway).
+pub struct Fields {
+    ends: Vec<usize>,
+    keep: usize,
+    more: usize,
+}
+
+impl Fields {
+    pub fn new(keep: usize) -> Fields {
+        let keep = keep.max(1);
+        Fields {
+            ends: Vec::with_capacity(keep),
+            keep,
+            more: 0,
+        }
+    }
+
+    fn push(&mut self, end: usize) {
+        if self.ends.len() < self.keep {
+            self.ends.push(end);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.ends.clear();
+        self.more = 0;
+    }
+}
+
+/// Splits `bytes` (whole records, as cut by the caller) into records and
+/// calls `each` with every one that is not an empty line, in order. Stops at
+/// the first irregularity, which may be after some records were handed out;
+/// the caller then reads the whole text again with the `csv` crate.
 pub fn each_record(
     bytes: &[u8],
     delimiter: u8,
-    ends: &mut Vec<usize>,
+    ends: &mut Fields,
     mut each: impl FnMut(&Record),
 ) -> Result<(), Irregular> {
     if matches!(delimiter, b'"' | b'\n' | b'\r') || !delimiter.is_ascii() {
@@ -215,7 +251,7 @@ pub fn each_record(
         return Err(Irregular);
     }
     // The last record, without a line end.
-    if start < bytes.len() || !ends.is_empty() {
+    if start < bytes.len() || !ends.ends.is_empty() {
         end_record((bytes, text), bytes.len(), &mut start, ends, &mut each);
     }
     Ok(())
@@ -227,7 +263,7 @@ fn end_record(
     (bytes, text): (&[u8], Option<&str>),
     pos: usize,
     start: &mut usize,
-    ends: &mut Vec<usize>,
+    ends: &mut Fields,
     each: &mut impl FnMut(&Record),
 ) {
     // A CRLF line end: the last field stops before the CR.
@@ -235,13 +271,14 @@ fn end_record(
         true => pos - 1,
         false => pos,
     };
-    if end > *start || !ends.is_empty() {
+    if end > *start || !ends.ends.is_empty() {
         ends.push(end);
         each(&Record {
             bytes,
             text,
             start: *start,
-            ends,
+            ends: &ends.ends,
+            more: ends.more,
         });
     }
     ends.clear();
@@ -254,7 +291,7 @@ mod tests {
 
     fn split(text: &str) -> Result<Vec<Vec<String>>, Irregular> {
         let mut records = Vec::new();
-        each_record(text.as_bytes(), b',', &mut Vec::new(), |r| {
+        each_record(text.as_bytes(), b',', &mut Fields::new(64), |r| {
             records.push(
                 (0..r.len())
                     .map(|i| r.field(i).unwrap().into_owned())
@@ -323,11 +360,24 @@ mod tests {
     fn only_the_fields_asked_for_must_be_utf8() {
         let bytes = b"ok,bad \xff,\"\xc5\x82\xc3\xb3d\xc5\xba\"\n";
         let mut fields = Vec::new();
-        each_record(bytes, b',', &mut Vec::new(), |r| {
+        each_record(bytes, b',', &mut Fields::new(64), |r| {
             fields.extend((0..r.len()).map(|i| r.field(i).map(|f| f.into_owned()).ok()));
         })
         .unwrap();
         assert_eq!(fields, [Some("ok".into()), None, Some("łódź".into())]);
+    }
+
+    #[test]
+    fn fields_past_the_kept_ones_are_counted() {
+        let mut lens = Vec::new();
+        let text = format!("a,b\n{}\nc\n", ",".repeat(100_000));
+        each_record(text.as_bytes(), b',', &mut Fields::new(3), |r| {
+            lens.push((r.len(), r.raw(0).to_vec(), r.raw(5).to_vec()))
+        })
+        .unwrap();
+        assert_eq!(lens[0], (2, b"a".to_vec(), vec![]));
+        assert_eq!(lens[1].0, 100_001);
+        assert_eq!(lens[2], (1, b"c".to_vec(), vec![]));
     }
 
     #[test]

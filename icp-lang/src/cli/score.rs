@@ -467,7 +467,7 @@ impl Job<'_> {
         s: &mut Scored,
         scratch: &mut Scratch,
     ) -> Result<(), split::Irregular> {
-        let mut ends = Vec::with_capacity(self.headers.len() + 1);
+        let mut ends = split::Fields::new(self.headers.len() + 1);
         split::each_record(chunk, self.delimiter, &mut ends, |rec| {
             s.read += 1;
             if rec.len() != self.headers.len() {

@@ -1,10 +1,10 @@
-//! CSV records split eight bytes at a time, for scoring large files.
+//! CSV records split 64 bytes at a time, for scoring large files.
 //!
-//! Each 8-byte word is classified with word-wide bit tricks (SWAR): which
-//! bytes are quotes, delimiters, line feeds and carriage returns, and which
-//! lie inside quotes (a running XOR of the quote bytes). Only the delimiters
-//! and line feeds outside quotes are then visited, so a field costs a few
-//! instructions however long it is.
+//! Each 64-byte block is classified into bit masks (SSE2 compares on x86-64,
+//! word-wide bit tricks elsewhere): which bytes are quotes, delimiters, line
+//! feeds and carriage returns, and which lie inside quotes (a running XOR of
+//! the quote bits). Only the delimiters and line feeds outside quotes are
+//! then visited, so a field costs a few instructions however long it is.
 //!
 //! Only regular RFC 4180 text is taken. Anything the `csv` crate would read
 //! in its own forgiving way (a quote inside an unquoted field, text after a

@@ -139,21 +139,6 @@ fn every_prefix_of_every_fixture_checks_without_panic() {
     }
 }
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
-
 #[test]
 fn random_token_soup_and_random_bytes_never_panic() {
     let vocab = [
@@ -230,16 +215,16 @@ fn random_token_soup_and_random_bytes_never_panic() {
         "=",
         "-10",
     ];
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = icp_lang::rng::Rng(0x9E37_79B9_7F4A_7C15);
     for _ in 0..400 {
-        let len = (rng.next() % 120) as usize;
-        let text: Vec<&str> = (0..len).map(|_| rng.pick(&vocab)).collect();
+        let len = rng.below(120) as usize;
+        let text: Vec<&str> = (0..len).map(|_| *rng.pick(&vocab)).collect();
         check_bytes(text.join(" ").into_bytes());
     }
     for _ in 0..200 {
-        let len = (rng.next() % 300) as usize;
+        let len = rng.below(300) as usize;
         let bytes: Vec<u8> = (0..len)
-            .map(|_| (rng.next() % 128) as u8)
+            .map(|_| rng.below(128) as u8)
             .filter(|b| *b != 0)
             .collect();
         check_bytes(bytes);

@@ -20,25 +20,7 @@ use icp_lang::plan::{lower_icp, ColType, Plan};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
+use icp_lang::rng::Rng;
 
 const SCHEMA: &str = "enum E { a, b, c }\nschema S {\n  k: text key\n  n: int?\n  m: money?\n  p: percent?\n  t: text?\n  e: E?\n  s: set<text>?\n  d: date?\n  f: bool?\n}\n";
 const TEXTS: &[&str] = &["x", "y", "z"];

@@ -420,7 +420,7 @@ mod tests {
                 format!("{r}")
             }
         };
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::rng::Rng(0x2545_f491_4f6c_dd1d);
         let mut values = vec![
             0.0,
             -0.0,
@@ -437,11 +437,9 @@ mod tests {
             -7.1,
         ];
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let magnitude = [1.0, 100.0, 1e4, 1e9][(x % 4) as usize];
-            values.push((x >> 11) as f64 / (1u64 << 53) as f64 * magnitude * 2.0 - magnitude);
+            let magnitude = *rng.pick(&[1.0, 100.0, 1e4, 1e9]);
+            let unit = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            values.push(unit * magnitude * 2.0 - magnitude);
         }
         for p in values {
             let mut buf = Vec::new();

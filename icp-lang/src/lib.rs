@@ -23,6 +23,7 @@ pub mod parser;
 pub mod plan;
 pub mod project;
 pub mod render;
+pub mod rng;
 pub mod source;
 pub mod span;
 pub mod split;

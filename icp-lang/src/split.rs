@@ -288,6 +288,7 @@ fn end_record(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::Rng;
 
     fn split(text: &str) -> Result<Vec<Vec<String>>, Irregular> {
         let mut records = Vec::new();
@@ -318,9 +319,9 @@ mod tests {
         for round in 0..2000 {
             let mut block = [0u8; 64];
             for b in block.iter_mut() {
-                *b = match rng.next() % 4 {
-                    0 => *rng.pick_byte(b"\",\n\r;\t"),
-                    _ => (rng.next() % 256) as u8,
+                *b = match rng.below(4) {
+                    0 => *rng.pick(b"\",\n\r;\t"),
+                    _ => rng.below(256) as u8,
                 };
             }
             let delimiter = [b',', b';', b'\t', 0x7f][round % 4];
@@ -396,23 +397,6 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator (xorshift), so the test needs no crate.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-            from[(self.next() % from.len() as u64) as usize]
-        }
-        fn pick_byte<'a>(&mut self, from: &'a [u8]) -> &'a u8 {
-            &from[(self.next() % from.len() as u64) as usize]
-        }
-    }
-
     /// Regular CSV of every shape (quoted delimiters, doubled quotes, line
     /// breaks in quotes, CRLF, empty lines and fields, non-ASCII text, any
     /// length across the 8-byte words) splits exactly as the `csv` crate
@@ -442,23 +426,24 @@ mod tests {
         let (mut regular, mut refused) = (0, 0);
         for case in 0..4000 {
             let mut text = String::new();
-            for _ in 0..rng.next() % 6 {
-                for f in 0..1 + rng.next() % 5 {
+            for _ in 0..rng.below(6) {
+                for f in 0..1 + rng.below(5) {
                     if f > 0 {
                         text.push(',');
                     }
-                    text.push_str(if rng.next().is_multiple_of(3) {
-                        rng.pick(&quoted)
+                    let from = if rng.chance(33) {
+                        &quoted[..]
                     } else {
-                        rng.pick(&plain)
-                    });
-                    if case % 4 == 3 && rng.next().is_multiple_of(8) {
-                        text.push_str(rng.pick(&noise));
+                        &plain[..]
+                    };
+                    text.push_str(rng.pick::<&str>(from));
+                    if case % 4 == 3 && rng.chance(12) {
+                        text.push_str(rng.pick::<&str>(&noise));
                     }
                 }
-                text.push_str(rng.pick(&["\n", "\r\n", "\n\n"]));
+                text.push_str(rng.pick::<&str>(&["\n", "\r\n", "\n\n"]));
             }
-            if rng.next().is_multiple_of(4) {
+            if rng.chance(25) {
                 text.pop();
             }
             match split(&text) {

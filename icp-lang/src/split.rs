@@ -399,7 +399,7 @@ mod tests {
 
     /// Regular CSV of every shape (quoted delimiters, doubled quotes, line
     /// breaks in quotes, CRLF, empty lines and fields, non-ASCII text, any
-    /// length across the 8-byte words) splits exactly as the `csv` crate
+    /// length across the 64-byte blocks) splits exactly as the `csv` crate
     /// reads it; irregular text is either refused or read the same.
     #[test]
     fn generated_text_agrees_with_the_csv_crate() {

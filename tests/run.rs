@@ -291,6 +291,9 @@ fn crlf_and_quotes_the_fast_split_refuses_read_as_the_csv_crate_reads_them() {
     // character, and so does icp.
     let stray = format!("{HEADER}{}", rows.concat()).replace(",Plain,", ",Pl\"ain,");
     assert_eq!(score("c.csv", stray), regular);
+    // CR line ends (old Mac style): a file with no LF at all.
+    let cr = format!("{HEADER}{}", rows.concat()).replace('\n', "\r");
+    assert_eq!(score("e.csv", cr), regular);
     // A lone CR ends a record for the csv crate, and for icp.
     let lone_cr = format!("{HEADER}{}", rows.concat()).replace("3,,", "3,x\ry,");
     std::fs::write(dir.join("d.csv"), lone_cr).unwrap();

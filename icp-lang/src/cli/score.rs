@@ -167,10 +167,21 @@ pub(super) fn open_input(
                 .from_reader(first);
             let mut rec = csv::ByteRecord::new();
             match r.read_byte_record(&mut rec) {
-                Ok(true) => rec
-                    .iter()
-                    .map(|h| String::from_utf8_lossy(h).to_string())
-                    .collect(),
+                Ok(true) => {
+                    // The csv crate also ends a record at a lone CR, so in a
+                    // file with CR line ends (which has no LF to cut at) the
+                    // data follows the header here: give it back.
+                    let used = usize::try_from(r.position().byte()).unwrap_or(first.len());
+                    let rest = first.get(used..).unwrap_or_default();
+                    if !rest.is_empty() {
+                        let mut again = rest.to_vec();
+                        again.extend_from_slice(&src.buf);
+                        src.buf = again;
+                    }
+                    rec.iter()
+                        .map(|h| String::from_utf8_lossy(h).to_string())
+                        .collect()
+                }
                 _ => return Err(format!("`{}` has no header row", path.display())),
             }
         }
@@ -247,9 +258,14 @@ impl Source {
                 }
                 None if self.eof => return Ok(Some(std::mem::take(&mut self.buf))),
                 None if self.buf.len() > MAX_RECORD => {
-                    return Err(std::io::Error::other(
-                        "a record is larger than 64 MiB; is a quote left open?",
-                    ));
+                    let why = match memchr::memchr(b'\r', &self.buf) {
+                        Some(_) if quotes && memchr::memchr(b'\n', &self.buf).is_none() => {
+                            "a record is larger than 64 MiB: the lines end with CR alone \
+                             (old Mac style); save the file with LF or CRLF line ends"
+                        }
+                        _ => "a record is larger than 64 MiB; is a quote left open?",
+                    };
+                    return Err(std::io::Error::other(why));
                 }
                 // One record longer than what was read: read on.
                 None => self.fill(CHUNK)?,

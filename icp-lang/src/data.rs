@@ -105,9 +105,16 @@ pub fn decode_row(
     )
 }
 
-/// A field that is not UTF-8 text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NotText;
+/// A field that is not UTF-8 text, and the field with each bad byte shown
+/// as U+FFFD (for messages, and for an account id that must not be lost).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotText(pub String);
+
+impl NotText {
+    pub fn of(bytes: &[u8]) -> NotText {
+        NotText(String::from_utf8_lossy(bytes).into_owned())
+    }
+}
 
 /// `decode_row` over any way of reaching a record's fields; `keep_text`
 /// keeps every text value (for explanations).
@@ -156,11 +163,11 @@ pub fn decode_into<'a>(
         let header = || headers.get(idx).cloned().unwrap_or_default();
         let cell = match field(idx) {
             Ok(c) => c,
-            Err(NotText) => {
+            Err(NotText(shown)) => {
                 errors.push(CellError {
                     record,
                     header: header(),
-                    value: String::new(),
+                    value: shown,
                     expected: "UTF-8 text".to_string(),
                 });
                 row.push(Value::Missing);

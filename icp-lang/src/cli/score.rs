@@ -439,7 +439,7 @@ impl Job<'_> {
                         let field = |i: usize| match rec.get(i) {
                             Some(f) => std::str::from_utf8(f)
                                 .map(Cow::Borrowed)
-                                .map_err(|_| data::NotText),
+                                .map_err(|_| data::NotText::of(f)),
                             None => Ok(Cow::Borrowed("")),
                         };
                         self.record(&mut s, &mut scratch, field);
@@ -495,7 +495,9 @@ impl Job<'_> {
                 self.bad(s, why);
                 return;
             }
-            self.record(s, scratch, |i| rec.field(i).map_err(|_| data::NotText));
+            self.record(s, scratch, |i| {
+                rec.field(i).map_err(|_| data::NotText::of(rec.raw(i)))
+            });
         })
     }
 
@@ -551,11 +553,12 @@ impl Job<'_> {
             (None, Some(t)) => count(&mut s.tiers, t, 1),
             (None, None) => s.no_tier += 1,
         }
-        let key = self
-            .key
-            .and_then(|k| self.binding.get(k))
-            .and_then(|&i| field(i).ok())
-            .unwrap_or_default();
+        // An id that is not UTF-8 (kept with --on-error missing) is written
+        // with its bad bytes as U+FFFD rather than lost.
+        let key = match self.key.and_then(|k| self.binding.get(k)) {
+            Some(&i) => field(i).unwrap_or_else(|data::NotText(shown)| Cow::Owned(shown)),
+            None => Cow::Borrowed(""),
+        };
         self.write_row(&mut s.bytes, key.trim(), outcome);
     }
 
@@ -1139,6 +1142,11 @@ pub(super) fn group_digits(n: u64) -> String {
     out
 }
 
+/// `1 record`, `2,500 records`.
+fn count_of(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group_digits(n), if n == 1 { one } else { many })
+}
+
 fn summary(plan: &Plan, t: &Scored, on_error: OnErrorArg) -> String {
     let removed: u64 = t.removed.iter().sum();
     let scored = t.read - t.skipped - t.unreadable - removed;
@@ -1183,20 +1191,20 @@ fn summary(plan: &Plan, t: &Scored, on_error: OnErrorArg) -> String {
     s.push('\n');
     if t.unreadable > 0 {
         s.push_str(&format!(
-            "  left out {} records that could not be read\n",
-            group_digits(t.unreadable)
+            "  left out {} that could not be read\n",
+            count_of(t.unreadable, "record", "records")
         ));
     }
     if t.skipped > 0 {
         s.push_str(&format!(
-            "  skipped {} records with bad data (--on-error skip)\n",
-            group_digits(t.skipped)
+            "  skipped {} with bad data (--on-error skip)\n",
+            count_of(t.skipped, "record", "records")
         ));
     }
     if t.missing_cells > 0 && on_error == OnErrorArg::Missing {
         s.push_str(&format!(
-            "  treated {} bad cells as missing (--on-error missing)\n",
-            group_digits(t.missing_cells)
+            "  treated {} as missing (--on-error missing)\n",
+            count_of(t.missing_cells, "bad cell", "bad cells")
         ));
     }
     s

@@ -105,14 +105,14 @@ pub fn decode_row(
     )
 }
 
-/// A field that is not UTF-8 text, and the field with each bad byte shown
-/// as U+FFFD (for messages, and for an account id that must not be lost).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NotText(pub String);
+/// A field that is not UTF-8 text: its bytes, shown with each bad byte as
+/// U+FFFD in messages (and for an account id, which must not be lost).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotText<'a>(pub &'a [u8]);
 
-impl NotText {
-    pub fn of(bytes: &[u8]) -> NotText {
-        NotText(String::from_utf8_lossy(bytes).into_owned())
+impl NotText<'_> {
+    pub fn shown(self) -> String {
+        String::from_utf8_lossy(self.0).into_owned()
     }
 }
 
@@ -150,7 +150,7 @@ pub fn decode_fields<'a>(
 pub fn decode_into<'a>(
     plan: &Plan,
     binding: &[usize],
-    field: impl Fn(usize) -> Result<Cow<'a, str>, NotText>,
+    field: impl Fn(usize) -> Result<Cow<'a, str>, NotText<'a>>,
     record: u64,
     list_separator: char,
     headers: &[String],
@@ -163,11 +163,11 @@ pub fn decode_into<'a>(
         let header = || headers.get(idx).cloned().unwrap_or_default();
         let cell = match field(idx) {
             Ok(c) => c,
-            Err(NotText(shown)) => {
+            Err(bad) => {
                 errors.push(CellError {
                     record,
                     header: header(),
-                    value: shown,
+                    value: bad.shown(),
                     expected: "UTF-8 text".to_string(),
                 });
                 row.push(Value::Missing);

@@ -439,7 +439,7 @@ impl Job<'_> {
                         let field = |i: usize| match rec.get(i) {
                             Some(f) => std::str::from_utf8(f)
                                 .map(Cow::Borrowed)
-                                .map_err(|_| data::NotText::of(f)),
+                                .map_err(|_| data::NotText(f)),
                             None => Ok(Cow::Borrowed("")),
                         };
                         self.record(&mut s, &mut scratch, field);
@@ -496,7 +496,7 @@ impl Job<'_> {
                 return;
             }
             self.record(s, scratch, |i| {
-                rec.field(i).map_err(|_| data::NotText::of(rec.raw(i)))
+                rec.field(i).map_err(|_| data::NotText(rec.raw(i)))
             });
         })
     }
@@ -513,7 +513,7 @@ impl Job<'_> {
         &self,
         s: &mut Scored,
         scratch: &mut Scratch,
-        field: impl Fn(usize) -> Result<Cow<'f, str>, data::NotText>,
+        field: impl Fn(usize) -> Result<Cow<'f, str>, data::NotText<'f>>,
     ) {
         scratch.errors.clear();
         data::decode_into(
@@ -556,7 +556,7 @@ impl Job<'_> {
         // An id that is not UTF-8 (kept with --on-error missing) is written
         // with its bad bytes as U+FFFD rather than lost.
         let key = match self.key.and_then(|k| self.binding.get(k)) {
-            Some(&i) => field(i).unwrap_or_else(|data::NotText(shown)| Cow::Owned(shown)),
+            Some(&i) => field(i).unwrap_or_else(|bad| Cow::Owned(bad.shown())),
             None => Cow::Borrowed(""),
         };
         self.write_row(&mut s.bytes, key.trim(), outcome);

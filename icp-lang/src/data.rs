@@ -317,9 +317,9 @@ pub fn write_cell(buf: &mut Vec<u8>, plan: &Plan, col: ResultColumn, key: &str, 
 /// `round2(p)` displays as, written from whole cents without the float
 /// formatter, which is slow (a test holds the two together).
 pub fn write_points(buf: &mut Vec<u8>, p: f64) {
+    use std::io::Write;
     let cents = (p * 100.0).round();
     if cents.is_nan() || cents.abs() >= 1e15 {
-        use std::io::Write;
         let _ = write!(buf, "{}", round2(p));
         return;
     }
@@ -328,18 +328,7 @@ pub fn write_points(buf: &mut Vec<u8>, p: f64) {
         buf.push(b'-');
     }
     let (whole, fraction) = (cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = whole;
-    while let Some(d) = at.checked_sub(1).and_then(|i| digits.get_mut(i)) {
-        *d = b'0' + (n % 10) as u8;
-        at -= 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(digits.get(at..).unwrap_or_default());
+    let _ = write!(buf, "{whole}");
     if fraction != 0 {
         buf.extend_from_slice(&[b'.', b'0' + (fraction / 10) as u8]);
         if fraction % 10 != 0 {

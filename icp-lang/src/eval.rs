@@ -101,51 +101,72 @@ fn quick(plan: &Plan, ty: &ColType, cell: &str, list_separator: char, keep: bool
         ColType::Percent => whole(cell.strip_suffix('%').unwrap_or(cell)),
         ColType::Duration => whole(cell.trim_end_matches('d')),
         ColType::Date => iso_date(cell.as_bytes()).map(Value::Date),
-        ColType::Bool => ["true", "yes", "y", "1", "t", "false", "no", "n", "0", "f"]
-            .iter()
-            .position(|w| w.eq_ignore_ascii_case(cell))
-            .map(|i| Value::Bool(i < 5)),
+        ColType::Bool => bool_word(cell).map(Value::Bool),
         ColType::Enum(e) => {
-            let variants = &plan.enums.get(*e)?.variants;
-            let i = variants.iter().position(|v| same(v, cell))?;
+            let i = exact_variant(plan, *e, cell)?;
             Some(Value::Enum(u16::try_from(i).ok()?))
         }
-        ColType::Text => Some(Value::Text {
-            id: plan.texts.iter().position(|t| same(t, cell)),
-            text: if keep {
-                cell.to_string()
-            } else {
-                String::new()
-            },
-        }),
-        ColType::Set(elem) if !keep && list_separator.is_ascii() && bits_fit(plan, elem) => {
-            let sep = list_separator as u8;
-            let mut bits = 0u64;
-            let mut rest = Some(cell);
-            while let Some(list) = rest {
-                let (part, next) = match list.bytes().position(|b| b == sep) {
-                    Some(i) => (list.get(..i)?, list.get(i + 1..)),
-                    None => (list, None),
-                };
-                rest = next;
-                let part = trim(part);
-                let id = match &**elem {
-                    _ if part.is_empty() => continue,
-                    ColType::Text => plan.texts.iter().position(|t| same(t, part)),
-                    ColType::Enum(e) => {
-                        let variants = &plan.enums.get(*e)?.variants;
-                        Some(variants.iter().position(|v| same(v, part))?)
-                    }
-                    _ => return None,
-                };
-                if let Some(id) = id.filter(|i| *i < 64) {
-                    bits |= 1 << id;
-                }
-            }
-            Some(Value::Bits(bits))
+        ColType::Text => Some(text_value(plan, cell, keep)),
+        ColType::Set(elem) if !keep && bits_fit(plan, elem) => {
+            let bits = set_bits(cell, list_separator, |part| match &**elem {
+                ColType::Text => Ok(text_id(plan, part)),
+                // A variant not written exactly goes to the general path.
+                ColType::Enum(e) => exact_variant(plan, *e, part).map(Some).ok_or(()),
+                _ => Err(()),
+            });
+            bits.ok().map(Value::Bits)
         }
         ColType::Set(_) => None,
     }
+}
+
+/// The words a bool cell may be, in any case.
+fn bool_word(cell: &str) -> Option<bool> {
+    ["true", "yes", "y", "1", "t", "false", "no", "n", "0", "f"]
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case(cell))
+        .map(|i| i < 5)
+}
+
+/// The index of the variant of enum `e` written exactly as `cell`.
+fn exact_variant(plan: &Plan, e: usize, cell: &str) -> Option<usize> {
+    plan.enums
+        .get(e)?
+        .variants
+        .iter()
+        .position(|v| same(v, cell))
+}
+
+/// The index of the plan's text constant equal to `text`.
+fn text_id(plan: &Plan, text: &str) -> Option<usize> {
+    plan.texts.iter().position(|t| same(t, text))
+}
+
+fn text_value(plan: &Plan, cell: &str, keep: bool) -> Value {
+    Value::Text {
+        id: text_id(plan, cell),
+        text: if keep {
+            cell.to_string()
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// A set read only by `has` as a 64-bit mask: `id` gives each non-empty
+/// part's constant, if it is one.
+fn set_bits<E>(
+    cell: &str,
+    separator: char,
+    mut id: impl FnMut(&str) -> Result<Option<usize>, E>,
+) -> Result<u64, E> {
+    let mut bits = 0u64;
+    for part in cell.split(separator).map(trim).filter(|p| !p.is_empty()) {
+        if let Some(i) = id(part)?.filter(|i| *i < 64) {
+            bits |= 1 << i;
+        }
+    }
+    Ok(bits)
 }
 
 /// An optional minus and 1 to 15 digits, as `number` reads them.
@@ -192,21 +213,13 @@ fn decode_general(
 ) -> Result<Value, DecodeError> {
     match ty {
         ColType::Set(elem) if !keep && bits_fit(plan, elem) => {
-            let mut bits = 0u64;
-            for part in cell.split(list_separator) {
-                let part = trim(part);
-                if part.is_empty() {
-                    continue;
-                }
-                let id = match decode_scalar(plan, elem, part, false)? {
+            let bits = set_bits(cell, list_separator, |part| {
+                Ok(match decode_scalar(plan, elem, part, false)? {
                     Value::Text { id, .. } => id,
                     Value::Enum(e) => Some(usize::from(e)),
                     _ => None,
-                };
-                if let Some(id) = id.filter(|i| *i < 64) {
-                    bits |= 1 << id;
-                }
-            }
+                })
+            })?;
             Ok(Value::Bits(bits))
         }
         ColType::Set(elem) => {
@@ -292,19 +305,10 @@ fn decode_scalar(
         ColType::Percent => number(cell.strip_suffix('%').unwrap_or(cell).trim_end())
             .map(Value::Num)
             .ok_or_else(|| err("a percent such as 12.5 or 12.5%")),
-        ColType::Text => Ok(Value::Text {
-            id: plan.texts.iter().position(|t| same(t, cell)),
-            text: if keep_text {
-                cell.to_string()
-            } else {
-                String::new()
-            },
-        }),
-        ColType::Bool => match cell.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "y" | "1" | "t" => Ok(Value::Bool(true)),
-            "false" | "no" | "n" | "0" | "f" => Ok(Value::Bool(false)),
-            _ => Err(err("true or false")),
-        },
+        ColType::Text => Ok(text_value(plan, cell, keep_text)),
+        ColType::Bool => bool_word(cell)
+            .map(Value::Bool)
+            .ok_or_else(|| err("true or false")),
         ColType::Date => {
             // ISO dates, optionally with a time part (`2026-09-01T10:00:00Z`).
             let day = cell.get(..10).unwrap_or(cell);
@@ -322,8 +326,7 @@ fn decode_scalar(
             let table = plan.enums.get(*e).ok_or_else(|| err("a known value"))?;
             // Exact first (the common case), then forgiving of case, spaces
             // and hyphens (`In Cycle` is `in_cycle`), neither allocating.
-            let exact = table.variants.iter().position(|v| same(v, cell));
-            match exact.or_else(|| {
+            match exact_variant(plan, *e, cell).or_else(|| {
                 table
                     .normalized
                     .iter()
@@ -356,9 +359,8 @@ pub fn number(s: &str) -> Option<f64> {
     let s = trim(s);
     // Most cells are plain: digits, maybe a sign and a point. Parse those
     // without copying; whole numbers as integers, which is faster.
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    if !digits.is_empty() && digits.len() < 16 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse::<i64>().ok().map(|v| v as f64);
+    if let Some(n) = plain_whole(s.as_bytes()) {
+        return Some(n as f64);
     }
     if !s.is_empty()
         && s.bytes()

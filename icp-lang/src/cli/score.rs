@@ -258,12 +258,14 @@ impl Source {
                 }
                 None if self.eof => return Ok(Some(std::mem::take(&mut self.buf))),
                 None if self.buf.len() > MAX_RECORD => {
-                    let why = match memchr::memchr(b'\r', &self.buf) {
-                        Some(_) if quotes && memchr::memchr(b'\n', &self.buf).is_none() => {
-                            "a record is larger than 64 MiB: the lines end with CR alone \
-                             (old Mac style); save the file with LF or CRLF line ends"
-                        }
-                        _ => "a record is larger than 64 MiB; is a quote left open?",
+                    let cr_only = quotes
+                        && memchr::memchr(b'\n', &self.buf).is_none()
+                        && memchr::memchr(b'\r', &self.buf).is_some();
+                    let why = if cr_only {
+                        "a record is larger than 64 MiB: the lines end with CR alone \
+                         (old Mac style); save the file with LF or CRLF line ends"
+                    } else {
+                        "a record is larger than 64 MiB; is a quote left open?"
                     };
                     return Err(std::io::Error::other(why));
                 }

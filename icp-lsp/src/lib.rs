@@ -61,13 +61,14 @@ impl Server {
         }
         loop {
             let result = self.with_docs(|d| Some((d.version(&uri)?, d.diagnostics(&uri))));
-            let Ok(Some((version, diagnostics))) = result else {
+            let Ok(Some((version, (diagnostics, settings)))) = result else {
                 let _ = self.with_docs(|d| Some(d.stop_checking(&uri, None)));
                 return;
             };
             self.client
                 .publish_diagnostics(uri.clone(), diagnostics, Some(version))
                 .await;
+            self.publish_settings(settings).await;
             // Files that import the changed one may have new problems (or
             // lost old ones): re-check the other open documents too.
             self.publish_others(&uri).await;
@@ -86,6 +87,15 @@ impl Server {
         }
     }
 
+    /// Problems of `icp.toml` files go on those files, open or not.
+    async fn publish_settings(&self, settings: Vec<(Url, Vec<Diagnostic>)>) {
+        for (uri, diagnostics) in settings {
+            self.client
+                .publish_diagnostics(uri, diagnostics, None)
+                .await;
+        }
+    }
+
     async fn publish_others(&self, except: &Url) {
         let others = self.with_docs(|d| {
             Some(
@@ -96,10 +106,11 @@ impl Server {
                     .collect::<Vec<_>>(),
             )
         });
-        for (diagnostics, uri, version) in others.ok().flatten().unwrap_or_default() {
+        for ((diagnostics, settings), uri, version) in others.ok().flatten().unwrap_or_default() {
             self.client
                 .publish_diagnostics(uri, diagnostics, Some(version))
                 .await;
+            self.publish_settings(settings).await;
         }
     }
 }

@@ -6,16 +6,16 @@
 //! where accounts move between tiers, who is newly excluded or admitted and
 //! by which rule, and the largest score changes.
 
-use super::fs::FsLoader;
 use super::git::GitTree;
 use super::run::plans;
 use super::score::{group_digits, open_input, ReadOptions};
-use super::session::{has_errors, Product, Session};
 use icp_lang::data::{bind_headers, decode_fields};
 use icp_lang::diff::{diff_plans, Change};
 use icp_lang::eval::{evaluate, Outcome};
 use icp_lang::plan::{GateKind, Plan};
 use icp_lang::testing::fmt_points;
+use icp_lang::tree::Tree;
+use icp_lang::workspace::{has_errors, Product, Workspace};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -106,13 +106,17 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         args.paths.clone()
     };
-    let head_session = match super::run::open_clean(&paths, args.read.as_of, err) {
+    let head_session = match super::open(&paths, args.read.as_of, err) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let head = sides(&head_session);
-    let loader = FsLoader::new();
-    let tree = match GitTree::open(&loader.cwd, &args.base) {
+    let head_checked = head_session.check();
+    if let Err(code) = super::refuse_errors(&head_session, &head_checked.diagnostics, err) {
+        return code;
+    }
+    let head = sides(&head_session, &head_checked);
+    let cwd = head_session.cwd.clone();
+    let tree = match GitTree::open(&cwd, &args.base) {
         Ok(t) => t,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -120,20 +124,20 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
     };
     // Paths new since the base are simply absent there.
-    use super::fs::Tree;
     let base_paths: Vec<PathBuf> = paths
         .iter()
         .filter(|p| {
-            let abs = tree.absolute(p);
-            tree.is_file(&abs) || tree.is_dir(&abs)
+            tree.stat(&icp_lang::source::normalize(&cwd.join(p)))
+                .is_ok()
         })
         .cloned()
         .collect();
     let mut base_errors = 0;
-    let base = match Session::open_in(&tree, &base_paths, args.read.as_of) {
+    let today = icp_lang::disk::today();
+    let base = match Workspace::open(&tree, &base_paths, args.read.as_of, today) {
         Ok(s) if !base_paths.is_empty() => {
             let checked = s.check();
-            let diags = s.diagnostics(checked.diagnostics.clone(), false);
+            let diags = s.diagnostics(&checked.diagnostics, false);
             if has_errors(&diags) {
                 base_errors = diags
                     .iter()
@@ -141,8 +145,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     .count();
                 Vec::new()
             } else {
-                drop(checked);
-                sides(&s)
+                sides(&s, &checked)
             }
         }
         _ => Vec::new(),
@@ -153,8 +156,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             continue;
         }
         let data = args.data.clone().or_else(|| d.product.sample_data.clone());
-        d.impact =
-            data.map(|path| impact(d.base.as_ref(), d.head.as_ref(), &path, &loader.cwd, args));
+        d.impact = data.map(|path| impact(d.base.as_ref(), d.head.as_ref(), &path, &cwd, args));
     }
     let report = Report {
         base: &args.base,
@@ -170,9 +172,8 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     i32::from(out.write_all(text.as_bytes()).is_err()) * 2
 }
 
-fn sides(session: &Session) -> Vec<Side> {
-    let checked = session.check();
-    plans(session, &checked, None)
+fn sides(session: &Workspace, checked: &icp_lang::check::Checked<'_>) -> Vec<Side> {
+    plans(session, checked, None)
         .into_iter()
         .filter_map(|(id, plan)| {
             let file = checked.decl(id)?.file;
@@ -275,7 +276,7 @@ fn impact(
     cwd: &Path,
     args: &DiffArgs,
 ) -> Result<Impact, String> {
-    let shown = super::fs::display_name(cwd, data);
+    let shown = icp_lang::tree::display_name(cwd, data);
     let mut input = open_input(data, args.read.input_format, args.read.delimiter)?;
     let headers = input.headers.clone();
     let bind = |plan: Option<&Plan>| -> Result<Option<Vec<usize>>, String> {

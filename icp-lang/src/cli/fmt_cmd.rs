@@ -2,13 +2,14 @@
 //! what would change. Files with syntax errors are reported and left as
 //! they are; files are replaced atomically.
 
-use super::fs::{collect_inputs, display_name, FsLoader, Tree};
+use icp_lang::disk::Disk;
 use icp_lang::source::Sources;
+use icp_lang::tree::{collect_inputs, display_name, read_text, Tree};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub fn run(paths: &[PathBuf], check: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let loader = FsLoader::new();
+    let loader = Disk::new();
     let inputs = match collect_inputs(&loader, paths) {
         Ok(i) => i,
         Err(e) => {
@@ -18,11 +19,16 @@ pub fn run(paths: &[PathBuf], check: bool, out: &mut dyn Write, err: &mut dyn Wr
     };
     let (mut changed, mut broken, mut io_errors) = (0, 0, 0);
     for path in &inputs {
-        let name = display_name(&loader.cwd, path);
-        let text = match loader.read(path) {
+        let name = display_name(loader.cwd(), path);
+        let root = icp_lang::tree::project_root(&loader, path);
+        let text = match read_text(&loader, path, Some(&root)) {
             Ok(t) => t,
             Err(e) => {
-                let _ = writeln!(err, "error: cannot read `{name}`: {e:?}");
+                let mut sources = Sources::default();
+                let id = sources.add(name.clone(), path.clone(), String::new());
+                let d =
+                    icp_lang::project::load_error(e, icp_lang::span::Span::new(id, 0, 0), &name);
+                let _ = err.write_all(icp_lang::render::human(&sources, &[d], false).as_bytes());
                 io_errors += 1;
                 continue;
             }

@@ -1,46 +1,22 @@
 //! Commands that run ICPs: `test` and `compile` (and, with data, `score`
 //! and `explain` in `score.rs`). Each refuses to run a project with errors.
 
-use super::session::{has_errors, Session};
 use icp_lang::ast::Date;
 use icp_lang::check::{Checked, DeclId};
-use icp_lang::diagnostic::Diagnostic;
 use icp_lang::plan::{lower_icp, Plan};
-use icp_lang::render;
 use icp_lang::testing::{run_tests, TestResult};
+use icp_lang::tree::display_name;
+use icp_lang::workspace::Workspace;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Opens and checks; on errors prints them and returns the exit code.
-pub fn open_clean(
-    paths: &[PathBuf],
-    as_of: Option<Date>,
-    err: &mut dyn Write,
-) -> Result<Session, i32> {
-    let session = Session::open(paths, as_of).map_err(|e| {
-        let _ = writeln!(err, "error: {e}");
-        2
-    })?;
-    let checked = session.check();
-    let diags: Vec<Diagnostic> = session.diagnostics(checked.diagnostics, false);
-    if has_errors(&diags) {
-        let errors: Vec<Diagnostic> = diags
-            .into_iter()
-            .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
-            .collect();
-        let _ = err.write_all(render::human(&session.project.sources, &errors, false).as_bytes());
-        let _ = writeln!(
-            err,
-            "error: fix the problems above first (`icp check` lists them all)"
-        );
-        return Err(1);
-    }
-    Ok(session)
-}
-
 /// The runnable ICPs of the files the user named, in file and source order,
 /// each lowered with its file's as-of date.
-pub fn plans(session: &Session, checked: &Checked<'_>, only: Option<&str>) -> Vec<(DeclId, Plan)> {
+pub fn plans(
+    session: &Workspace,
+    checked: &Checked<'_>,
+    only: Option<&str>,
+) -> Vec<(DeclId, Plan)> {
     let mut out = Vec::new();
     for f in session.project.parsed().filter(|f| f.is_root) {
         for id in checked.icps_in(f.id) {
@@ -71,11 +47,14 @@ pub fn test(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let session = match open_clean(paths, as_of, err) {
+    let session = match super::open(paths, as_of, err) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let checked = session.check();
+    if let Err(code) = super::refuse_errors(&session, &checked.diagnostics, err) {
+        return code;
+    }
     let mut results: Vec<(String, TestResult, Plan, Vec<icp_lang::eval::Value>)> = Vec::new();
     for (id, plan) in plans(&session, &checked, None) {
         let file = checked
@@ -111,7 +90,7 @@ pub fn test(
 }
 
 fn human(
-    session: &Session,
+    session: &Workspace,
     results: &[(String, TestResult, Plan, Vec<icp_lang::eval::Value>)],
 ) -> String {
     let mut s = String::new();
@@ -143,7 +122,7 @@ fn human(
         std::collections::BTreeMap::new();
     for (_, r, _, _) in results {
         let p = session.product(r.span.file);
-        let folder = super::fs::display_name(&session.cwd, &p.dir);
+        let folder = display_name(&session.cwd, &p.dir);
         let e = by_product.entry(folder).or_insert((p.name, 0, 0));
         if r.passed() {
             e.1 += 1;
@@ -231,11 +210,14 @@ pub fn compile(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let session = match open_clean(paths, as_of, err) {
+    let session = match super::open(paths, as_of, err) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let checked = session.check();
+    if let Err(code) = super::refuse_errors(&session, &checked.diagnostics, err) {
+        return code;
+    }
     let plans: Vec<Plan> = plans(&session, &checked, only)
         .into_iter()
         .map(|(_, p)| p)

@@ -47,6 +47,9 @@ pub struct Settings {
     pub as_of: Option<Date>,
 }
 
+/// How many unknown lint keys get a "did you mean".
+const SUGGESTED: usize = 50;
+
 /// Parses `text` (the file `file`); problems come back as located diagnostics.
 pub fn parse(file: FileId, text: &str) -> (Settings, Vec<Diagnostic>) {
     let mut diags = Vec::new();
@@ -67,6 +70,7 @@ pub fn parse(file: FileId, text: &str) -> (Settings, Vec<Diagnostic>) {
     };
     let mut levels = BTreeMap::new();
     let names: Vec<&str> = codes::CODES.iter().flat_map(|c| [c.code, c.name]).collect();
+    let mut unknown = 0;
     for (spanned, level) in &config.lints {
         let (key, span) = (spanned.get_ref(), located(file, spanned));
         match codes::lookup(key) {
@@ -86,7 +90,13 @@ pub fn parse(file: FileId, text: &str) -> (Settings, Vec<Diagnostic>) {
                 let shown: String = key.chars().take(60).collect();
                 let mut d = Diagnostic::new("E0004", span, format!("unknown diagnostic `{shown}`"))
                     .label("not a code or name");
-                if let Some(best) = crate::suggest::closest(key, names.iter().copied()) {
+                // "Did you mean" for the first few: a table of thousands of
+                // unknown keys is a generated file, not a typo.
+                unknown += 1;
+                let best = (unknown <= SUGGESTED)
+                    .then(|| crate::suggest::closest(key, names.iter().copied()))
+                    .flatten();
+                if let Some(best) = best {
                     d = d.help(format!("did you mean `{best}`?"));
                 }
                 diags.push(d);

@@ -21,6 +21,8 @@ pub struct Server {
     docs: Arc<Mutex<Documents>>,
     /// What the client said it can do: register file watchers, refresh lenses.
     can: Mutex<ClientCan>,
+    /// The diagnostics last published on each `icp.toml`.
+    settings_shown: Mutex<std::collections::HashMap<Url, Vec<Diagnostic>>>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -35,6 +37,7 @@ impl Server {
             client,
             docs: Arc::new(Mutex::new(Documents::default())),
             can: Mutex::new(ClientCan::default()),
+            settings_shown: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -87,12 +90,23 @@ impl Server {
         }
     }
 
-    /// Problems of `icp.toml` files go on those files, open or not.
+    /// Problems of `icp.toml` files go on those files, open or not; sent
+    /// only when they change (so a clean file costs no message).
     async fn publish_settings(&self, settings: Vec<(Url, Vec<Diagnostic>)>) {
         for (uri, diagnostics) in settings {
-            self.client
-                .publish_diagnostics(uri, diagnostics, None)
-                .await;
+            let changed = match self.settings_shown.lock() {
+                Ok(mut shown) => {
+                    let before = shown.get(&uri).cloned().unwrap_or_default();
+                    shown.insert(uri.clone(), diagnostics.clone());
+                    before != diagnostics
+                }
+                Err(_) => true,
+            };
+            if changed {
+                self.client
+                    .publish_diagnostics(uri, diagnostics, None)
+                    .await;
+            }
         }
     }
 

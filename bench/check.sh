@@ -18,5 +18,5 @@ python3 bench/gen_check_project.py "$out/project" --files "$files" --lines "$lin
 
 hyperfine --warmup 2 --min-runs 10 --export-markdown "$out/table.md" \
   -n "icp check (all cores)" "$target/release/icp check $out/project" \
-  -n "icp check (1 core)" "taskset -c 0 "$target"/release/icp check $out/project" >&2
+  -n "icp check (1 core)" "taskset -c 0 $target/release/icp check $out/project" >&2
 cat "$out/table.md"

@@ -13,7 +13,7 @@ use crate::render;
 use crate::source::normalize as normalize_path;
 use crate::span::{FileId, Span};
 use crate::tree::{self, Kind, Tree};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// One `icp.toml`: its text's id, what it says, and what is wrong with it.
@@ -225,6 +225,53 @@ impl Workspace {
             });
             for id in ids {
                 out.of_file.insert(id, i);
+            }
+        }
+        out
+    }
+
+    /// The files asked for whose ICPs cannot run, because of an error in
+    /// them, in a file they import (at any depth) or in their `icp.toml`.
+    /// The others can: one broken product hides nothing else.
+    pub fn broken_roots(&self, diags: &[Diagnostic]) -> BTreeSet<FileId> {
+        let with_errors: BTreeSet<FileId> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.primary.span.file)
+            .collect();
+        let config_id: HashMap<&Path, FileId> = self
+            .config_files()
+            .into_iter()
+            .map(|(id, p)| (p, id))
+            .collect();
+        let broken = |id: FileId| {
+            let settings = self
+                .config_of_file
+                .get(&id)
+                .and_then(|c| config_id.get(c.as_path()));
+            with_errors.contains(&id) || settings.is_some_and(|c| with_errors.contains(c))
+        };
+        let mut out = BTreeSet::new();
+        for root in self.project.parsed().filter(|f| f.is_root) {
+            let mut seen = BTreeSet::from([root.id]);
+            let mut queue = vec![root.id];
+            while let Some(id) = queue.pop() {
+                if broken(id) {
+                    out.insert(root.id);
+                    break;
+                }
+                for (_, target) in self
+                    .project
+                    .file(id)
+                    .map(|f| f.imports.as_slice())
+                    .unwrap_or(&[])
+                {
+                    if let Some(t) = target {
+                        if seen.insert(*t) {
+                            queue.push(*t);
+                        }
+                    }
+                }
             }
         }
         out

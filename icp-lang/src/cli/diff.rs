@@ -7,7 +7,7 @@
 //! by which rule, and the largest score changes.
 
 use super::git::GitTree;
-use super::run::plans;
+use super::run::runnable_plans;
 use super::score::{group_digits, open_input, ReadOptions};
 use icp_lang::data::{bind_headers, decode_fields};
 use icp_lang::diff::{diff_plans, Change};
@@ -15,7 +15,7 @@ use icp_lang::eval::{evaluate, Outcome};
 use icp_lang::plan::{GateKind, Plan};
 use icp_lang::testing::fmt_points;
 use icp_lang::tree::Tree;
-use icp_lang::workspace::{has_errors, Product, Workspace};
+use icp_lang::workspace::{Product, Workspace};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -68,6 +68,8 @@ struct IcpDiff {
     changes: Vec<Change>,
     /// With accounts: the impact, or why it could not be measured.
     impact: Option<Result<Impact, String>>,
+    /// Why it is not compared: its counterpart's file does not compile.
+    broken: Option<String>,
 }
 
 /// How one ICP's change moves a set of accounts.
@@ -111,10 +113,21 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Err(code) => return code,
     };
     let head_checked = head_session.check();
-    if let Err(code) = super::refuse_errors(&head_session, &head_checked.diagnostics, err) {
-        return code;
+    // A file that does not compile is reported, on either side, and every
+    // other ICP is still compared: one broken product hides nothing else.
+    let head_diags = head_session.diagnostics(&head_checked.diagnostics, false);
+    let mut broken = broken_files(&head_session, &head_diags, "working tree");
+    if !broken.is_empty() {
+        let errors: Vec<_> = head_diags
+            .iter()
+            .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
+            .cloned()
+            .collect();
+        let _ = err.write_all(
+            icp_lang::render::human(&head_session.project.sources, &errors, false).as_bytes(),
+        );
     }
-    let head = sides(&head_session, &head_checked);
+    let head = sides(&head_session, &head_checked, &head_diags);
     let cwd = head_session.cwd.clone();
     let tree = match GitTree::open(&cwd, &args.base) {
         Ok(t) => t,
@@ -132,27 +145,19 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         })
         .cloned()
         .collect();
-    let mut base_errors = 0;
     let today = icp_lang::disk::today();
     let base = match Workspace::open(&tree, &base_paths, args.read.as_of, today) {
         Ok(s) if !base_paths.is_empty() => {
             let checked = s.check();
             let diags = s.diagnostics(&checked.diagnostics, false);
-            if has_errors(&diags) {
-                base_errors = diags
-                    .iter()
-                    .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
-                    .count();
-                Vec::new()
-            } else {
-                sides(&s, &checked)
-            }
+            broken.extend(broken_files(&s, &diags, "base"));
+            sides(&s, &checked, &diags)
         }
         _ => Vec::new(),
     };
-    let mut diffs = pair_sides(base, head);
+    let mut diffs = pair_sides(base, head, &broken);
     for d in &mut diffs {
-        if d.changes.is_empty() && d.base.is_some() && d.head.is_some() {
+        if d.changes.is_empty() && d.base.is_some() && d.head.is_some() || d.broken.is_some() {
             continue;
         }
         let data = args.data.clone().or_else(|| d.product.sample_data.clone());
@@ -161,7 +166,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let report = Report {
         base: &args.base,
         commit: &tree.commit,
-        base_errors,
+        broken: &broken,
         diffs: &diffs,
     };
     let text = match args.format {
@@ -169,11 +174,52 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         DiffFormat::Markdown => report.markdown(),
         DiffFormat::Json => serde_json::to_string_pretty(&report.json()).unwrap_or_default() + "\n",
     };
-    i32::from(out.write_all(text.as_bytes()).is_err()) * 2
+    if out.write_all(text.as_bytes()).is_err() {
+        return 2;
+    }
+    // The report is written either way; a working tree that does not
+    // compile still fails the run.
+    i32::from(broken.iter().any(|b| b.side == "working tree"))
 }
 
-fn sides(session: &Workspace, checked: &icp_lang::check::Checked<'_>) -> Vec<Side> {
-    plans(session, checked, None)
+/// A file that does not compile on one side of the comparison.
+struct Broken {
+    side: &'static str,
+    product: Product,
+    file: String,
+    errors: usize,
+}
+
+fn broken_files(
+    session: &Workspace,
+    diags: &[icp_lang::diagnostic::Diagnostic],
+    side: &'static str,
+) -> Vec<Broken> {
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
+        .count();
+    session
+        .broken_roots(diags)
+        .into_iter()
+        .filter_map(|id| {
+            Some(Broken {
+                side,
+                product: session.product(id),
+                file: session.project.sources.get(id)?.name.clone(),
+                errors,
+            })
+        })
+        .collect()
+}
+
+fn sides(
+    session: &Workspace,
+    checked: &icp_lang::check::Checked<'_>,
+    diags: &[icp_lang::diagnostic::Diagnostic],
+) -> Vec<Side> {
+    let broken = session.broken_roots(diags);
+    runnable_plans(session, checked, None, &broken)
         .into_iter()
         .filter_map(|(id, plan)| {
             let file = checked.decl(id)?.file;
@@ -188,7 +234,15 @@ fn sides(session: &Workspace, checked: &icp_lang::check::Checked<'_>) -> Vec<Sid
 
 /// Matches ICPs by product and name; the result is sorted by product, file
 /// and ICP so the report never depends on the order files were found in.
-fn pair_sides(base: Vec<Side>, head: Vec<Side>) -> Vec<IcpDiff> {
+fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDiff> {
+    // An ICP whose counterpart is in a file that does not compile is not
+    // compared, rather than shown as new or removed.
+    let broken_on = |side: &str, product: &Product, file: &str| {
+        broken
+            .iter()
+            .any(|b| b.side == side && b.product.dir == product.dir && b.file == file)
+            .then(|| format!("`{file}` does not compile at the {side}"))
+    };
     let mut base: Vec<Option<Side>> = base.into_iter().map(Some).collect();
     let mut out = Vec::new();
     for h in head {
@@ -203,6 +257,10 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>) -> Vec<IcpDiff> {
             Some(b) => diff_plans(&b.plan, &h.plan),
             None => Vec::new(),
         };
+        let why = matched
+            .is_none()
+            .then(|| broken_on("base", &h.product, &h.file))
+            .flatten();
         out.push(IcpDiff {
             icp: h.plan.icp.clone(),
             file: h.file,
@@ -211,9 +269,11 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>) -> Vec<IcpDiff> {
             head: Some(h.plan),
             changes,
             impact: None,
+            broken: why,
         });
     }
     for b in base.into_iter().flatten() {
+        let why = broken_on("working tree", &b.product, &b.file);
         out.push(IcpDiff {
             icp: b.plan.icp.clone(),
             file: b.file,
@@ -222,6 +282,7 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>) -> Vec<IcpDiff> {
             head: None,
             changes: Vec::new(),
             impact: None,
+            broken: why,
         });
     }
     out.sort_by(|a, b| (&a.product.dir, &a.file, &a.icp).cmp(&(&b.product.dir, &b.file, &b.icp)));
@@ -411,11 +472,14 @@ fn sort_movers(m: &mut [Mover]) {
 struct Report<'a> {
     base: &'a str,
     commit: &'a str,
-    base_errors: usize,
+    broken: &'a [Broken],
     diffs: &'a [IcpDiff],
 }
 
 fn status(d: &IcpDiff) -> &'static str {
+    if d.broken.is_some() {
+        return "not compared";
+    }
     match (&d.base, &d.head) {
         (None, Some(_)) => "new",
         (Some(_), None) => "removed",
@@ -437,7 +501,7 @@ impl Report<'_> {
         let changed = self
             .diffs
             .iter()
-            .filter(|d| status(d) != "unchanged")
+            .filter(|d| !matches!(status(d), "unchanged" | "not compared"))
             .count();
         let total = self.diffs.len();
         format!(
@@ -448,13 +512,22 @@ impl Report<'_> {
         )
     }
 
-    fn base_note(&self) -> Option<String> {
-        (self.base_errors > 0).then(|| {
-            format!(
-                "the ICPs at `{}` do not compile ({} errors), so there is nothing to compare with: every ICP is shown as new",
-                self.base, self.base_errors
-            )
-        })
+    /// One line per file that does not compile, on either side.
+    fn broken_notes(&self) -> Vec<String> {
+        self.broken
+            .iter()
+            .map(|b| {
+                let at = if b.side == "base" {
+                    format!("at `{}`", self.base)
+                } else {
+                    "in the working tree".to_string()
+                };
+                format!(
+                    "`{}` ({}) does not compile {at}, so its ICPs are not compared (`icp check` lists the problems)",
+                    b.file, b.product.name
+                )
+            })
+            .collect()
     }
 
     /// The diffs grouped by product, in order.
@@ -466,14 +539,17 @@ impl Report<'_> {
 
     fn table(&self) -> String {
         let mut s = format!("{}\n", self.headline());
-        if let Some(n) = self.base_note() {
-            s.push_str(&format!("note: {n}\n"));
+        for n in self.broken_notes() {
+            s.push_str(&format!("error: {n}\n"));
         }
         for group in self.products() {
             let Some(first) = group.first() else { continue };
             s.push_str(&format!("\n{}\n", first.product.name));
             for d in group {
                 s.push_str(&format!("  {} ({}): {}\n", d.icp, d.file, status(d)));
+                if let Some(why) = &d.broken {
+                    s.push_str(&format!("    {why}\n"));
+                }
                 let rows: Vec<[String; 4]> = d
                     .changes
                     .iter()
@@ -516,8 +592,8 @@ impl Report<'_> {
 
     fn markdown(&self) -> String {
         let mut s = format!("## icp diff\n\n{}.\n", md_inline(&self.headline()));
-        if let Some(n) = self.base_note() {
-            s.push_str(&format!("\n> **Note:** {}\n", md_inline(&n)));
+        for n in self.broken_notes() {
+            s.push_str(&format!("\n> **Does not compile:** {}\n", md_inline(&n)));
         }
         // A pull-request comment shows what changed; the rest is one line.
         for group in self.products() {
@@ -534,6 +610,9 @@ impl Report<'_> {
                     d.file,
                     status(d)
                 ));
+                if let Some(why) = &d.broken {
+                    s.push_str(&format!("\n{}.\n", md_inline(why)));
+                }
                 if !d.changes.is_empty() {
                     s.push_str("\n| change | rule | before | after |\n| --- | --- | --- | --- |\n");
                     for c in &d.changes {
@@ -597,7 +676,12 @@ impl Report<'_> {
             "version": 1,
             "base": self.base,
             "base_commit": self.commit,
-            "base_errors": self.base_errors,
+            "base_errors": self.broken.iter().filter(|b| b.side == "base").map(|b| b.errors).max().unwrap_or(0),
+            "broken": self.broken.iter().map(|b| json!({
+                "side": b.side,
+                "product": b.product.name,
+                "file": b.file,
+            })).collect::<Vec<_>>(),
             "icps": icps,
         })
     }

@@ -544,3 +544,56 @@ fn a_large_lints_table_is_read_and_every_bad_key_located() {
         .unwrap();
     assert_eq!(last["location"]["start"]["line"], 60_001, "{last}");
 }
+
+#[test]
+fn fmt_keeps_a_files_line_ends_and_prints_unified_hunks() {
+    // A CRLF file that needs formatting: real hunks, numbered as `diff -u`
+    // numbers them, and the file stays CRLF on every line, comments too.
+    let crlf = b"enum  E { a }\r\n// note\r\nschema S {\r\n  id:   text key\r\n}\r\n";
+    let dir = project(&[("x.icp", crlf)]);
+    let (code, out, _) = icp(&dir, &["fmt", "--check", "x.icp"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "--- x.icp\n+++ x.icp (formatted)\n@@ -1,5 +1,5 @@\n-enum  E { a }\r\n+enum E { a }\r\n // note\r\n schema S {\r\n-  id:   text key\r\n+  id: text key\r\n }\r\n"
+    );
+    let (code, _, err) = icp(&dir, &["fmt", "x.icp"]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("reformatted x.icp\n"),
+        "the files changed are named: {err}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("x.icp")).unwrap(),
+        b"enum E { a }\r\n// note\r\nschema S {\r\n  id: text key\r\n}\r\n"
+    );
+    let (code, out, _) = icp(&dir, &["fmt", "--check", "x.icp"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, ""),
+        "a formatted CRLF file is formatted"
+    );
+
+    // Mixed line ends and nothing else: said in words, then made consistent.
+    let dir = project(&[("y.icp", b"enum E { a }\r\n// c\nenum F { b }\n")]);
+    let (code, out, _) = icp(&dir, &["fmt", "--check", "y.icp"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("only line ends differ"), "{out}");
+    icp(&dir, &["fmt", "y.icp"]);
+    assert_eq!(
+        std::fs::read(dir.join("y.icp")).unwrap(),
+        b"enum E { a }\r\n// c\r\nenum F { b }\r\n"
+    );
+
+    // Hunks far apart are separate, with their own line numbers; a removed
+    // blank line makes the counts differ.
+    let mut text = String::from("enum  A { a }\n\n\n");
+    for i in 0..10 {
+        text.push_str(&format!("enum E{i} {{ a }}\n"));
+    }
+    text.push_str("enum  Z { z }\n");
+    let dir = project(&[("z.icp", text.as_bytes())]);
+    let (_, out, _) = icp(&dir, &["fmt", "--check", "z.icp"]);
+    let headers: Vec<&str> = out.lines().filter(|l| l.starts_with("@@")).collect();
+    assert_eq!(headers, ["@@ -1,5 +1,4 @@", "@@ -11,4 +10,4 @@"], "{out}");
+}

@@ -35,7 +35,7 @@ pub fn run(paths: &[PathBuf], check: bool, out: &mut dyn Write, err: &mut dyn Wr
         };
         let mut sources = Sources::default();
         let id = sources.add(name.clone(), path.clone(), text.clone());
-        let formatted = match icp_lang::fmt::format_source(id, &text) {
+        let formatted = match icp_lang::fmt::format_file(id, &text) {
             Ok(f) => f,
             Err(diags) => {
                 let _ = err.write_all(icp_lang::render::human(&sources, &diags, false).as_bytes());
@@ -56,6 +56,9 @@ pub fn run(paths: &[PathBuf], check: bool, out: &mut dyn Write, err: &mut dyn Wr
         } else if let Err(e) = write_atomically(path, &formatted) {
             let _ = writeln!(err, "error: cannot write `{name}`: {e}");
             io_errors += 1;
+        } else {
+            // Hooks and CI logs say which files changed.
+            let _ = writeln!(err, "reformatted {name}");
         }
     }
     let verb = if check {
@@ -86,11 +89,24 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     })
 }
 
-/// A line diff in unified style (`-` old, `+` new, three lines of context).
+/// A unified diff (`@@ -start,count +start,count @@` hunks, three lines of
+/// context), as `diff -u` and `git apply` read it. A difference in line ends
+/// alone, which shows no changed text, is said in words.
 pub fn diff(name: &str, old: &str, new: &str) -> String {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
     let mut out = format!("--- {name}\n+++ {name} (formatted)\n");
+    let a: Vec<&str> = old.split_inclusive('\n').collect();
+    let b: Vec<&str> = new.split_inclusive('\n').collect();
+    if old.replace("\r\n", "\n") == new.replace("\r\n", "\n") {
+        let ends = if icp_lang::fmt::uses_crlf(new) {
+            "CRLF"
+        } else {
+            "LF"
+        };
+        out.push_str(&format!(
+            "(only line ends differ: the file mixes CRLF and LF; icp fmt writes {ends}, the line end of its first line, on every line)\n"
+        ));
+        return out;
+    }
     if a.len() * b.len() > 25_000_000 {
         out.push_str("(too large to show line by line)\n");
         return out;
@@ -111,43 +127,56 @@ pub fn diff(name: &str, old: &str, new: &str) -> String {
             }
         }
     }
-    // The edit script: (' ' | '-' | '+', line).
-    let mut script: Vec<(char, &str, usize)> = Vec::new();
+    // The edit script: (' ' | '-' | '+', line, old index, new index).
+    let mut script: Vec<(char, &str, usize, usize)> = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
         if i < a.len() && j < b.len() && a.get(i) == b.get(j) {
-            script.push((' ', a.get(i).copied().unwrap_or(""), i + 1));
+            script.push((' ', a.get(i).copied().unwrap_or(""), i, j));
             i += 1;
             j += 1;
         } else if i < a.len() && (j == b.len() || lcs(&table, i + 1, j) >= lcs(&table, i, j + 1)) {
             // Removals before additions, as unified diffs show them.
-            script.push(('-', a.get(i).copied().unwrap_or(""), i + 1));
+            script.push(('-', a.get(i).copied().unwrap_or(""), i, j));
             i += 1;
         } else {
-            script.push(('+', b.get(j).copied().unwrap_or(""), i + 1));
+            script.push(('+', b.get(j).copied().unwrap_or(""), i, j));
             j += 1;
         }
     }
+    // Hunks: runs of changes with up to six unchanged lines between them.
     let changed: Vec<usize> = script
         .iter()
         .enumerate()
-        .filter(|(_, (k, _, _))| *k != ' ')
+        .filter(|(_, s)| s.0 != ' ')
         .map(|(n, _)| n)
         .collect();
-    let mut shown_until = 0usize;
+    let mut hunks: Vec<(usize, usize)> = Vec::new();
     for &n in &changed {
-        let from = n.saturating_sub(3).max(shown_until);
-        if from >= shown_until && (shown_until == 0 || from > shown_until) {
-            out.push_str(&format!(
-                "@@ line {} @@\n",
-                script.get(from).map(|s| s.2).unwrap_or(1)
-            ));
+        let (from, to) = (n.saturating_sub(3), (n + 4).min(script.len()));
+        match hunks.last_mut() {
+            Some(last) if from <= last.1 => last.1 = to,
+            _ => hunks.push((from, to)),
         }
-        let to = (n + 4).min(script.len());
-        for (k, line, _) in script.get(from.max(shown_until)..to).unwrap_or(&[]) {
-            out.push_str(&format!("{k}{line}\n"));
+    }
+    for (from, to) in hunks {
+        let lines = script.get(from..to).unwrap_or(&[]);
+        let Some(first) = lines.first() else { continue };
+        let old_n = lines.iter().filter(|l| l.0 != '+').count();
+        let new_n = lines.iter().filter(|l| l.0 != '-').count();
+        // Unified diffs number from 1; an empty side starts at the line before.
+        let start = |idx: usize, n: usize| if n == 0 { idx } else { idx + 1 };
+        out.push_str(&format!(
+            "@@ -{},{old_n} +{},{new_n} @@\n",
+            start(first.2, old_n),
+            start(first.3, new_n)
+        ));
+        for (k, line, _, _) in lines {
+            out.push(*k);
+            // A CRLF file's lines keep their CR, so the diff applies as is.
+            out.push_str(line.strip_suffix('\n').unwrap_or(line));
+            out.push('\n');
         }
-        shown_until = to;
     }
     out
 }

@@ -596,13 +596,75 @@ impl Report<'_> {
             s.push_str(&format!("\n> **Does not compile:** {}\n", md_inline(&n)));
         }
         // A pull-request comment shows what changed; the rest is one line.
-        for group in self.products() {
-            let changed: Vec<&IcpDiff> =
-                group.iter().filter(|d| status(d) != "unchanged").collect();
+        // A summary table first, then one collapsed section per product, so
+        // a long report can be cut between sections, never inside a table.
+        let groups: Vec<Vec<&IcpDiff>> = self
+            .products()
+            .into_iter()
+            .map(|g| {
+                g.iter()
+                    .filter(|d| status(d) != "unchanged")
+                    .collect::<Vec<_>>()
+            })
+            .filter(|g| !g.is_empty())
+            .collect();
+        if !groups.is_empty() {
+            s.push_str("\n| product | ICPs | accounts moving tier | newly excluded | newly admitted |\n| --- | --- | ---: | ---: | ---: |\n");
+            for group in &groups {
+                let Some(first) = group.first() else { continue };
+                let icps: Vec<String> = group
+                    .iter()
+                    .map(|d| format!("`{}` {}", d.icp, status(d)))
+                    .collect();
+                let measured: Vec<&Impact> = group
+                    .iter()
+                    .filter_map(|d| d.impact.as_ref()?.as_ref().ok())
+                    .collect();
+                let sum = |f: &dyn Fn(&Impact) -> u64| -> String {
+                    if measured.is_empty() {
+                        "not measured".to_string()
+                    } else {
+                        group_digits(measured.iter().map(|im| f(im)).sum())
+                    }
+                };
+                s.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    md_text(&first.product.name),
+                    icps.join(", "),
+                    sum(&|im| im
+                        .matrix
+                        .iter()
+                        .filter(|((r, c), _)| r != c)
+                        .map(|(_, n)| n)
+                        .sum()),
+                    sum(&|im| im.newly_excluded.values().map(|(n, _)| n).sum()),
+                    sum(&|im| im.newly_admitted.values().map(|(n, _)| n).sum()),
+                ));
+            }
+        }
+        for changed in groups {
             let Some(first) = changed.first() else {
                 continue;
             };
-            s.push_str(&format!("\n### {}\n", md_text(&first.product.name)));
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for d in &changed {
+                *counts.entry(status(d)).or_default() += 1;
+            }
+            let said: Vec<String> = counts
+                .iter()
+                .map(|(st, n)| {
+                    let icps = if *n == 1 { "ICP" } else { "ICPs" };
+                    match *st {
+                        "new" => format!("{n} new {icps}"),
+                        _ => format!("{n} {icps} {st}"),
+                    }
+                })
+                .collect();
+            s.push_str(&format!(
+                "\n<details><summary><b>{}</b>: {}</summary>\n",
+                md_text(&first.product.name),
+                said.join(", ")
+            ));
             for d in changed {
                 s.push_str(&format!(
                     "\n#### `{}` in `{}`: {}\n",
@@ -639,6 +701,7 @@ impl Report<'_> {
                     Some(Ok(im)) => s.push_str(&impact_markdown(im)),
                 }
             }
+            s.push_str("\n</details>\n");
         }
         let unchanged: Vec<String> = self
             .diffs

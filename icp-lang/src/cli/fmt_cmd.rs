@@ -8,7 +8,22 @@ use icp_lang::tree::{collect_inputs, display_name, read_text, Tree};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub fn run(paths: &[PathBuf], check: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+/// How `--check` shows a file that is not formatted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FmtFormat {
+    /// A unified diff.
+    Diff,
+    /// A GitHub Actions annotation on the first changed line, then the diff.
+    Github,
+}
+
+pub fn run(
+    paths: &[PathBuf],
+    check: bool,
+    format: FmtFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let loader = Disk::new();
     let inputs = match collect_inputs(&loader, paths) {
         Ok(i) => i,
@@ -52,7 +67,26 @@ pub fn run(paths: &[PathBuf], check: bool, out: &mut dyn Write, err: &mut dyn Wr
         }
         changed += 1;
         if check {
-            let _ = out.write_all(diff(&name, &text, &formatted).as_bytes());
+            let shown = diff(&name, &text, &formatted);
+            if format == FmtFormat::Github {
+                // The first hunk's old line: `@@ -LINE,...`.
+                let line = shown
+                    .lines()
+                    .find_map(|l| l.strip_prefix("@@ -"))
+                    .and_then(|l| l.split(',').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1);
+                let _ = out.write_all(
+                    icp_lang::render::github_error(
+                        &name,
+                        line,
+                        "icp fmt",
+                        &format!("`{name}` is not in the canonical layout; run `icp fmt {name}`"),
+                    )
+                    .as_bytes(),
+                );
+            }
+            let _ = out.write_all(shown.as_bytes());
         } else if let Err(e) = write_atomically(path, &formatted) {
             let _ = writeln!(err, "error: cannot write `{name}`: {e}");
             io_errors += 1;

@@ -54,6 +54,9 @@ pub fn runnable_plans(
 pub enum TestFormat {
     Human,
     Junit,
+    /// The human report with a GitHub Actions annotation on each failing
+    /// test and on each file that does not compile.
+    Github,
 }
 
 pub fn test(
@@ -125,6 +128,34 @@ pub fn test(
     let failed = results.iter().filter(|(_, r, _, _)| !r.passed()).count();
     let text = match format {
         TestFormat::Human => human(&session, &results),
+        TestFormat::Github => {
+            let mut s = String::new();
+            for (file, product) in &broken_files {
+                s.push_str(&icp_lang::render::github_error(
+                    file,
+                    1,
+                    &format!("{product}: icp test"),
+                    &format!("`{file}` does not compile, so its tests were not run"),
+                ));
+            }
+            for (file, r, _, _) in results.iter().filter(|(_, r, _, _)| !r.passed()) {
+                let line = session
+                    .project
+                    .sources
+                    .get(r.span.file)
+                    .map(|f| {
+                        icp_lang::span::one_based_char_position(&f.text, &f.lines, r.span.start).0
+                    })
+                    .unwrap_or(1);
+                s.push_str(&icp_lang::render::github_error(
+                    file,
+                    line as usize,
+                    "icp test",
+                    &format!("{} {:?} failed: {}", r.icp, r.name, r.failures.join("; ")),
+                ));
+            }
+            s + &human(&session, &results)
+        }
         TestFormat::Junit => junit(&results, &broken_files),
     };
     if out.write_all(text.as_bytes()).is_err() {

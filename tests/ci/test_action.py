@@ -307,3 +307,31 @@ def test_the_cache_key_follows_the_actions_source(tmp_path):
     main = b / "icp-lang" / "src" / "main.rs"
     main.write_text(main.read_text() + "\n// a change\n")
     assert key_of(a) != key_of(b)
+
+
+def test_the_fetch_icp_suggests_works_in_a_shallow_single_branch_clone(tmp_path):
+    pr = pull_request(tmp_path, reweight)
+    git(pr, "push", "-q", "origin", "pr")
+    # As actions/checkout and GitLab clone: one commit of one branch.
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth=1", "--single-branch", "--branch", "pr",
+        (tmp_path / "origin.git").as_uri(), str(shallow))
+    env = {**os.environ, **GIT_ENV, "NO_COLOR": "1"}
+    run = lambda *a: subprocess.run(a, cwd=shallow, env=env, text=True, capture_output=True)
+    r = run(str(ICP), "diff", "--base", "origin/main", "products")
+    assert r.returncode == 2, r.stdout + r.stderr
+    hint = re.search(r"fetch it first: `([^`]+)`", r.stderr)
+    assert hint, r.stderr
+    # What a plain fetch does there: no origin/main.
+    run("git", "fetch", "-q", "origin", "main")
+    assert run(str(ICP), "diff", "--base", "origin/main", "products").returncode == 2
+    # The suggested command does it.
+    fetched = run(*hint.group(1).split())
+    assert fetched.returncode == 0, fetched.stderr
+    r = run(str(ICP), "diff", "--base", "origin/main", "products")
+    assert r.returncode == 0, r.stderr
+    assert "reweighted" in r.stdout
+    # The documented GitLab line (with its variable set) is the same command.
+    docs = (REPO / "docs" / "ci.md").read_text()
+    gitlab = re.search(r"git fetch --no-tags --depth=1 origin \"\+refs/heads/\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME:refs/remotes/origin/\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\"", docs)
+    assert gitlab, "docs/ci.md's GitLab fetch line changed; test it here"

@@ -66,7 +66,8 @@ impl GitTree {
             .filter(|c| !c.is_empty())
             .ok_or_else(|| {
                 format!(
-                    "`{rev}` is not a commit of this repository (in CI, fetch it first: `git fetch origin {rev}`)"
+                    "`{rev}` is not a commit of this repository; in CI, fetch it first: {}",
+                    fetch_hint(rev)
                 )
             })?;
         let listing = git(&top, &["ls-tree", "-r", "-z", "--full-tree", &commit])?;
@@ -113,6 +114,23 @@ impl GitTree {
             texts,
             children,
         })
+    }
+}
+
+/// A command that makes `rev` available, in shallow and single-branch
+/// clones too: a plain `git fetch origin main` only sets FETCH_HEAD there,
+/// so the ref is named on both sides of the refspec.
+fn fetch_hint(rev: &str) -> String {
+    let branch = rev.strip_prefix("origin/").unwrap_or(rev);
+    let is_commit = branch.len() >= 7 && branch.chars().all(|c| c.is_ascii_hexdigit());
+    if is_commit {
+        format!("`git fetch --no-tags --depth=1 origin {branch}`")
+    } else if rev.starts_with("origin/") {
+        format!("`git fetch --no-tags --depth=1 origin +refs/heads/{branch}:refs/remotes/origin/{branch}`")
+    } else {
+        format!(
+            "`git fetch --no-tags --depth=1 origin +refs/heads/{branch}:refs/remotes/origin/{branch}`, then compare with `--base origin/{branch}`"
+        )
     }
 }
 

@@ -335,3 +335,35 @@ def test_the_fetch_icp_suggests_works_in_a_shallow_single_branch_clone(tmp_path)
     docs = (REPO / "docs" / "ci.md").read_text()
     gitlab = re.search(r"git fetch --no-tags --depth=1 origin \"\+refs/heads/\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME:refs/remotes/origin/\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\"", docs)
     assert gitlab, "docs/ci.md's GitLab fetch line changed; test it here"
+
+
+def test_pre_commit_on_a_staged_shared_file_checks_it_with_its_importers(tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(REPO / "examples" / "acme-print", work)
+    git(work, "init", "-q")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "ICPs")
+    # Change only the shared schema, and stage only it.
+    shared = work / "shared" / "accounts.icp"
+    shared.write_text(shared.read_text() + "\n// reviewed with sales\n")
+    git(work, "add", "shared/accounts.icp")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shutil.copy(ICP, bin_dir / "icp")
+    env = {**os.environ, **GIT_ENV, "PATH": f"{bin_dir}:{os.environ['PATH']}",
+           "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    pre_commit = [str(Path(os.sys.executable).parent / "pre-commit"), "try-repo", str(REPO)]
+    for name in ("icp-check", "icp-test"):
+        r = subprocess.run([*pre_commit, name], cwd=work, env=env, text=True, capture_output=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "Passed" in r.stdout, r.stdout
+    # The same file checked alone has false "never used" findings: the
+    # context is what makes the hook right.
+    alone = subprocess.run([str(ICP), "check", "--deny", "warnings", "shared/accounts.icp"],
+                           cwd=work, env=env, text=True, capture_output=True)
+    assert alone.returncode == 1 and "never used" in alone.stdout
+    # A real problem in the staged file is still reported.
+    shared.write_text(shared.read_text().replace("employees >= 50", "employees >= $50", 1))
+    git(work, "add", "shared/accounts.icp")
+    r = subprocess.run([*pre_commit, "icp-check"], cwd=work, env=env, text=True, capture_output=True)
+    assert r.returncode == 1 and "error[E0" in r.stdout, r.stdout

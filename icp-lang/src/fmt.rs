@@ -182,6 +182,30 @@ pub fn whitespace_edits(src: &str, formatted: &str) -> Option<Vec<(u32, u32, Str
     Some(edits)
 }
 
+/// Which line end a file uses: that of its first line, CRLF or LF.
+pub fn uses_crlf(src: &str) -> bool {
+    src.find('\n')
+        .is_some_and(|i| i > 0 && src.as_bytes().get(i - 1) == Some(&b'\r'))
+}
+
+/// [`format_source`] for a whole file as saved: the file keeps its own line
+/// end (that of its first line) on every line, so a CRLF file stays CRLF and
+/// one with mixed ends comes out consistent.
+pub fn format_file(file: FileId, src: &str) -> Result<String, Vec<Diagnostic>> {
+    if !src.contains("\r\n") {
+        return format_source(file, src);
+    }
+    // Spans in diagnostics must point into `src`, so errors come from it.
+    let lf = src.replace("\r\n", "\n");
+    let formatted =
+        format_source(file, &lf).map_err(|_| format_source(file, src).err().unwrap_or_default())?;
+    Ok(if uses_crlf(src) {
+        formatted.replace('\n', "\r\n")
+    } else {
+        formatted
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,28 +264,4 @@ mod tests {
     fn refuses_files_with_syntax_errors() {
         assert!(format_source(FileId(0), "icp x for {").is_err());
     }
-}
-
-/// Which line end a file uses: that of its first line, CRLF or LF.
-pub fn uses_crlf(src: &str) -> bool {
-    src.find('\n')
-        .is_some_and(|i| i > 0 && src.as_bytes().get(i - 1) == Some(&b'\r'))
-}
-
-/// [`format_source`] for a whole file as saved: the file keeps its own line
-/// end (that of its first line) on every line, so a CRLF file stays CRLF and
-/// one with mixed ends comes out consistent.
-pub fn format_file(file: FileId, src: &str) -> Result<String, Vec<Diagnostic>> {
-    if !src.contains("\r\n") {
-        return format_source(file, src);
-    }
-    // Spans in diagnostics must point into `src`, so errors come from it.
-    let lf = src.replace("\r\n", "\n");
-    let formatted =
-        format_source(file, &lf).map_err(|_| format_source(file, src).err().unwrap_or_default())?;
-    Ok(if uses_crlf(src) {
-        formatted.replace('\n', "\r\n")
-    } else {
-        formatted
-    })
 }

@@ -157,7 +157,7 @@ pub fn test(
                     .unwrap_or(1);
                 s.push_str(&icp_lang::render::github_error(
                     file,
-                    line as usize,
+                    line,
                     "icp test",
                     &format!("{} {:?} failed: {}", r.icp, r.name, r.failures.join("; ")),
                 ));

@@ -367,3 +367,14 @@ def test_pre_commit_on_a_staged_shared_file_checks_it_with_its_importers(tmp_pat
     git(work, "add", "shared/accounts.icp")
     r = subprocess.run([*pre_commit, "icp-check"], cwd=work, env=env, text=True, capture_output=True)
     assert r.returncode == 1 and "error[E0" in r.stdout, r.stdout
+
+
+def test_files_committed_with_crlf_pass_fmt_and_are_measured(tmp_path):
+    def to_crlf(path):
+        reweight(path)
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    pr = pull_request(tmp_path, to_crlf)
+    r = run_step(tmp_path, pr, paths="products", comment="false")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "title=icp fmt" not in r.stdout and "would reformat 0 of" in r.stderr
+    assert "| reweighted | signal `budget` |" in (tmp_path / "summary.md").read_text()

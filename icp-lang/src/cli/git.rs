@@ -11,6 +11,8 @@ use std::process::{Command, Stdio};
 
 pub struct GitTree {
     cwd: PathBuf,
+    /// The top of the repository, as the working directory spells it.
+    top: PathBuf,
     /// The short commit id the revision resolved to.
     pub commit: String,
     /// Contents of the files a project can read, by absolute path.
@@ -110,6 +112,7 @@ impl GitTree {
         let texts = read_blobs(&top, blobs)?;
         Ok(GitTree {
             cwd: cwd.to_path_buf(),
+            top,
             commit,
             texts,
             children,
@@ -224,6 +227,24 @@ impl Tree for GitTree {
         }
     }
 
+    /// A data file at the revision (the sample accounts of a product that
+    /// was since deleted), streamed from `git cat-file`.
+    fn open(&self, path: &Path) -> Result<Box<dyn Read + Send>, LoadError> {
+        let rel = path.strip_prefix(&self.top).map_err(|_| LoadError::NotFound)?;
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let mut child = Command::new("git")
+            .arg("-C")
+            .arg(&self.top)
+            .args(["cat-file", "blob", &format!("{}:{rel}", self.commit)])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| LoadError::Io(format!("cannot run `git cat-file` ({e})")))?;
+        let out = child.stdout.take().ok_or(LoadError::NotFound)?;
+        Ok(Box::new(Blob { child, out }))
+    }
+
     fn entries(&self, dir: &Path) -> Vec<Entry> {
         self.children
             .get(dir)
@@ -236,5 +257,24 @@ impl Tree for GitTree {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+/// A blob being read from `git cat-file`; the process is reaped when done.
+struct Blob {
+    child: std::process::Child,
+    out: std::process::ChildStdout,
+}
+
+impl Read for Blob {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.out.read(buf)
+    }
+}
+
+impl Drop for Blob {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

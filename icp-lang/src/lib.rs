@@ -30,6 +30,7 @@ pub mod rng;
 pub mod source;
 pub mod span;
 pub mod split;
+pub mod stats;
 pub mod suggest;
 pub mod testing;
 pub mod tree;

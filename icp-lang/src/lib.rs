@@ -29,3 +29,4 @@ pub mod span;
 pub mod split;
 pub mod suggest;
 pub mod testing;
+pub mod values;

@@ -54,6 +54,63 @@ impl Loader for DirLoader {
     }
 }
 
+/// The disk, except one file whose text is given (an editor's buffer, a
+/// mutated file).
+pub struct Rewritten {
+    pub disk: DirLoader,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl Loader for Rewritten {
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        if path == self.path {
+            return Ok(self.text.clone());
+        }
+        self.disk.load(path)
+    }
+    fn project_root(&self, file: &Path) -> PathBuf {
+        self.disk.project_root(file)
+    }
+    fn list_dir(&self, dir: &Path) -> Vec<String> {
+        self.disk.list_dir(dir)
+    }
+}
+
+/// Every `.icp` file of the fixtures and the examples, sorted.
+pub fn corpus() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "icp") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&fixtures_dir(), &mut out);
+    walk(&repo().join("examples"), &mut out);
+    out
+}
+
+/// The folder a corpus file's imports are resolved in.
+pub fn root_of(file: &Path) -> PathBuf {
+    if file.starts_with(fixtures_dir()) {
+        fixtures_dir()
+    } else {
+        file.ancestors()
+            .filter(|d| d.join("icp.toml").is_file())
+            .last()
+            .unwrap_or(file)
+            .to_path_buf()
+    }
+}
+
 pub fn as_of() -> Date {
     Date::new(2026, 11, 1).unwrap_or(Date {
         year: 2026,

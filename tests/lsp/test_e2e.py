@@ -121,3 +121,20 @@ async def test_watches_files_on_disk_and_refreshes_lenses_on_save(client: Langua
             break
         await asyncio.sleep(0.02)
     assert client.lens_refreshes == (1 if refresh else 0)
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    [
+        b"Content-Length: nope\r\n\r\n{}",
+        b'Content-Length: 7\r\n\r\n[1, 2]\n',
+        b"Content-Length: 13\r\n\r\nnot json-rpc!",
+    ],
+    ids=["bad-content-length", "not-an-object", "not-json"],
+)
+def test_malformed_framing_exits_non_zero_with_a_message(stdin: bytes):
+    import subprocess
+
+    done = subprocess.run([SERVER], input=stdin, capture_output=True, timeout=30)
+    assert done.returncode != 0, done
+    assert b"icp-lsp:" in done.stderr, done.stderr

@@ -5,7 +5,7 @@
 //! version must be what the library's check gives on the final text.
 //!
 //! `ICP_FUZZ_SEEDS=200` runs more seeds than CI's few (each seed a fresh
-//! server and a few hundred edits).
+//! server and a few hundred edits); `ICP_FUZZ_FIRST_SEED=n` starts at seed n.
 #![allow(
     clippy::panic,
     clippy::unwrap_used,
@@ -156,12 +156,21 @@ fn random_position(rng: &mut Rng, text: &str) -> (Position, usize) {
     }
     let mut p = index.position(at as u32, Encoding::Utf16);
     if rng.chance(10) {
-        p.character += 1 + rng.below(5) as u32;
+        // Past the end of the line, as Neovim sends for "append".
+        let end = index.offset(
+            Position {
+                line: p.line,
+                character: u32::MAX / 2,
+            },
+            Encoding::Utf16,
+        );
+        p.character = index.position(end, Encoding::Utf16).character + 1 + rng.below(5) as u32;
     }
     (p, index.offset(p, Encoding::Utf16) as usize)
 }
 
-async fn run(seed: u64, edits: usize) {
+/// Runs one seed; the number of diagnostics compared.
+async fn run(seed: u64, edits: usize) -> usize {
     let (mut service, socket) = LspService::new(icp_lsp::Server::new);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -169,6 +178,8 @@ async fn run(seed: u64, edits: usize) {
         while let Some(msg) = socket.next().await {
             if msg.method() == "textDocument/publishDiagnostics" {
                 let _ = tx.send(msg.params().cloned().unwrap_or(Value::Null));
+            } else if msg.method() == "window/logMessage" {
+                let _ = tx.send(json!({ "log": msg.params().cloned() }));
             }
         }
     });
@@ -196,7 +207,11 @@ async fn run(seed: u64, edits: usize) {
             let (_, a) = random_position(&mut rng, &text);
             let (_, b) = random_position(&mut rng, &text);
             let (a, b) = (a.min(b), a.max(b));
-            text.replace_range(a..b.min(a + 40), "");
+            let mut b = b.min(a + 40);
+            while !text.is_char_boundary(b) {
+                b -= 1;
+            }
+            text.replace_range(a..b, "");
             json!({ "text": text })
         } else {
             let (pa, a) = random_position(&mut rng, &text);
@@ -258,6 +273,7 @@ async fn run(seed: u64, edits: usize) {
             .await
             .expect("diagnostics in time")
             .expect("a message");
+        assert!(d.get("log").is_none(), "seed {seed}: the server logged {d}");
         if d["uri"] == URI && d["version"].as_i64() == Some(last) {
             break d;
         }
@@ -276,6 +292,7 @@ async fn run(seed: u64, edits: usize) {
         );
         assert!(g.3.starts_with(&w.3), "seed {seed}: {} vs {}", g.3, w.3);
     }
+    want.len()
 }
 
 #[tokio::test]
@@ -283,10 +300,19 @@ async fn random_edit_streams_end_in_the_libraries_diagnostics() {
     let seeds: u64 = std::env::var("ICP_FUZZ_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(4);
+        .unwrap_or(30);
     let started = std::time::Instant::now();
-    for seed in 1..=seeds {
-        run(seed, 150).await;
+    let mut compared = 0;
+    let first: u64 = std::env::var("ICP_FUZZ_FIRST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    for seed in first..first + seeds {
+        compared += run(seed, 200).await;
     }
-    eprintln!("{seeds} seeds in {:?}", started.elapsed());
+    assert!(compared > 0, "the final texts should have some problems");
+    eprintln!(
+        "{seeds} seeds, {compared} diagnostics compared, in {:?}",
+        started.elapsed()
+    );
 }

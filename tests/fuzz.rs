@@ -54,7 +54,7 @@ fn mutate(rng: &mut Rng, src: &[u8]) -> Vec<u8> {
         // Swap line ends: LF to CR or CRLF, CRLF to LF, CR to LF.
         4 => {
             let ends: [&[u8]; 4] = [b"\r", b"\r\n", b"\n\r", b""];
-            let to: &[u8] = *rng.pick(&ends);
+            let to = rng.pick(&ends);
             let mut swapped = Vec::with_capacity(out.len());
             for &b in &out {
                 if b == b'\n' && rng.chance(50) {

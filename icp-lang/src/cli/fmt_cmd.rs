@@ -80,10 +80,29 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     })
 }
 
+/// The lines of a text: LF, CRLF and a lone CR (old Mac files) end a line.
+fn lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let Some(i) = rest.find(['\r', '\n']) else {
+            out.push(rest);
+            break;
+        };
+        out.push(rest.get(..i).unwrap_or(""));
+        let end = if rest.get(i..).is_some_and(|r| r.starts_with("\r\n")) {
+            2
+        } else {
+            1
+        };
+        rest = rest.get(i + end..).unwrap_or("");
+    }
+    out
+}
+
 /// A line diff in unified style (`-` old, `+` new, three lines of context).
 pub fn diff(name: &str, old: &str, new: &str) -> String {
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
+    let (a, b) = (lines(old), lines(new));
     let mut out = format!("--- {name}\n+++ {name} (formatted)\n");
     if a.len() * b.len() > 25_000_000 {
         out.push_str("(too large to show line by line)\n");
@@ -144,4 +163,16 @@ pub fn diff(name: &str, old: &str, new: &str) -> String {
         shown_until = to;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_a_lone_cr() {
+        assert_eq!(lines("a\rb\r\nc\nd"), ["a", "b", "c", "d"]);
+        assert_eq!(lines("a\n\n"), ["a", ""]);
+        assert_eq!(lines(""), Vec::<&str>::new());
+    }
 }

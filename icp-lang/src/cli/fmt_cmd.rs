@@ -104,6 +104,10 @@ fn lines(text: &str) -> Vec<&str> {
 pub fn diff(name: &str, old: &str, new: &str) -> String {
     let (a, b) = (lines(old), lines(new));
     let mut out = format!("--- {name}\n+++ {name} (formatted)\n");
+    if a == b {
+        out.push_str("(only the line ends change: to LF)\n");
+        return out;
+    }
     if a.len() * b.len() > 25_000_000 {
         out.push_str("(too large to show line by line)\n");
         return out;

@@ -8,22 +8,27 @@ cd "$(dirname "$0")/.."
 export INSTA_UPDATE=no
 cargo test --workspace --locked
 
+# The programs are wherever cargo puts them (CARGO_TARGET_DIR, a shared cache).
+target=$(cargo metadata --format-version 1 --no-deps --locked \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+
 # SARIF output against the official SARIF 2.1.0 schema (not a snapshot of our own output).
 cargo build --locked -p icp-lang --bin icp
 (cd tests/sarif && npm ci --no-audit --no-fund --loglevel=error)
-node tests/sarif/validate.mjs target/debug/icp
+node tests/sarif/validate.mjs "$target/debug/icp"
 
 # The Python-driven tests share one virtualenv of their own.
-if [ ! -x target/py-venv/bin/python ]; then
-  python3 -m venv target/py-venv
+venv="$target/py-venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
 fi
-target/py-venv/bin/pip install --quiet --disable-pip-version-check \
+"$venv/bin/pip" install --quiet --disable-pip-version-check \
   -r tests/lsp/requirements.txt -r tests/ci/requirements.txt
 
 # The language server end to end: the real binary over stdio, with the
 # capabilities real editors send (pytest-lsp).
 cargo build --locked -p icp-lsp
-ICP_LSP="$PWD/target/debug/icp-lsp" target/py-venv/bin/python -m pytest -q -p no:cacheprovider tests/lsp
+ICP_LSP="$target/debug/icp-lsp" ICP="$target/debug/icp" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/lsp
 
 # The GitHub Action's script in a simulated runner, and the pre-commit hooks.
-ICP="$PWD/target/debug/icp" target/py-venv/bin/python -m pytest -q -p no:cacheprovider tests/ci
+ICP="$target/debug/icp" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/ci

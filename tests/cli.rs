@@ -360,3 +360,240 @@ fn a_monorepo_check_says_which_product_each_finding_belongs_to() {
         "Pipeline analytics"
     );
 }
+
+/// Runs `icp` with a time limit: a read that blocks (a FIFO) fails the test
+/// instead of hanging it.
+fn icp_bounded(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (dir, args): (PathBuf, Vec<String>) = (
+        dir.to_path_buf(),
+        args.iter().map(|a| a.to_string()).collect(),
+    );
+    std::thread::spawn(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let _ = tx.send(icp(&dir, &args));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(30))
+        .expect("icp did not answer within 30 s: a read blocked")
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "mkfifo failed for {}", path.display());
+}
+
+#[test]
+fn links_never_lead_outside_the_project() {
+    // A secret outside the project, and a project whose files link to it.
+    let outside = project(&[("secret.icp", b"enum Leak { the_secret_value }\n")]);
+    let dir = project(&[
+        ("icp.toml", b"[project]\nname = \"p\"\n"),
+        ("main.icp", b"import \"l.icp\"\n"),
+        ("sub/inner.icp", b"enum Fine { yes }\n"),
+    ]);
+    std::os::unix::fs::symlink(outside.join("secret.icp"), dir.join("l.icp")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("passwd.icp")).unwrap();
+    // A folder link out of the project, and one that loops back into it.
+    std::os::unix::fs::symlink(&outside, dir.join("out")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).unwrap();
+    let (code, out, err) = icp_bounded(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        !out.contains("the_secret_value") && !out.contains("root:"),
+        "{out}"
+    );
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let diags = json["diagnostics"].as_array().unwrap();
+    let escapes: Vec<&Value> = diags.iter().filter(|d| d["code"] == "E0205").collect();
+    // The link as a file of the project, and the password file: each
+    // located, none read.
+    assert_eq!(escapes.len(), 2, "{out}");
+    assert!(escapes.iter().all(|d| d["message"]
+        .as_str()
+        .unwrap()
+        .contains("outside the project root")));
+    // The loop and the linked folder are not walked: each file is checked once.
+    let files: Vec<&str> = diags
+        .iter()
+        .filter_map(|d| d["location"]["file"].as_str())
+        .collect();
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.contains("loop/") || f.starts_with("out/")),
+        "{out}"
+    );
+    // Reached by import only, the link is reported at the import.
+    let (code, out, _) = icp_bounded(&dir, &["check", "main.icp"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("main.icp:1:8"), "{out}");
+    assert!(out.contains("outside the project root"), "{out}");
+    assert!(!out.contains("the_secret_value"), "{out}");
+}
+
+#[test]
+fn pipes_and_devices_are_refused_not_read() {
+    let dir = project(&[
+        ("icp.toml", b"[project]\nname = \"p\"\n"),
+        ("main.icp", b"import \"pipe.icp\"\nimport \"stdin.icp\"\n"),
+    ]);
+    mkfifo(&dir.join("pipe.icp"));
+    mkfifo(&dir.join("direct.icp"));
+    std::fs::create_dir(dir.join("folder")).unwrap();
+    mkfifo(&dir.join("folder/fifo"));
+    std::os::unix::fs::symlink("/dev/stdin", dir.join("stdin.icp")).unwrap();
+    // An import of a FIFO and of a link to /dev/stdin.
+    let (code, out, err) = icp_bounded(&dir, &["check", "main.icp"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("not a regular file") || out.contains("outside the project root"),
+        "{out}"
+    );
+    assert!(out.contains("pipe.icp"), "{out}");
+    // A FIFO named on the command line is a located error, not "no such file".
+    let (code, out, err) = icp_bounded(&dir, &["check", "direct.icp"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("not a regular file"), "{out}");
+    assert!(!err.contains("no such file"), "{err}");
+    // A folder holding one: checked, the FIFO not opened.
+    let (code, _, err) = icp_bounded(&dir, &["check", "folder", "main.icp"]);
+    assert!(code == 1 || code == 2, "{err}");
+}
+
+#[test]
+fn every_unreadable_icp_toml_is_a_located_error() {
+    let icp_file: &[u8] = b"enum E { a }\n";
+    let mut big = b"[project]\nname = \"x\"\n#".to_vec();
+    big.resize(9 << 20, b'x');
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain("[project]\n".encode_utf16().flat_map(|u| u.to_le_bytes()))
+        .collect();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("too large", big, "MiB"),
+        ("utf-16", utf16, "UTF-16"),
+        ("nul", b"[project]\nname = \"a\0b\"\n".to_vec(), "not UTF-8"),
+        (
+            "invalid",
+            b"[project\nname = 1\n".to_vec(),
+            "invalid icp.toml",
+        ),
+        (
+            "unknown key",
+            b"[project]\nnmae = \"x\"\n".to_vec(),
+            "invalid icp.toml",
+        ),
+    ];
+    for (what, toml, says) in cases {
+        let dir = project(&[("icp.toml", &toml), ("a.icp", icp_file)]);
+        let (code, out, err) = icp_bounded(&dir, &["check", "a.icp"]);
+        assert_eq!(code, 1, "{what}: {out}{err}");
+        assert!(out.contains("icp.toml"), "{what}: {out}");
+        assert!(out.contains(says), "{what}: {out}");
+    }
+    // A folder and a FIFO named icp.toml.
+    let dir = project(&[("a.icp", icp_file)]);
+    std::fs::create_dir(dir.join("icp.toml")).unwrap();
+    let (code, out, _) = icp_bounded(&dir, &["check", "a.icp"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("icp.toml") && out.contains("folder"), "{out}");
+    let dir = project(&[("a.icp", icp_file)]);
+    mkfifo(&dir.join("icp.toml"));
+    let (code, out, _) = icp_bounded(&dir, &["check", "a.icp"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("icp.toml") && out.contains("not a regular file"),
+        "{out}"
+    );
+    // sample_data outside the project, or a device.
+    for (value, says) in [
+        ("../elsewhere.csv", "outside the project root"),
+        ("/dev/zero", "outside the project root"),
+    ] {
+        let toml = format!("[project]\nsample_data = \"{value}\"\n");
+        let dir = project(&[("icp.toml", toml.as_bytes()), ("a.icp", icp_file)]);
+        let (code, out, _) = icp_bounded(&dir, &["check", "a.icp"]);
+        assert_eq!(code, 1, "{value}: {out}");
+        assert!(
+            out.contains(says) && out.contains("icp.toml:2"),
+            "{value}: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_large_lints_table_is_read_and_every_bad_key_located() {
+    // 60,000 keys took 10 s when each was found by searching the text.
+    let mut toml = String::from("[lints]\n");
+    for i in 0..60_000 {
+        toml.push_str(&format!("nope{i} = \"allow\"\n"));
+    }
+    let dir = project(&[("icp.toml", toml.as_bytes()), ("a.icp", b"enum E { a }\n")]);
+    let (code, out, _) = icp_bounded(&dir, &["check", "--format", "json", "a.icp"]);
+    assert_eq!(code, 1);
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let diags = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 60_000 + 1, "every key, and the unused enum");
+    let last = diags
+        .iter()
+        .find(|d| d["message"] == "unknown diagnostic `nope59999`")
+        .unwrap();
+    assert_eq!(last["location"]["start"]["line"], 60_001, "{last}");
+}
+
+#[test]
+fn fmt_keeps_a_files_line_ends_and_prints_unified_hunks() {
+    // A CRLF file that needs formatting: real hunks, numbered as `diff -u`
+    // numbers them, and the file stays CRLF on every line, comments too.
+    let crlf = b"enum  E { a }\r\n// note\r\nschema S {\r\n  id:   text key\r\n}\r\n";
+    let dir = project(&[("x.icp", crlf)]);
+    let (code, out, _) = icp(&dir, &["fmt", "--check", "x.icp"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "--- x.icp\n+++ x.icp (formatted)\n@@ -1,5 +1,5 @@\n-enum  E { a }\r\n+enum E { a }\r\n // note\r\n schema S {\r\n-  id:   text key\r\n+  id: text key\r\n }\r\n"
+    );
+    let (code, _, err) = icp(&dir, &["fmt", "x.icp"]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("reformatted x.icp\n"),
+        "the files changed are named: {err}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("x.icp")).unwrap(),
+        b"enum E { a }\r\n// note\r\nschema S {\r\n  id: text key\r\n}\r\n"
+    );
+    let (code, out, _) = icp(&dir, &["fmt", "--check", "x.icp"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, ""),
+        "a formatted CRLF file is formatted"
+    );
+
+    // Mixed line ends and nothing else: said in words, then made consistent.
+    let dir = project(&[("y.icp", b"enum E { a }\r\n// c\nenum F { b }\n")]);
+    let (code, out, _) = icp(&dir, &["fmt", "--check", "y.icp"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("only line ends differ"), "{out}");
+    icp(&dir, &["fmt", "y.icp"]);
+    assert_eq!(
+        std::fs::read(dir.join("y.icp")).unwrap(),
+        b"enum E { a }\r\n// c\r\nenum F { b }\r\n"
+    );
+
+    // Hunks far apart are separate, with their own line numbers; a removed
+    // blank line makes the counts differ.
+    let mut text = String::from("enum  A { a }\n\n\n");
+    for i in 0..10 {
+        text.push_str(&format!("enum E{i} {{ a }}\n"));
+    }
+    text.push_str("enum  Z { z }\n");
+    let dir = project(&[("z.icp", text.as_bytes())]);
+    let (_, out, _) = icp(&dir, &["fmt", "--check", "z.icp"]);
+    let headers: Vec<&str> = out.lines().filter(|l| l.starts_with("@@")).collect();
+    assert_eq!(headers, ["@@ -1,5 +1,4 @@", "@@ -11,4 +10,4 @@"], "{out}");
+}

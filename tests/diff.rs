@@ -226,25 +226,48 @@ fn new_removed_and_broken_icps() {
     assert_eq!(code, 0, "{err}");
     insta::assert_snapshot!("diff_new_and_removed", redact(&dir, &out));
 
-    // A base that does not compile is said, not hidden.
+    // A base where one product does not compile: that file is named, its
+    // ICP is not compared (not shown as new), and every other product's
+    // change is still reported.
     let dir = monorepo();
     let erp = dir.join("products/erp/icp.icp");
     edit(&erp, "weight 20", "weight twenty");
     git(&dir, &["commit", "-q", "-am", "broken"]);
     edit(&erp, "weight twenty", "weight 20");
-    let (code, out, _) = icp(&dir, &["diff", "products/erp"]);
-    assert_eq!(code, 0);
+    change_icps(&dir);
+    let (code, out, _) = icp(&dir, &["diff", "products"]);
+    assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("do not compile (1 errors)") || out.contains("do not compile ("),
+        out.contains("error: `products/erp/icp.icp` (ERP connector) does not compile at `HEAD`"),
         "{out}"
     );
-    assert!(out.contains(": new"), "{out}");
+    assert!(
+        out.contains("mid_market_manufacturing (products/erp/icp.icp): not compared"),
+        "{out}"
+    );
+    assert!(!out.contains(": new"), "{out}");
+    assert!(
+        out.contains("Branded clothing"),
+        "other products are compared: {out}"
+    );
+    assert!(out.contains(": changed"), "{out}");
 
-    // A working tree that does not compile is an error, as for every command.
+    // A working tree where one product does not compile: its errors are
+    // shown and the run fails, but the other products are still reported.
     edit(&erp, "weight 20", "weight twenty");
-    let (code, _, err) = icp(&dir, &["diff", "products/erp"]);
+    let (code, out, err) = icp(&dir, &["diff", "products"]);
     assert_eq!(code, 1);
-    assert!(err.contains("fix the problems above first"), "{err}");
+    assert!(err.contains("error[E0"), "{err}");
+    assert!(
+        out.contains("`products/erp/icp.icp` (ERP connector) does not compile in the working tree"),
+        "{out}"
+    );
+    assert!(out.contains(": changed"), "{out}");
+    let (code, out, _) = icp(&dir, &["diff", "products", "--format", "json"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["broken"][0]["side"], "working tree", "{json}");
+    assert_eq!(json["broken"][0]["file"], "products/erp/icp.icp", "{json}");
 }
 
 #[test]

@@ -88,9 +88,7 @@ fn mutate(rng: &mut Rng, src: &[u8]) -> Vec<u8> {
 /// Checks `text` as the file at `path`; the errors by (code, message).
 fn errors(path: &Path, text: &str) -> BTreeMap<(String, String), usize> {
     let loader = common::Rewritten {
-        disk: common::DirLoader {
-            root: normalize(&common::root_of(path)),
-        },
+        disk: icp_lang::disk::Disk::at(normalize(&common::root_of(path))),
         path: normalize(path),
         text: text.to_string(),
     };
@@ -144,10 +142,10 @@ fn mutated_files_check_and_format_safely() {
                 continue;
             };
             let before = errors(&path, &text);
-            match icp_lang::fmt::format_source(FileId(0), &text) {
+            match icp_lang::fmt::format_file(FileId(0), &text) {
                 Ok(f) => {
                     formatted += 1;
-                    let again = icp_lang::fmt::format_source(FileId(0), &f);
+                    let again = icp_lang::fmt::format_file(FileId(0), &f);
                     assert_eq!(
                         again.as_ref().ok(),
                         Some(&f),

@@ -13,35 +13,11 @@ mod common;
 use icp_lang::check::{self, Options};
 use icp_lang::diagnostic::Diagnostic;
 use icp_lang::project;
-use icp_lang::source::{decode, LoadError, Loader};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-
-/// Files held in memory, as raw bytes.
-struct MemLoader {
-    files: HashMap<PathBuf, Vec<u8>>,
-}
-
-impl Loader for MemLoader {
-    fn load(&self, path: &Path) -> Result<String, LoadError> {
-        match self.files.get(path) {
-            Some(bytes) => decode(bytes.clone()),
-            None => Err(LoadError::NotFound),
-        }
-    }
-    fn project_root(&self, _: &Path) -> PathBuf {
-        PathBuf::from("/p")
-    }
-    fn list_dir(&self, _: &Path) -> Vec<String> {
-        Vec::new()
-    }
-}
+use std::path::PathBuf;
 
 fn check_bytes(bytes: Vec<u8>) -> Vec<Diagnostic> {
     let path = PathBuf::from("/p/x.icp");
-    let loader = MemLoader {
-        files: HashMap::from([(path.clone(), bytes)]),
-    };
+    let loader = icp_lang::tree::MemTree::new([(path.clone(), bytes)]);
     let project = project::load(&loader, &[path]);
     let diags = check::check(&project, &Options::new(common::as_of())).diagnostics;
     for d in &diags {

@@ -27,9 +27,7 @@ struct Outcome {
 fn outcome(root: &Path, path: &Path, text: &str) -> Outcome {
     let path = normalize(path);
     let loader = common::Rewritten {
-        disk: common::DirLoader {
-            root: normalize(root),
-        },
+        disk: icp_lang::disk::Disk::at(normalize(root)),
         path: path.clone(),
         text: text.to_string(),
     };
@@ -98,6 +96,9 @@ fn a_cr_only_file_is_its_lf_twin() {
         a.tests
     );
     assert_eq!(a.formatted.as_deref(), Some(lf.as_str()));
+    // Formatting a file keeps its line ends: an old Mac file stays CR.
+    let kept = icp_lang::fmt::format_file(icp_lang::span::FileId(0), &cr).ok();
+    assert_eq!(kept.as_deref(), Some(cr.as_str()));
 }
 
 /// Every fixture and example, with its line ends turned into CR or CRLF,

@@ -106,8 +106,49 @@ fn example_tests_pass_and_failures_explain_themselves() {
         ],
     );
     assert!(
-        xml.contains("<testsuites name=\"icp\" tests=\"1\" failures=\"1\">")
+        xml.contains("<testsuites name=\"icp\" tests=\"1\" failures=\"1\" errors=\"0\">")
             && xml.contains("<failure message=\"expected tier `A`"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn one_broken_product_hides_no_other_products_tests() {
+    let dir = temp_dir();
+    let icp_of = |test_tier: &str, signal: &str| {
+        format!("schema S {{ id: text key\n n: int }}\nicp i for S {{\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  signal big: {signal} weight 5\n  tier A: score >= 5\n  tier B: otherwise\n  test \"t\" {{\n    given {{ n: 30 }}\n    expect tier {test_tier}\n  }}\n}}\n")
+    };
+    for (product, text) in [
+        ("broken", icp_of("A", "n > $10")),
+        ("failing", icp_of("B", "n > 10")),
+        ("fine", icp_of("A", "n > 10")),
+    ] {
+        std::fs::create_dir_all(dir.join(product)).unwrap();
+        std::fs::write(
+            dir.join(product).join("icp.toml"),
+            format!("[project]\nname = \"{product}\"\nas_of = \"2026-11-01\"\n"),
+        )
+        .unwrap();
+        std::fs::write(dir.join(product).join("icp.icp"), text).unwrap();
+    }
+    let (code, out, err) = icp(&dir, &["test", "."]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("error[E0303]"), "the errors are shown: {err}");
+    assert!(
+        err.contains("`broken/icp.icp` (broken) does not compile: its tests were not run"),
+        "{err}"
+    );
+    assert!(
+        out.contains("test failing/icp.icp:9 i \"t\" ... FAILED"),
+        "{out}"
+    );
+    assert!(out.contains("test fine/icp.icp:9 i \"t\" ... ok"), "{out}");
+    let (code, xml, _) = icp(&dir, &["test", "--format", "junit", "."]);
+    assert_eq!(code, 1);
+    assert!(
+        xml.contains("tests=\"3\" failures=\"1\" errors=\"1\"")
+            && xml.contains("<testcase classname=\"broken/icp.icp\" name=\"compiles\">")
+            && xml.contains("<error message=\"`broken/icp.icp` (broken) does not compile"),
         "{xml}"
     );
 }

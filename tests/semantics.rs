@@ -533,19 +533,8 @@ fn plan_agrees_with_the_reference_evaluator() {
     for case in 0..300 {
         let src = random_icp(&mut r);
         let path = PathBuf::from("/gen/x.icp");
-        struct One(String);
-        impl icp_lang::source::Loader for One {
-            fn load(&self, _: &std::path::Path) -> Result<String, icp_lang::source::LoadError> {
-                Ok(self.0.clone())
-            }
-            fn project_root(&self, _: &std::path::Path) -> PathBuf {
-                PathBuf::from("/gen")
-            }
-            fn list_dir(&self, _: &std::path::Path) -> Vec<String> {
-                Vec::new()
-            }
-        }
-        let project = icp_lang::project::load(&One(src.clone()), &[path]);
+        let one = icp_lang::tree::MemTree::new([(path.clone(), src.clone())]);
+        let project = icp_lang::project::load(&one, &[path]);
         let checked = check::check(&project, &check::Options::new(as_of));
         let errors: Vec<_> = checked
             .diagnostics

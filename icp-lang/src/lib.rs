@@ -1,6 +1,8 @@
 //! The icp language: parsing, name resolution, type checking and static
-//! analysis of Ideal Customer Profiles. Pure: no file system, terminal or
-//! editor types; callers hand in source text through [`source::Loader`].
+//! analysis of Ideal Customer Profiles. The stages are pure: no file system,
+//! terminal or editor types. Files arrive through a [`tree::Tree`] that the
+//! caller hands to a [`workspace::Workspace`]; `disk` is that tree for the
+//! disk, the only file-system code here, used only when a caller picks it.
 
 pub mod analysis;
 pub mod ast;
@@ -14,6 +16,7 @@ extern crate alloc;
 pub mod contacts;
 pub mod data;
 pub mod diff;
+pub mod disk;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
@@ -29,4 +32,6 @@ pub mod span;
 pub mod split;
 pub mod suggest;
 pub mod testing;
+pub mod tree;
 pub mod values;
+pub mod workspace;

@@ -82,6 +82,9 @@ enum Command {
         /// Change nothing; show a diff and exit 1 when a file is not formatted.
         #[arg(long)]
         check: bool,
+        /// With --check: `github` adds an annotation per file for pull requests.
+        #[arg(long, value_enum, default_value = "diff")]
+        format: cli::fmt_cmd::FmtFormat,
     },
     /// Explain a diagnostic code, with an example.
     ExplainCode {
@@ -139,7 +142,11 @@ fn main() -> ExitCode {
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
         Command::Diff(args) => cli::diff::diff(&args, &mut out, &mut err),
         Command::Funnel(args) => cli::score::funnel(&args, &mut out, &mut err),
-        Command::Fmt { paths, check } => cli::fmt_cmd::run(&paths, check, &mut out, &mut err),
+        Command::Fmt {
+            paths,
+            check,
+            format,
+        } => cli::fmt_cmd::run(&paths, check, format, &mut out, &mut err),
         Command::Score(args) => {
             drop(out);
             let code = cli::score::score(&args, &mut err);

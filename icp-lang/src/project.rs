@@ -5,8 +5,9 @@ use crate::ast::Item;
 use crate::diagnostic::Diagnostic;
 use crate::lexer::Token;
 use crate::parser;
-use crate::source::{normalize, LoadError, Loader, Sources};
+use crate::source::{normalize, LoadError, Sources};
 use crate::span::{FileId, Span};
+use crate::tree::{self, Tree};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -38,13 +39,15 @@ impl Project {
     }
 }
 
-/// Loads `roots` and, transitively, their imports.
-pub fn load(loader: &dyn Loader, roots: &[PathBuf]) -> Project {
+/// Loads `roots` and, transitively, their imports; every file is read
+/// through [`tree::read_text`] within its project root.
+pub fn load(tree: &dyn Tree, roots: &[PathBuf]) -> Project {
     let mut b = Build {
-        loader,
+        tree,
         sources: Sources::default(),
         files: Vec::new(),
         by_path: HashMap::new(),
+        roots: HashMap::new(),
         diags: Vec::new(),
     };
     // Read the roots in order (ids follow the command line), then parse them
@@ -55,13 +58,14 @@ pub fn load(loader: &dyn Loader, roots: &[PathBuf]) -> Project {
         if b.by_path.contains_key(&path) {
             continue;
         }
-        let (text, err) = match loader.load(&path) {
+        let root = b.root_of(&path);
+        let (text, err) = match tree::read_text(tree, &path, Some(&root)) {
             Ok(text) => (text, None),
             Err(err) => (String::new(), Some(err)),
         };
         let id = b
             .sources
-            .add(loader.display_name(&path), path.clone(), text.clone());
+            .add(tree.display_name(&path), path.clone(), text.clone());
         b.by_path.insert(path.clone(), id);
         b.files.push(None);
         match err {
@@ -69,7 +73,7 @@ pub fn load(loader: &dyn Loader, roots: &[PathBuf]) -> Project {
             Some(err) => b.diags.push(load_error(
                 err,
                 Span::new(id, 0, 0),
-                &loader.display_name(&path),
+                &tree.display_name(&path),
             )),
         }
     }
@@ -131,17 +135,29 @@ fn parse_all(texts: Vec<(FileId, String)>) -> Vec<(FileId, parser::Parsed)> {
 }
 
 struct Build<'l> {
-    loader: &'l dyn Loader,
+    tree: &'l dyn Tree,
     sources: Sources,
     files: Vec<Option<ParsedFile>>,
     by_path: HashMap<PathBuf, FileId>,
+    /// Project root by folder, found once per folder.
+    roots: HashMap<PathBuf, PathBuf>,
     diags: Vec<Diagnostic>,
 }
 
 impl Build<'_> {
+    fn root_of(&mut self, file: &Path) -> PathBuf {
+        let dir = file.parent().unwrap_or(file).to_path_buf();
+        if let Some(r) = self.roots.get(&dir) {
+            return r.clone();
+        }
+        let root = normalize(&tree::project_root(self.tree, file));
+        self.roots.insert(dir, root.clone());
+        root
+    }
+
     fn add(&mut self, path: &Path, text: String, is_root: bool) -> FileId {
         let id = self.sources.add(
-            self.loader.display_name(path),
+            self.tree.display_name(path),
             path.to_path_buf(),
             text.clone(),
         );
@@ -184,7 +200,7 @@ impl Build<'_> {
                 None => return,
             };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let root = normalize(&self.loader.project_root(&path));
+        let root = self.root_of(&path);
         let mut resolved = Vec::new();
         for (span, rel) in imports {
             let target = normalize(&dir.join(&rel));
@@ -192,7 +208,7 @@ impl Build<'_> {
                 self.diags.push(
                     Diagnostic::new("E0205", span, format!("`{rel}` is outside the project root"))
                         .label("leaves the project")
-                        .note(format!("the project root is `{}`", self.loader.display_name(&root)))
+                        .note(format!("the project root is `{}`", self.tree.display_name(&root)))
                         .help("imports stay inside the folder of the outermost `icp.toml`; add one in a common parent folder to share files between products"),
                 );
                 resolved.push((span, None));
@@ -202,7 +218,7 @@ impl Build<'_> {
                 resolved.push((span, Some(existing)));
                 continue;
             }
-            match self.loader.load(&target) {
+            match tree::read_text(self.tree, &target, Some(&root)) {
                 Ok(text) => {
                     let new_id = self.add(&target, text, false);
                     queue.push(new_id);
@@ -211,16 +227,18 @@ impl Build<'_> {
                 Err(LoadError::NotFound) => {
                     let mut d = Diagnostic::new("E0203", span, format!("cannot find `{rel}`"))
                         .label("no such file")
-                        .note(format!(
-                            "looked for `{}`",
-                            self.loader.display_name(&target)
-                        ));
+                        .note(format!("looked for `{}`", self.tree.display_name(&target)));
                     let parent = target.parent().map(Path::to_path_buf).unwrap_or_default();
                     let wanted = target
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    let names = self.loader.list_dir(&parent);
+                    let names: Vec<String> = self
+                        .tree
+                        .entries(&parent)
+                        .into_iter()
+                        .map(|e| e.name)
+                        .collect();
                     if let Some(best) =
                         crate::suggest::closest(&wanted, names.iter().map(String::as_str))
                     {
@@ -315,7 +333,8 @@ impl Build<'_> {
     }
 }
 
-fn load_error(err: LoadError, span: Span, shown: &str) -> Diagnostic {
+/// What went wrong reading a file, as a diagnostic at `span`.
+pub fn load_error(err: LoadError, span: Span, shown: &str) -> Diagnostic {
     match err {
         LoadError::NotFound => Diagnostic::new(
             "E0001",
@@ -328,6 +347,20 @@ fn load_error(err: LoadError, span: Span, shown: &str) -> Diagnostic {
                 .label("a folder")
                 .help("import one `.icp` file, e.g. `import \"shared/accounts.icp\"`")
         }
+        LoadError::NotRegular => Diagnostic::new(
+            "E0001",
+            span,
+            format!("cannot read `{shown}`: not a regular file (a pipe, device or socket)"),
+        )
+        .label("not a file")
+        .help("only regular files are read; a pipe or device could block for ever"),
+        LoadError::OutsideRoot => Diagnostic::new(
+            "E0205",
+            span,
+            format!("`{shown}` leads outside the project root through a link"),
+        )
+        .label("leaves the project")
+        .help("files are read only inside the folder of the outermost `icp.toml`, after following links; copy the file into the project instead of linking to it"),
         LoadError::TooLarge { bytes } => Diagnostic::new(
             "E0003",
             span,
@@ -339,13 +372,21 @@ fn load_error(err: LoadError, span: Span, shown: &str) -> Diagnostic {
         )
         .label("too large")
         .help("is this a data file? score data with `icp score`"),
-        LoadError::NotText { offset, byte } => Diagnostic::new(
-            "E0002",
-            span,
-            format!("`{shown}` is not UTF-8 text (byte 0x{byte:02x} at offset {offset})"),
-        )
-        .label("not text")
-        .help("save the file as UTF-8; binary files cannot be checked"),
+        LoadError::NotText { offset, byte } => {
+            // UTF-16 starts with a byte-order mark, or has NULs between ASCII letters.
+            let utf16 = (offset == 0 && matches!(byte, 0xff | 0xfe)) || (offset == 1 && byte == 0);
+            Diagnostic::new(
+                "E0002",
+                span,
+                format!("`{shown}` is not UTF-8 text (byte 0x{byte:02x} at offset {offset})"),
+            )
+            .label("not text")
+            .help(if utf16 {
+                "this looks like UTF-16 (as some Windows editors save); save the file as UTF-8"
+            } else {
+                "save the file as UTF-8; binary files cannot be checked"
+            })
+        }
         LoadError::Io(reason) => {
             Diagnostic::new("E0001", span, format!("cannot read `{shown}`: {reason}"))
                 .label("unreadable")

@@ -283,6 +283,17 @@ pub fn github(sources: &Sources, diags: &[Diagnostic], products: &Products) -> S
     out
 }
 
+/// One GitHub Actions error annotation on a file's line (for findings that
+/// are not diagnostics: an unformatted file, a failing test).
+pub fn github_error(file: &str, line: usize, title: &str, message: &str) -> String {
+    format!(
+        "::error file={},line={line},title={}::{}\n",
+        escape_property(file),
+        escape_property(title),
+        escape_data(message)
+    )
+}
+
 /// Escaping as the Actions toolkit does for a command's message.
 fn escape_data(s: &str) -> String {
     s.replace('%', "%25")

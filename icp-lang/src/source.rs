@@ -1,6 +1,5 @@
-//! Source texts by [`FileId`], and the [`Loader`] through which the compiler
-//! asks for files. The CLI reads the disk; the language server overlays open
-//! editor buffers. Nothing in the compiler touches the file system itself.
+//! Source texts by [`FileId`], and what can go wrong reading one. Files
+//! arrive through a [`crate::tree::Tree`]; nothing here touches a file system.
 
 use crate::span::{FileId, LineIndex};
 use std::path::{Component, Path, PathBuf};
@@ -57,6 +56,10 @@ impl Sources {
 pub enum LoadError {
     NotFound,
     IsDirectory,
+    /// A FIFO, device or socket: reading it could block forever.
+    NotRegular,
+    /// After following links, the file lies outside the project root.
+    OutsideRoot,
     TooLarge {
         bytes: u64,
     },
@@ -68,16 +71,20 @@ pub enum LoadError {
     Io(String),
 }
 
-pub trait Loader {
-    /// The text of the file at `path` (already normalised).
-    fn load(&self, path: &Path) -> Result<String, LoadError>;
-    /// The folder imports of `file` may not leave.
-    fn project_root(&self, file: &Path) -> PathBuf;
-    /// File names in a folder, for "did you mean" on a missing import.
-    fn list_dir(&self, dir: &Path) -> Vec<String>;
-    /// How a path is shown in messages.
-    fn display_name(&self, path: &Path) -> String {
-        path.display().to_string()
+impl LoadError {
+    /// What went wrong, in a few words.
+    pub fn describe(&self) -> String {
+        match self {
+            LoadError::NotFound => "no such file".into(),
+            LoadError::IsDirectory => "a folder, not a file".into(),
+            LoadError::NotRegular => "not a regular file (a pipe, device or socket)".into(),
+            LoadError::OutsideRoot => "it leads outside the project root".into(),
+            LoadError::TooLarge { bytes } => format!("too large ({} MiB)", bytes >> 20),
+            LoadError::NotText { offset, byte } => {
+                format!("not UTF-8 text (byte 0x{byte:02x} at offset {offset})")
+            }
+            LoadError::Io(e) => e.clone(),
+        }
     }
 }
 

@@ -1,14 +1,16 @@
 //! The open documents, and answering questions about them: each question
-//! loads the document's project (open documents override the disk), checks
-//! it and asks `icp_lang::ide`.
+//! opens the document's workspace (open documents over the disk, through the
+//! same `icp_lang::workspace` as the CLI), checks it and asks `icp_lang::ide`.
 
 use crate::convert::Converter;
-use icp_lang::ast::Date;
-use icp_lang::check::{check, Checked, Options};
+use icp_lang::check::Checked;
+use icp_lang::disk::{today, Disk};
 use icp_lang::ide::position::Encoding;
 use icp_lang::project::Project;
-use icp_lang::source::{decode, normalize, LoadError, Loader};
+use icp_lang::source::{normalize, LoadError};
 use icp_lang::span::{FileId, Span};
+use icp_lang::tree::{Entry, Kind, Tree};
+use icp_lang::workspace::Workspace;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,9 +32,9 @@ pub struct Documents {
     pub encoding: Encoding,
     /// Bumped by every change to any document or watched file.
     generation: u64,
-    /// Parsed projects by document, valid for one generation: a request
-    /// then costs a check and the query, not a parse.
-    parsed: RefCell<HashMap<Url, (u64, Arc<Project>)>>,
+    /// Workspaces by document, valid for one generation: a request then
+    /// costs a check and the query, not a parse.
+    parsed: RefCell<HashMap<Url, (u64, Arc<Workspace>)>>,
     /// Documents whose diagnostics are being computed (one check at a time each).
     checking: std::collections::HashSet<Url>,
 }
@@ -239,38 +241,47 @@ impl Documents {
         self.docs.get(uri).map(|d| d.text.as_str())
     }
 
-    /// Loads and checks the project of `uri`, then asks `f`; the document is
-    /// always `FileId(0)`.
-    fn analyse<T>(&self, uri: &Url, f: impl FnOnce(&Checked<'_>, &Project) -> T) -> Option<T> {
+    /// The workspace of `uri`: the document (always `FileId(0)`), its
+    /// imports and its product's settings, read as the CLI reads them.
+    fn workspace(&self, uri: &Url) -> Option<Arc<Workspace>> {
         let path = normalize(&uri.to_file_path().ok()?);
         let cached = self
             .parsed
             .borrow()
             .get(uri)
             .filter(|(g, _)| *g == self.generation)
-            .map(|(_, p)| Arc::clone(p));
-        let project = match cached {
-            Some(p) => p,
-            None => {
-                let overlay: HashMap<PathBuf, String> = self
-                    .docs
-                    .iter()
-                    .filter_map(|(u, d)| Some((normalize(&u.to_file_path().ok()?), d.text.clone())))
-                    .collect();
-                let loader = Overlay { docs: overlay };
-                let p = Arc::new(icp_lang::project::load(
-                    &loader,
-                    std::slice::from_ref(&path),
-                ));
-                self.parsed
-                    .borrow_mut()
-                    .insert(uri.clone(), (self.generation, Arc::clone(&p)));
-                p
-            }
-        };
-        let as_of = project_as_of(&path).unwrap_or_else(today);
-        let checked = check(&project, &Options::new(as_of));
-        Some(f(&checked, &project))
+            .map(|(_, w)| Arc::clone(w));
+        if let Some(w) = cached {
+            return Some(w);
+        }
+        let ws = Arc::new(Workspace::load(&self.tree(), vec![path], None, today()));
+        self.parsed
+            .borrow_mut()
+            .insert(uri.clone(), (self.generation, Arc::clone(&ws)));
+        Some(ws)
+    }
+
+    /// Open documents over the disk.
+    fn tree(&self) -> Overlay {
+        Overlay {
+            docs: self
+                .docs
+                .iter()
+                .filter_map(|(u, d)| Some((normalize(&u.to_file_path().ok()?), d.text.clone())))
+                .collect(),
+            disk: Disk::new(),
+        }
+    }
+
+    /// Checks the workspace of `uri`, then asks `f`.
+    fn analyse_ws<T>(&self, uri: &Url, f: impl FnOnce(&Checked<'_>, &Workspace) -> T) -> Option<T> {
+        let ws = self.workspace(uri)?;
+        let checked = ws.check();
+        Some(f(&checked, &ws))
+    }
+
+    fn analyse<T>(&self, uri: &Url, f: impl FnOnce(&Checked<'_>, &Project) -> T) -> Option<T> {
+        self.analyse_ws(uri, |checked, ws| f(checked, &ws.project))
     }
 
     fn location(&self, project: &Project, span: Span) -> Option<lsp::Location> {
@@ -283,19 +294,44 @@ impl Documents {
         })
     }
 
-    pub fn diagnostics(&self, uri: &Url) -> Vec<lsp::Diagnostic> {
+    /// The document's diagnostics exactly as `icp check` gives them (its
+    /// product's lint levels and as-of date applied), and those of each
+    /// `icp.toml` it reads, by that file (empty when it is fine, which
+    /// clears an error once fixed).
+    pub fn diagnostics(
+        &self,
+        uri: &Url,
+    ) -> (Vec<lsp::Diagnostic>, Vec<(Url, Vec<lsp::Diagnostic>)>) {
         if self.is_stale(uri) {
-            return Vec::new();
+            return Default::default();
         }
         let text = self.text(uri).unwrap_or("");
         let conv = Converter::new(text, self.encoding);
-        self.analyse(uri, |checked, project| {
-            checked
-                .diagnostics
+        self.analyse_ws(uri, |checked, ws| {
+            let all = ws.diagnostics(&checked.diagnostics, false);
+            let located = |d: &icp_lang::diagnostic::Diagnostic, conv: &Converter<'_>| {
+                conv.diagnostic(d, |s| self.location(&ws.project, s))
+            };
+            let mine = all
                 .iter()
                 .filter(|d| d.span().file == FileId(0))
-                .map(|d| conv.diagnostic(d, |s| self.location(project, s)))
-                .collect()
+                .map(|d| located(d, &conv))
+                .collect();
+            let settings = ws
+                .config_files()
+                .into_iter()
+                .filter_map(|(fid, path)| {
+                    let src = ws.project.sources.get(fid)?;
+                    let conv = Converter::new(&src.text, self.encoding);
+                    let diags = all
+                        .iter()
+                        .filter(|d| d.span().file == fid)
+                        .map(|d| located(d, &conv))
+                        .collect();
+                    Some((Url::from_file_path(path).ok()?, diags))
+                })
+                .collect();
+            (mine, settings)
         })
         .unwrap_or_default()
     }
@@ -381,20 +417,12 @@ impl Documents {
     ) -> Option<Result<icp_lang::ide::navigate::Found, String>> {
         let offset = self.offset(uri, p)?;
         let path = normalize(&uri.to_file_path().ok()?);
-        let docs: HashMap<PathBuf, String> = self
-            .docs
-            .iter()
-            .filter_map(|(u, d)| Some((normalize(&u.to_file_path().ok()?), d.text.clone())))
-            .collect();
-        let also: Vec<PathBuf> = docs.keys().cloned().collect();
-        let loader = Overlay { docs };
-        let as_of = project_as_of(&path).unwrap_or_else(today);
+        let opts = icp_lang::check::Options::new(today());
         Some(icp_lang::ide::navigate::search_project(
-            &loader,
+            &self.tree(),
             &path,
-            &also,
             offset,
-            &Options::new(as_of),
+            &opts,
             search,
         ))
     }
@@ -608,28 +636,13 @@ impl Documents {
         let me = normalize(&uri.to_file_path().ok()?);
         let typed_dir = typed.rfind('/').map(|i| &typed[..=i]).unwrap_or("");
         let dir = normalize(&me.parent()?.join(typed_dir));
-        let mut entries: Vec<(String, bool)> = std::fs::read_dir(&dir)
-            .map(|rd| {
-                rd.flatten()
-                    .map(|e| {
-                        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-                        (e.file_name().to_string_lossy().into_owned(), is_dir)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         // Open documents not yet saved are files too.
-        for u in self.docs.keys() {
-            let Ok(path) = u.to_file_path() else { continue };
-            let path = normalize(&path);
-            if path.parent() == Some(dir.as_path()) {
-                if let Some(name) = path.file_name() {
-                    entries.push((name.to_string_lossy().into_owned(), false));
-                }
-            }
-        }
-        entries.sort();
-        entries.dedup();
+        let entries: Vec<(String, bool)> = self
+            .tree()
+            .entries(&dir)
+            .into_iter()
+            .map(|e| (e.name, e.kind == Kind::Dir))
+            .collect();
         let text = self.text(uri)?;
         let conv = Converter::new(text, self.encoding);
         let replace = conv.range(Span::new(
@@ -648,7 +661,7 @@ impl Documents {
         };
         let mut out = vec![item("../".to_string(), lsp::CompletionItemKind::FOLDER)];
         for (name, is_dir) in entries {
-            if name.starts_with('.') || name == "target" || name == "node_modules" {
+            if icp_lang::tree::skipped_folder(&name) {
                 continue;
             }
             if is_dir {
@@ -687,13 +700,15 @@ impl Documents {
     /// `icp_lang::ide::lens`.
     pub fn code_lenses(&self, uri: &Url) -> Option<Vec<lsp::CodeLens>> {
         let text = self.text(uri)?;
-        let path = uri.to_file_path().ok()?;
         let conv = Converter::new(text, self.encoding);
-        let sample = sample_data(&path);
-        let as_of = project_as_of(&path).unwrap_or_else(today);
-        self.analyse(uri, |checked, _| {
-            let counts = |plan: &icp_lang::plan::Plan| tier_counts(plan, sample.as_deref()?);
-            icp_lang::ide::lens::lenses(checked, FileId(0), as_of, counts)
+        self.analyse_ws(uri, |checked, ws| {
+            let product = ws.product(FileId(0));
+            let tree = self.tree();
+            let sample = |plan: &icp_lang::plan::Plan| {
+                let data = product.sample_data.as_ref()?;
+                Some(tier_counts(&tree, plan, data, &product.root))
+            };
+            icp_lang::ide::lens::lenses(checked, FileId(0), ws.as_of(FileId(0)), sample)
                 .into_iter()
                 .map(|l| lsp::CodeLens {
                     range: conv.range(l.span),
@@ -752,82 +767,92 @@ impl Documents {
     }
 }
 
-/// Open documents over the file system. (The CLI has the same disk rules
-/// in `icp-lang/src/cli/fs.rs`.)
+/// Open documents over the disk: what the editor shows wins over what is saved.
 struct Overlay {
     docs: HashMap<PathBuf, String>,
+    disk: Disk,
 }
 
-impl Loader for Overlay {
-    fn load(&self, path: &Path) -> Result<String, LoadError> {
-        if let Some(text) = self.docs.get(path) {
-            return Ok(text.clone());
+impl Tree for Overlay {
+    fn cwd(&self) -> &Path {
+        self.disk.cwd()
+    }
+
+    fn stat(&self, path: &Path) -> Result<(Kind, u64), LoadError> {
+        match self.docs.get(path) {
+            Some(text) => Ok((Kind::File, text.len() as u64)),
+            None => self.disk.stat(path),
         }
-        match std::fs::metadata(path) {
-            Err(_) => Err(LoadError::NotFound),
-            Ok(m) if m.is_dir() => Err(LoadError::IsDirectory),
-            Ok(m) if m.len() > icp_lang::source::MAX_SOURCE_BYTES => {
-                Err(LoadError::TooLarge { bytes: m.len() })
+    }
+
+    fn real_path(&self, path: &Path) -> PathBuf {
+        self.disk.real_path(path)
+    }
+
+    fn read_bytes(&self, path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+        match self.docs.get(path) {
+            Some(text) => {
+                let n = usize::try_from(limit).unwrap_or(usize::MAX).min(text.len());
+                Ok(text.as_bytes().get(..n).unwrap_or_default().to_vec())
             }
-            Ok(_) => decode(std::fs::read(path).map_err(|e| LoadError::Io(e.to_string()))?),
+            None => self.disk.read_bytes(path, limit),
         }
     }
 
-    fn project_root(&self, file: &Path) -> PathBuf {
-        let dir = file.parent().unwrap_or(file);
-        dir.ancestors()
-            .filter(|d| d.join("icp.toml").is_file())
-            .last()
-            .unwrap_or(dir)
-            .to_path_buf()
+    fn open(&self, path: &Path) -> Result<Box<dyn std::io::Read + Send>, LoadError> {
+        self.disk.open(path)
     }
 
-    fn list_dir(&self, dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .map(|rd| {
-                rd.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort();
-        v
+    fn entries(&self, dir: &Path) -> Vec<Entry> {
+        let mut out = self.disk.entries(dir);
+        // Open documents not yet saved are files too.
+        for path in self.docs.keys() {
+            if path.parent() == Some(dir) {
+                if let Some(name) = path.file_name() {
+                    out.push(Entry {
+                        name: name.to_string_lossy().into_owned(),
+                        kind: Kind::File,
+                    });
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 }
 
-/// The sample accounts named by the nearest `icp.toml`, if any.
-fn sample_data(file: &Path) -> Option<PathBuf> {
-    let cfg = file
-        .parent()?
-        .ancestors()
-        .map(|d| d.join("icp.toml"))
-        .find(|p| p.is_file())?;
-    let text = std::fs::read_to_string(&cfg).ok()?;
-    let rel = icp_lang::config::parse(FileId(0), &text)
-        .0
-        .config
-        .project
-        .sample_data?;
-    Some(cfg.parent()?.join(rel))
-}
+/// The most of a product's sample accounts a lens reads: the editor must
+/// answer at once, whatever `sample_data` names.
+const LENS_BYTES: u64 = 32 << 20;
 
 /// "tiers on sample data: A 7 · B 3 · C 7 · removed 9", or why not.
-fn tier_counts(plan: &icp_lang::plan::Plan, data: &Path) -> Option<String> {
+fn tier_counts(tree: &Overlay, plan: &icp_lang::plan::Plan, data: &Path, root: &Path) -> String {
+    use std::io::Read;
+    let shown = tree.display_name(data);
+    let (reader, len) = match icp_lang::tree::open_data(tree, data, root) {
+        Ok(r) => r,
+        Err(e) => return format!("sample data: cannot read `{shown}`: {}", e.describe()),
+    };
+    if len > LENS_BYTES {
+        return format!(
+            "sample data: `{shown}` is {} MiB; lenses read at most {} MiB (use `icp score`)",
+            len >> 20,
+            LENS_BYTES >> 20
+        );
+    }
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_path(data)
-        .ok()?;
-    let headers: Vec<String> = r
-        .headers()
-        .ok()?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
+        .from_reader(reader.take(LENS_BYTES));
+    let headers: Vec<String> = match r.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .collect(),
+        Err(e) => return format!("sample data: cannot read `{shown}`: {e}"),
+    };
     let Ok(binding) = icp_lang::data::bind_headers(plan, &headers) else {
-        return Some(format!(
-            "sample data: `{}` lacks columns this ICP reads",
-            data.display()
-        ));
+        return format!("sample data: `{shown}` lacks columns this ICP reads");
     };
     let (mut tiers, mut removed, mut bad) = (vec![0u64; plan.tiers.len()], 0u64, 0u64);
     for (n, rec) in r.records().enumerate() {
@@ -853,34 +878,10 @@ fn tier_counts(plan: &icp_lang::plan::Plan, data: &Path) -> Option<String> {
             (None, None) => {}
         }
     }
-    let mut parts: Vec<String> = plan
-        .tiers
-        .iter()
-        .zip(&tiers)
-        .map(|(t, n)| format!("{} {n}", t.name))
-        .collect();
-    parts.push(format!("removed {removed}"));
-    if bad > 0 {
-        parts.push(format!("{bad} bad rows"));
-    }
-    Some(format!("sample data: {}", parts.join(" · ")))
-}
-
-/// The `as_of` of the nearest `icp.toml`, if it pins one.
-fn project_as_of(file: &Path) -> Option<Date> {
-    let cfg = file
-        .parent()?
-        .ancestors()
-        .map(|d| d.join("icp.toml"))
-        .find(|p| p.is_file())?;
-    let text = std::fs::read_to_string(cfg).ok()?;
-    icp_lang::config::parse(FileId(0), &text).0.as_of
-}
-
-fn today() -> Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Date::from_days((secs / 86_400) as i64)
+    let counts = icp_lang::ide::lens::TierCounts {
+        tiers,
+        removed,
+        bad,
+    };
+    icp_lang::ide::lens::sample_title(plan, &counts)
 }

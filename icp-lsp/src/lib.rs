@@ -21,6 +21,8 @@ pub struct Server {
     docs: Arc<Mutex<Documents>>,
     /// What the client said it can do: register file watchers, refresh lenses.
     can: Mutex<ClientCan>,
+    /// The diagnostics last published on each `icp.toml`.
+    settings_shown: Mutex<std::collections::HashMap<Url, Vec<Diagnostic>>>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -35,6 +37,7 @@ impl Server {
             client,
             docs: Arc::new(Mutex::new(Documents::default())),
             can: Mutex::new(ClientCan::default()),
+            settings_shown: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -61,13 +64,14 @@ impl Server {
         }
         loop {
             let result = self.with_docs(|d| Some((d.version(&uri)?, d.diagnostics(&uri))));
-            let Ok(Some((version, diagnostics))) = result else {
+            let Ok(Some((version, (diagnostics, settings)))) = result else {
                 let _ = self.with_docs(|d| Some(d.stop_checking(&uri, None)));
                 return;
             };
             self.client
                 .publish_diagnostics(uri.clone(), diagnostics, Some(version))
                 .await;
+            self.publish_settings(settings).await;
             // Files that import the changed one may have new problems (or
             // lost old ones): re-check the other open documents too.
             self.publish_others(&uri).await;
@@ -86,6 +90,26 @@ impl Server {
         }
     }
 
+    /// Problems of `icp.toml` files go on those files, open or not; sent
+    /// only when they change (so a clean file costs no message).
+    async fn publish_settings(&self, settings: Vec<(Url, Vec<Diagnostic>)>) {
+        for (uri, diagnostics) in settings {
+            let changed = match self.settings_shown.lock() {
+                Ok(mut shown) => {
+                    let before = shown.get(&uri).cloned().unwrap_or_default();
+                    shown.insert(uri.clone(), diagnostics.clone());
+                    before != diagnostics
+                }
+                Err(_) => true,
+            };
+            if changed {
+                self.client
+                    .publish_diagnostics(uri, diagnostics, None)
+                    .await;
+            }
+        }
+    }
+
     async fn publish_others(&self, except: &Url) {
         let others = self.with_docs(|d| {
             Some(
@@ -96,10 +120,11 @@ impl Server {
                     .collect::<Vec<_>>(),
             )
         });
-        for (diagnostics, uri, version) in others.ok().flatten().unwrap_or_default() {
+        for ((diagnostics, settings), uri, version) in others.ok().flatten().unwrap_or_default() {
             self.client
                 .publish_diagnostics(uri, diagnostics, Some(version))
                 .await;
+            self.publish_settings(settings).await;
         }
     }
 }

@@ -16,9 +16,8 @@
 use futures::StreamExt;
 use icp_lang::ide::position::{Encoding, Position, PositionIndex};
 use icp_lang::rng::Rng;
-use icp_lang::source::{LoadError, Loader};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use tower_lsp::jsonrpc::Request;
 use tower_lsp::LspService;
 use tower_service::Service;
@@ -77,45 +76,25 @@ const PIECES: &[&str] = &[
 
 const BASE: &str = "// 😀 accounts, 名前\r\nenum Industry { saas, retail }\r\nschema Company {\n  id: text key\r\n  industry: Industry\r  employees: int\n}\nicp i for Company {\r\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  filter big: employees >= 50 because \"small shops do not buy\"\n  signal software: industry == saas weight 20\n  tier A: score >= 20\n  tier B: otherwise\n  test \"t\" {\n    given { industry: saas, employees: 900 }\n    expect tier A\n  }\n}\n";
 
-/// One file in memory, as the server sees an open document without imports.
-struct One(String);
-
-impl Loader for One {
-    fn load(&self, path: &Path) -> Result<String, LoadError> {
-        if path == Path::new(PATH) {
-            Ok(self.0.clone())
-        } else {
-            Err(LoadError::NotFound)
-        }
-    }
-    fn project_root(&self, file: &Path) -> PathBuf {
-        file.parent().unwrap_or(file).to_path_buf()
-    }
-    fn list_dir(&self, _: &Path) -> Vec<String> {
-        Vec::new()
-    }
-}
-
-fn today() -> icp_lang::ast::Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    icp_lang::ast::Date::from_days((secs / 86_400) as i64)
-}
-
 /// What the library says of `text`: (code, start, end, message) with
 /// positions in UTF-16, as the server must publish them.
 fn expected(text: &str) -> Vec<(String, Value, Value, String)> {
-    let project = icp_lang::project::load(&One(text.to_string()), &[PathBuf::from(PATH)]);
-    let checked = icp_lang::check::check(&project, &icp_lang::check::Options::new(today()));
+    // The document alone, through the same workspace as `icp check`.
+    let tree = icp_lang::tree::MemTree::new([(PathBuf::from(PATH), text)]);
+    let ws = icp_lang::workspace::Workspace::load(
+        &tree,
+        vec![PathBuf::from(PATH)],
+        None,
+        icp_lang::disk::today(),
+    );
+    let checked = ws.check();
+    let diagnostics = ws.diagnostics(&checked.diagnostics, false);
     let index = PositionIndex::new(text);
     let pos = |o: u32| {
         let p = index.position(o, Encoding::Utf16);
         json!({ "line": p.line, "character": p.character })
     };
-    checked
-        .diagnostics
+    diagnostics
         .iter()
         .filter(|d| d.span().file == icp_lang::span::FileId(0))
         .map(|d| {

@@ -1,79 +1,71 @@
-//! Shared by the end-to-end tests: a disk loader rooted at one folder, a
-//! checker run with a fixed as-of date, and running the `icp` binary.
+//! Shared by the end-to-end tests: a checker run over the disk with a fixed
+//! as-of date, and running the `icp` binary.
 #![allow(dead_code)]
 
 use icp_lang::ast::Date;
 use icp_lang::check::{self, Options};
 use icp_lang::diagnostic::Diagnostic;
 use icp_lang::project::{self, Project};
-use icp_lang::source::{decode, LoadError, Loader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub struct DirLoader {
-    pub root: PathBuf,
+pub fn as_of() -> Date {
+    Date::new(2026, 11, 1).unwrap_or(Date {
+        year: 2026,
+        month: 11,
+        day: 1,
+    })
 }
 
-impl Loader for DirLoader {
-    fn load(&self, path: &Path) -> Result<String, LoadError> {
-        match std::fs::metadata(path) {
-            Err(_) => Err(LoadError::NotFound),
-            Ok(m) if m.is_dir() => Err(LoadError::IsDirectory),
-            Ok(_) => decode(std::fs::read(path).map_err(|e| LoadError::Io(e.to_string()))?),
-        }
-    }
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
 
-    fn project_root(&self, _file: &Path) -> PathBuf {
-        self.root.clone()
-    }
-
-    fn list_dir(&self, dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .map(|rd| {
-                rd.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort();
-        v
-    }
-
-    fn display_name(&self, path: &Path) -> String {
-        let shown = path
-            .strip_prefix(&self.root)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        if shown.is_empty() {
-            ".".to_string()
-        } else {
-            shown
-        }
-    }
+/// Loads and checks one file; diagnostics in output order.
+pub fn check_file(root: &Path, file: &Path) -> (Project, Vec<Diagnostic>) {
+    // Names are shown relative to `root`, as `icp check` run there shows them.
+    let disk = icp_lang::disk::Disk::at(icp_lang::source::normalize(root));
+    let project = project::load(&disk, &[icp_lang::source::normalize(file)]);
+    let diags = check::check(&project, &Options::new(as_of())).diagnostics;
+    (project, diags)
 }
 
 /// The disk, except one file whose text is given (an editor's buffer, a
 /// mutated file).
 pub struct Rewritten {
-    pub disk: DirLoader,
+    pub disk: icp_lang::disk::Disk,
     pub path: PathBuf,
     pub text: String,
 }
 
-impl Loader for Rewritten {
-    fn load(&self, path: &Path) -> Result<String, LoadError> {
+impl icp_lang::tree::Tree for Rewritten {
+    fn cwd(&self) -> &Path {
+        self.disk.cwd()
+    }
+    fn stat(
+        &self,
+        path: &Path,
+    ) -> Result<(icp_lang::tree::Kind, u64), icp_lang::source::LoadError> {
         if path == self.path {
-            return Ok(self.text.clone());
+            return Ok((icp_lang::tree::Kind::File, self.text.len() as u64));
         }
-        self.disk.load(path)
+        self.disk.stat(path)
     }
-    fn project_root(&self, file: &Path) -> PathBuf {
-        self.disk.project_root(file)
+    fn real_path(&self, path: &Path) -> PathBuf {
+        self.disk.real_path(path)
     }
-    fn list_dir(&self, dir: &Path) -> Vec<String> {
-        self.disk.list_dir(dir)
+    fn read_bytes(&self, path: &Path, limit: u64) -> Result<Vec<u8>, icp_lang::source::LoadError> {
+        if path == self.path {
+            let n = usize::try_from(limit)
+                .unwrap_or(usize::MAX)
+                .min(self.text.len());
+            return Ok(self.text.as_bytes()[..n].to_vec());
+        }
+        self.disk.read_bytes(path, limit)
+    }
+    fn entries(&self, dir: &Path) -> Vec<icp_lang::tree::Entry> {
+        self.disk.entries(dir)
     }
 }
 
@@ -98,7 +90,7 @@ pub fn corpus() -> Vec<PathBuf> {
     out
 }
 
-/// The folder a corpus file's imports are resolved in.
+/// The folder a corpus file's names are shown relative to.
 pub fn root_of(file: &Path) -> PathBuf {
     if file.starts_with(fixtures_dir()) {
         fixtures_dir()
@@ -109,28 +101,6 @@ pub fn root_of(file: &Path) -> PathBuf {
             .unwrap_or(file)
             .to_path_buf()
     }
-}
-
-pub fn as_of() -> Date {
-    Date::new(2026, 11, 1).unwrap_or(Date {
-        year: 2026,
-        month: 11,
-        day: 1,
-    })
-}
-
-pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
-}
-
-/// Loads and checks one file; diagnostics in output order.
-pub fn check_file(root: &Path, file: &Path) -> (Project, Vec<Diagnostic>) {
-    let loader = DirLoader {
-        root: icp_lang::source::normalize(root),
-    };
-    let project = project::load(&loader, &[icp_lang::source::normalize(file)]);
-    let diags = check::check(&project, &Options::new(as_of())).diagnostics;
-    (project, diags)
 }
 
 /// The repository root.

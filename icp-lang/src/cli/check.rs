@@ -1,8 +1,8 @@
 //! `icp check`: load, check, apply each project's lint levels, render.
 
-use super::session::{has_errors, Session};
 use icp_lang::ast::Date;
 use icp_lang::render;
+use icp_lang::workspace::has_errors;
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -23,15 +23,12 @@ pub struct CheckArgs {
 
 /// Runs the check; returns the exit code (0 clean, 1 problems, 2 usage/IO).
 pub fn run(args: &CheckArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
-    let session = match Session::open(&args.paths, args.as_of) {
+    let session = match super::open(&args.paths, args.as_of, err) {
         Ok(s) => s,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return 2;
-        }
+        Err(code) => return code,
     };
     let checked = session.check();
-    let diags = session.diagnostics(checked.diagnostics, args.deny_warnings);
+    let diags = session.diagnostics(&checked.diagnostics, args.deny_warnings);
     let files = session.inputs.len();
     let sources = &session.project.sources;
     let products = session.products();

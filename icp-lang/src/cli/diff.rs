@@ -6,16 +6,16 @@
 //! where accounts move between tiers, who is newly excluded or admitted and
 //! by which rule, and the largest score changes.
 
-use super::fs::FsLoader;
 use super::git::GitTree;
-use super::run::plans;
+use super::run::runnable_plans;
 use super::score::{group_digits, open_input, ReadOptions};
-use super::session::{has_errors, Product, Session};
 use icp_lang::data::{bind_headers, decode_fields};
 use icp_lang::diff::{diff_plans, Change};
 use icp_lang::eval::{evaluate, Outcome};
 use icp_lang::plan::{GateKind, Plan};
 use icp_lang::testing::fmt_points;
+use icp_lang::tree::Tree;
+use icp_lang::workspace::{Product, Workspace};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -68,6 +68,8 @@ struct IcpDiff {
     changes: Vec<Change>,
     /// With accounts: the impact, or why it could not be measured.
     impact: Option<Result<Impact, String>>,
+    /// Why it is not compared: its counterpart's file does not compile.
+    broken: Option<String>,
 }
 
 /// How one ICP's change moves a set of accounts.
@@ -106,13 +108,28 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         args.paths.clone()
     };
-    let head_session = match super::run::open_clean(&paths, args.read.as_of, err) {
+    let head_session = match super::open(&paths, args.read.as_of, err) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let head = sides(&head_session);
-    let loader = FsLoader::new();
-    let tree = match GitTree::open(&loader.cwd, &args.base) {
+    let head_checked = head_session.check();
+    // A file that does not compile is reported, on either side, and every
+    // other ICP is still compared: one broken product hides nothing else.
+    let head_diags = head_session.diagnostics(&head_checked.diagnostics, false);
+    let mut broken = broken_files(&head_session, &head_diags, "working tree");
+    if !broken.is_empty() {
+        let errors: Vec<_> = head_diags
+            .iter()
+            .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
+            .cloned()
+            .collect();
+        let _ = err.write_all(
+            icp_lang::render::human(&head_session.project.sources, &errors, false).as_bytes(),
+        );
+    }
+    let head = sides(&head_session, &head_checked, &head_diags);
+    let cwd = head_session.cwd.clone();
+    let tree = match GitTree::open(&cwd, &args.base) {
         Ok(t) => t,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -120,46 +137,36 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
     };
     // Paths new since the base are simply absent there.
-    use super::fs::Tree;
     let base_paths: Vec<PathBuf> = paths
         .iter()
         .filter(|p| {
-            let abs = tree.absolute(p);
-            tree.is_file(&abs) || tree.is_dir(&abs)
+            tree.stat(&icp_lang::source::normalize(&cwd.join(p)))
+                .is_ok()
         })
         .cloned()
         .collect();
-    let mut base_errors = 0;
-    let base = match Session::open_in(&tree, &base_paths, args.read.as_of) {
+    let today = icp_lang::disk::today();
+    let base = match Workspace::open(&tree, &base_paths, args.read.as_of, today) {
         Ok(s) if !base_paths.is_empty() => {
             let checked = s.check();
-            let diags = s.diagnostics(checked.diagnostics.clone(), false);
-            if has_errors(&diags) {
-                base_errors = diags
-                    .iter()
-                    .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
-                    .count();
-                Vec::new()
-            } else {
-                drop(checked);
-                sides(&s)
-            }
+            let diags = s.diagnostics(&checked.diagnostics, false);
+            broken.extend(broken_files(&s, &diags, "base"));
+            sides(&s, &checked, &diags)
         }
         _ => Vec::new(),
     };
-    let mut diffs = pair_sides(base, head);
+    let mut diffs = pair_sides(base, head, &broken);
     for d in &mut diffs {
-        if d.changes.is_empty() && d.base.is_some() && d.head.is_some() {
+        if d.changes.is_empty() && d.base.is_some() && d.head.is_some() || d.broken.is_some() {
             continue;
         }
         let data = args.data.clone().or_else(|| d.product.sample_data.clone());
-        d.impact =
-            data.map(|path| impact(d.base.as_ref(), d.head.as_ref(), &path, &loader.cwd, args));
+        d.impact = data.map(|path| impact(d.base.as_ref(), d.head.as_ref(), &path, &cwd, args));
     }
     let report = Report {
         base: &args.base,
         commit: &tree.commit,
-        base_errors,
+        broken: &broken,
         diffs: &diffs,
     };
     let text = match args.format {
@@ -167,12 +174,52 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         DiffFormat::Markdown => report.markdown(),
         DiffFormat::Json => serde_json::to_string_pretty(&report.json()).unwrap_or_default() + "\n",
     };
-    i32::from(out.write_all(text.as_bytes()).is_err()) * 2
+    if out.write_all(text.as_bytes()).is_err() {
+        return 2;
+    }
+    // The report is written either way; a working tree that does not
+    // compile still fails the run.
+    i32::from(broken.iter().any(|b| b.side == "working tree"))
 }
 
-fn sides(session: &Session) -> Vec<Side> {
-    let checked = session.check();
-    plans(session, &checked, None)
+/// A file that does not compile on one side of the comparison.
+struct Broken {
+    side: &'static str,
+    product: Product,
+    file: String,
+    errors: usize,
+}
+
+fn broken_files(
+    session: &Workspace,
+    diags: &[icp_lang::diagnostic::Diagnostic],
+    side: &'static str,
+) -> Vec<Broken> {
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
+        .count();
+    session
+        .broken_roots(diags)
+        .into_iter()
+        .filter_map(|id| {
+            Some(Broken {
+                side,
+                product: session.product(id),
+                file: session.project.sources.get(id)?.name.clone(),
+                errors,
+            })
+        })
+        .collect()
+}
+
+fn sides(
+    session: &Workspace,
+    checked: &icp_lang::check::Checked<'_>,
+    diags: &[icp_lang::diagnostic::Diagnostic],
+) -> Vec<Side> {
+    let broken = session.broken_roots(diags);
+    runnable_plans(session, checked, None, &broken)
         .into_iter()
         .filter_map(|(id, plan)| {
             let file = checked.decl(id)?.file;
@@ -187,7 +234,15 @@ fn sides(session: &Session) -> Vec<Side> {
 
 /// Matches ICPs by product and name; the result is sorted by product, file
 /// and ICP so the report never depends on the order files were found in.
-fn pair_sides(base: Vec<Side>, head: Vec<Side>) -> Vec<IcpDiff> {
+fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDiff> {
+    // An ICP whose counterpart is in a file that does not compile is not
+    // compared, rather than shown as new or removed.
+    let broken_on = |side: &str, product: &Product, file: &str| {
+        broken
+            .iter()
+            .any(|b| b.side == side && b.product.dir == product.dir && b.file == file)
+            .then(|| format!("`{file}` does not compile at the {side}"))
+    };
     let mut base: Vec<Option<Side>> = base.into_iter().map(Some).collect();
     let mut out = Vec::new();
     for h in head {
@@ -202,6 +257,10 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>) -> Vec<IcpDiff> {
             Some(b) => diff_plans(&b.plan, &h.plan),
             None => Vec::new(),
         };
+        let why = matched
+            .is_none()
+            .then(|| broken_on("base", &h.product, &h.file))
+            .flatten();
         out.push(IcpDiff {
             icp: h.plan.icp.clone(),
             file: h.file,
@@ -210,9 +269,11 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>) -> Vec<IcpDiff> {
             head: Some(h.plan),
             changes,
             impact: None,
+            broken: why,
         });
     }
     for b in base.into_iter().flatten() {
+        let why = broken_on("working tree", &b.product, &b.file);
         out.push(IcpDiff {
             icp: b.plan.icp.clone(),
             file: b.file,
@@ -221,6 +282,7 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>) -> Vec<IcpDiff> {
             head: None,
             changes: Vec::new(),
             impact: None,
+            broken: why,
         });
     }
     out.sort_by(|a, b| (&a.product.dir, &a.file, &a.icp).cmp(&(&b.product.dir, &b.file, &b.icp)));
@@ -275,7 +337,7 @@ fn impact(
     cwd: &Path,
     args: &DiffArgs,
 ) -> Result<Impact, String> {
-    let shown = super::fs::display_name(cwd, data);
+    let shown = icp_lang::tree::display_name(cwd, data);
     let mut input = open_input(data, args.read.input_format, args.read.delimiter)?;
     let headers = input.headers.clone();
     let bind = |plan: Option<&Plan>| -> Result<Option<Vec<usize>>, String> {
@@ -410,11 +472,14 @@ fn sort_movers(m: &mut [Mover]) {
 struct Report<'a> {
     base: &'a str,
     commit: &'a str,
-    base_errors: usize,
+    broken: &'a [Broken],
     diffs: &'a [IcpDiff],
 }
 
 fn status(d: &IcpDiff) -> &'static str {
+    if d.broken.is_some() {
+        return "not compared";
+    }
     match (&d.base, &d.head) {
         (None, Some(_)) => "new",
         (Some(_), None) => "removed",
@@ -436,7 +501,7 @@ impl Report<'_> {
         let changed = self
             .diffs
             .iter()
-            .filter(|d| status(d) != "unchanged")
+            .filter(|d| !matches!(status(d), "unchanged" | "not compared"))
             .count();
         let total = self.diffs.len();
         format!(
@@ -447,13 +512,22 @@ impl Report<'_> {
         )
     }
 
-    fn base_note(&self) -> Option<String> {
-        (self.base_errors > 0).then(|| {
-            format!(
-                "the ICPs at `{}` do not compile ({} errors), so there is nothing to compare with: every ICP is shown as new",
-                self.base, self.base_errors
-            )
-        })
+    /// One line per file that does not compile, on either side.
+    fn broken_notes(&self) -> Vec<String> {
+        self.broken
+            .iter()
+            .map(|b| {
+                let at = if b.side == "base" {
+                    format!("at `{}`", self.base)
+                } else {
+                    "in the working tree".to_string()
+                };
+                format!(
+                    "`{}` ({}) does not compile {at}, so its ICPs are not compared (`icp check` lists the problems)",
+                    b.file, b.product.name
+                )
+            })
+            .collect()
     }
 
     /// The diffs grouped by product, in order.
@@ -465,14 +539,17 @@ impl Report<'_> {
 
     fn table(&self) -> String {
         let mut s = format!("{}\n", self.headline());
-        if let Some(n) = self.base_note() {
-            s.push_str(&format!("note: {n}\n"));
+        for n in self.broken_notes() {
+            s.push_str(&format!("error: {n}\n"));
         }
         for group in self.products() {
             let Some(first) = group.first() else { continue };
             s.push_str(&format!("\n{}\n", first.product.name));
             for d in group {
                 s.push_str(&format!("  {} ({}): {}\n", d.icp, d.file, status(d)));
+                if let Some(why) = &d.broken {
+                    s.push_str(&format!("    {why}\n"));
+                }
                 let rows: Vec<[String; 4]> = d
                     .changes
                     .iter()
@@ -515,17 +592,79 @@ impl Report<'_> {
 
     fn markdown(&self) -> String {
         let mut s = format!("## icp diff\n\n{}.\n", md_inline(&self.headline()));
-        if let Some(n) = self.base_note() {
-            s.push_str(&format!("\n> **Note:** {}\n", md_inline(&n)));
+        for n in self.broken_notes() {
+            s.push_str(&format!("\n> **Does not compile:** {}\n", md_inline(&n)));
         }
         // A pull-request comment shows what changed; the rest is one line.
-        for group in self.products() {
-            let changed: Vec<&IcpDiff> =
-                group.iter().filter(|d| status(d) != "unchanged").collect();
+        // A summary table first, then one collapsed section per product, so
+        // a long report can be cut between sections, never inside a table.
+        let groups: Vec<Vec<&IcpDiff>> = self
+            .products()
+            .into_iter()
+            .map(|g| {
+                g.iter()
+                    .filter(|d| status(d) != "unchanged")
+                    .collect::<Vec<_>>()
+            })
+            .filter(|g| !g.is_empty())
+            .collect();
+        if !groups.is_empty() {
+            s.push_str("\n| product | ICPs | accounts moving tier | newly excluded | newly admitted |\n| --- | --- | ---: | ---: | ---: |\n");
+            for group in &groups {
+                let Some(first) = group.first() else { continue };
+                let icps: Vec<String> = group
+                    .iter()
+                    .map(|d| format!("`{}` {}", d.icp, status(d)))
+                    .collect();
+                let measured: Vec<&Impact> = group
+                    .iter()
+                    .filter_map(|d| d.impact.as_ref()?.as_ref().ok())
+                    .collect();
+                let sum = |f: &dyn Fn(&Impact) -> u64| -> String {
+                    if measured.is_empty() {
+                        "not measured".to_string()
+                    } else {
+                        group_digits(measured.iter().map(|im| f(im)).sum())
+                    }
+                };
+                s.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    md_text(&first.product.name),
+                    icps.join(", "),
+                    sum(&|im| im
+                        .matrix
+                        .iter()
+                        .filter(|((r, c), _)| r != c)
+                        .map(|(_, n)| n)
+                        .sum()),
+                    sum(&|im| im.newly_excluded.values().map(|(n, _)| n).sum()),
+                    sum(&|im| im.newly_admitted.values().map(|(n, _)| n).sum()),
+                ));
+            }
+        }
+        for changed in groups {
             let Some(first) = changed.first() else {
                 continue;
             };
-            s.push_str(&format!("\n### {}\n", md_text(&first.product.name)));
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for d in &changed {
+                *counts.entry(status(d)).or_default() += 1;
+            }
+            let said: Vec<String> = counts
+                .iter()
+                .map(|(st, n)| {
+                    let icps = if *n == 1 { "ICP" } else { "ICPs" };
+                    match *st {
+                        "new" => format!("{n} new {icps}"),
+                        _ => format!("{n} {icps} {st}"),
+                    }
+                })
+                .collect();
+            s.push_str(&format!(
+                "\n<details><summary><b>{}</b>: {}</summary>\n",
+                md_text(&first.product.name),
+                said.join(", ")
+            ));
             for d in changed {
                 s.push_str(&format!(
                     "\n#### `{}` in `{}`: {}\n",
@@ -533,6 +672,9 @@ impl Report<'_> {
                     d.file,
                     status(d)
                 ));
+                if let Some(why) = &d.broken {
+                    s.push_str(&format!("\n{}.\n", md_inline(why)));
+                }
                 if !d.changes.is_empty() {
                     s.push_str("\n| change | rule | before | after |\n| --- | --- | --- | --- |\n");
                     for c in &d.changes {
@@ -559,6 +701,7 @@ impl Report<'_> {
                     Some(Ok(im)) => s.push_str(&impact_markdown(im)),
                 }
             }
+            s.push_str("\n</details>\n");
         }
         let unchanged: Vec<String> = self
             .diffs
@@ -596,7 +739,12 @@ impl Report<'_> {
             "version": 1,
             "base": self.base,
             "base_commit": self.commit,
-            "base_errors": self.base_errors,
+            "base_errors": self.broken.iter().filter(|b| b.side == "base").map(|b| b.errors).max().unwrap_or(0),
+            "broken": self.broken.iter().map(|b| json!({
+                "side": b.side,
+                "product": b.product.name,
+                "file": b.file,
+            })).collect::<Vec<_>>(),
             "icps": icps,
         })
     }

@@ -2,8 +2,8 @@
 //! through `git` itself (one `ls-tree`, one `cat-file --batch`), so nothing
 //! is checked out and the working tree is never touched.
 
-use super::fs::Tree;
-use icp_lang::source::{decode, normalize, LoadError};
+use icp_lang::source::{normalize, LoadError};
+use icp_lang::tree::{Entry, Kind, Tree};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -168,32 +168,55 @@ impl Tree for GitTree {
         &self.cwd
     }
 
-    fn read(&self, path: &Path) -> Result<String, LoadError> {
+    fn stat(&self, path: &Path) -> Result<(Kind, u64), LoadError> {
+        if let Some(bytes) = self.texts.get(path) {
+            return Ok((Kind::File, bytes.len() as u64));
+        }
+        if self.children.contains_key(path) {
+            return Ok((Kind::Dir, 0));
+        }
+        let listed = match (path.parent(), path.file_name()) {
+            (Some(parent), Some(name)) => self
+                .children
+                .get(parent)
+                .is_some_and(|c| c.contains(&(name.to_string_lossy().into_owned(), false))),
+            _ => false,
+        };
+        // A file the project does not read (data): present, its bytes not fetched.
+        if listed {
+            Ok((Kind::File, 0))
+        } else {
+            Err(LoadError::NotFound)
+        }
+    }
+
+    fn read_bytes(&self, path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
         match self.texts.get(path) {
-            Some(bytes) => decode(bytes.clone()),
+            Some(bytes) => {
+                let n = usize::try_from(limit)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                Ok(bytes.get(..n).unwrap_or_default().to_vec())
+            }
             None if self.children.contains_key(path) => Err(LoadError::IsDirectory),
+            None if self.stat(path).is_ok() => Err(LoadError::Io(
+                "only `.icp` and `icp.toml` files are read from a git revision".into(),
+            )),
             None => Err(LoadError::NotFound),
         }
     }
 
-    fn is_file(&self, path: &Path) -> bool {
-        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-            return false;
-        };
-        let name = name.to_string_lossy().into_owned();
-        self.children
-            .get(parent)
-            .is_some_and(|c| c.contains(&(name, false)))
-    }
-
-    fn is_dir(&self, path: &Path) -> bool {
-        self.children.contains_key(path)
-    }
-
-    fn entries(&self, dir: &Path) -> Vec<(String, bool)> {
+    fn entries(&self, dir: &Path) -> Vec<Entry> {
         self.children
             .get(dir)
-            .map(|c| c.iter().cloned().collect())
+            .map(|c| {
+                c.iter()
+                    .map(|(name, is_dir)| Entry {
+                        name: name.clone(),
+                        kind: if *is_dir { Kind::Dir } else { Kind::File },
+                    })
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

@@ -1,48 +1,40 @@
 //! Commands that run ICPs: `test` and `compile` (and, with data, `score`
 //! and `explain` in `score.rs`). Each refuses to run a project with errors.
 
-use super::session::{has_errors, Session};
 use icp_lang::ast::Date;
 use icp_lang::check::{Checked, DeclId};
-use icp_lang::diagnostic::Diagnostic;
 use icp_lang::plan::{lower_icp, Plan};
-use icp_lang::render;
+use icp_lang::span::FileId;
 use icp_lang::testing::{run_tests, TestResult};
+use icp_lang::tree::display_name;
+use icp_lang::workspace::Workspace;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Opens and checks; on errors prints them and returns the exit code.
-pub fn open_clean(
-    paths: &[PathBuf],
-    as_of: Option<Date>,
-    err: &mut dyn Write,
-) -> Result<Session, i32> {
-    let session = Session::open(paths, as_of).map_err(|e| {
-        let _ = writeln!(err, "error: {e}");
-        2
-    })?;
-    let checked = session.check();
-    let diags: Vec<Diagnostic> = session.diagnostics(checked.diagnostics, false);
-    if has_errors(&diags) {
-        let errors: Vec<Diagnostic> = diags
-            .into_iter()
-            .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
-            .collect();
-        let _ = err.write_all(render::human(&session.project.sources, &errors, false).as_bytes());
-        let _ = writeln!(
-            err,
-            "error: fix the problems above first (`icp check` lists them all)"
-        );
-        return Err(1);
-    }
-    Ok(session)
-}
-
 /// The runnable ICPs of the files the user named, in file and source order,
 /// each lowered with its file's as-of date.
-pub fn plans(session: &Session, checked: &Checked<'_>, only: Option<&str>) -> Vec<(DeclId, Plan)> {
+pub fn plans(
+    session: &Workspace,
+    checked: &Checked<'_>,
+    only: Option<&str>,
+) -> Vec<(DeclId, Plan)> {
+    runnable_plans(session, checked, only, &BTreeSet::new())
+}
+
+/// [`plans`] of every file asked for but the `broken` ones.
+pub fn runnable_plans(
+    session: &Workspace,
+    checked: &Checked<'_>,
+    only: Option<&str>,
+    broken: &BTreeSet<FileId>,
+) -> Vec<(DeclId, Plan)> {
     let mut out = Vec::new();
-    for f in session.project.parsed().filter(|f| f.is_root) {
+    for f in session
+        .project
+        .parsed()
+        .filter(|f| f.is_root && !broken.contains(&f.id))
+    {
         for id in checked.icps_in(f.id) {
             let Some(name) = checked.decl(id).map(|d| d.name.name.as_str()) else {
                 continue;
@@ -62,6 +54,9 @@ pub fn plans(session: &Session, checked: &Checked<'_>, only: Option<&str>) -> Ve
 pub enum TestFormat {
     Human,
     Junit,
+    /// The human report with a GitHub Actions annotation on each failing
+    /// test and on each file that does not compile.
+    Github,
 }
 
 pub fn test(
@@ -71,13 +66,44 @@ pub fn test(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let session = match open_clean(paths, as_of, err) {
+    let session = match super::open(paths, as_of, err) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let checked = session.check();
+    // A product that does not compile is reported, and every other one is
+    // still tested: one broken product hides nothing else.
+    let diags = session.diagnostics(&checked.diagnostics, false);
+    let broken = session.broken_roots(&diags);
+    if !broken.is_empty() {
+        let errors: Vec<icp_lang::diagnostic::Diagnostic> = diags
+            .into_iter()
+            .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
+            .collect();
+        let _ = err.write_all(
+            icp_lang::render::human(&session.project.sources, &errors, false).as_bytes(),
+        );
+    }
+    let broken_files: Vec<(String, String)> = broken
+        .iter()
+        .map(|id| {
+            let name = session
+                .project
+                .sources
+                .get(*id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            (name, session.product(*id).name)
+        })
+        .collect();
+    for (file, product) in &broken_files {
+        let _ = writeln!(
+            err,
+            "error: `{file}` ({product}) does not compile: its tests were not run (`icp check` lists the problems)"
+        );
+    }
     let mut results: Vec<(String, TestResult, Plan, Vec<icp_lang::eval::Value>)> = Vec::new();
-    for (id, plan) in plans(&session, &checked, None) {
+    for (id, plan) in runnable_plans(&session, &checked, None, &broken) {
         let file = checked
             .decl(id)
             .and_then(|d| session.project.sources.get(d.file))
@@ -102,16 +128,44 @@ pub fn test(
     let failed = results.iter().filter(|(_, r, _, _)| !r.passed()).count();
     let text = match format {
         TestFormat::Human => human(&session, &results),
-        TestFormat::Junit => junit(&results),
+        TestFormat::Github => {
+            let mut s = String::new();
+            for (file, product) in &broken_files {
+                s.push_str(&icp_lang::render::github_error(
+                    file,
+                    1,
+                    &format!("{product}: icp test"),
+                    &format!("`{file}` does not compile, so its tests were not run"),
+                ));
+            }
+            for (file, r, _, _) in results.iter().filter(|(_, r, _, _)| !r.passed()) {
+                let line = session
+                    .project
+                    .sources
+                    .get(r.span.file)
+                    .map(|f| {
+                        icp_lang::span::one_based_char_position(&f.text, &f.lines, r.span.start).0
+                    })
+                    .unwrap_or(1);
+                s.push_str(&icp_lang::render::github_error(
+                    file,
+                    line,
+                    "icp test",
+                    &format!("{} {:?} failed: {}", r.icp, r.name, r.failures.join("; ")),
+                ));
+            }
+            s + &human(&session, &results)
+        }
+        TestFormat::Junit => junit(&results, &broken_files),
     };
     if out.write_all(text.as_bytes()).is_err() {
         return 2;
     }
-    i32::from(failed > 0)
+    i32::from(failed > 0 || !broken_files.is_empty())
 }
 
 fn human(
-    session: &Session,
+    session: &Workspace,
     results: &[(String, TestResult, Plan, Vec<icp_lang::eval::Value>)],
 ) -> String {
     let mut s = String::new();
@@ -143,7 +197,7 @@ fn human(
         std::collections::BTreeMap::new();
     for (_, r, _, _) in results {
         let p = session.product(r.span.file);
-        let folder = super::fs::display_name(&session.cwd, &p.dir);
+        let folder = display_name(&session.cwd, &p.dir);
         let e = by_product.entry(folder).or_insert((p.name, 0, 0));
         if r.passed() {
             e.1 += 1;
@@ -164,9 +218,22 @@ fn human(
     s
 }
 
-fn junit(results: &[(String, TestResult, Plan, Vec<icp_lang::eval::Value>)]) -> String {
+/// JUnit XML; a file that does not compile is a suite with one error case,
+/// so CI's test report shows it beside the products that ran.
+fn junit(
+    results: &[(String, TestResult, Plan, Vec<icp_lang::eval::Value>)],
+    broken: &[(String, String)],
+) -> String {
     let failed = results.iter().filter(|(_, r, _, _)| !r.passed()).count();
-    let mut s = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"icp\" tests=\"{}\" failures=\"{failed}\">\n", results.len());
+    let mut s = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"icp\" tests=\"{}\" failures=\"{failed}\" errors=\"{}\">\n", results.len() + broken.len(), broken.len());
+    for (file, product) in broken {
+        s.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase classname=\"{}\" name=\"compiles\">\n      <error message=\"{}\"/>\n    </testcase>\n  </testsuite>\n",
+            xml(file),
+            xml(file),
+            xml(&format!("`{file}` ({product}) does not compile; `icp check` lists the problems"))
+        ));
+    }
     // One suite per ICP: results arrive grouped by file and ICP.
     for suite in results.chunk_by(|a, b| a.0 == b.0 && a.1.icp == b.1.icp) {
         let Some((file, first, _, _)) = suite.first() else {
@@ -231,11 +298,14 @@ pub fn compile(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let session = match open_clean(paths, as_of, err) {
+    let session = match super::open(paths, as_of, err) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let checked = session.check();
+    if let Err(code) = super::refuse_errors(&session, &checked.diagnostics, err) {
+        return code;
+    }
     let plans: Vec<Plan> = plans(&session, &checked, only)
         .into_iter()
         .map(|(_, p)| p)

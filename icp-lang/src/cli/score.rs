@@ -3,7 +3,7 @@
 //! every core, and written back in input order; output goes to a temporary
 //! file that replaces the target only when everything succeeded.
 
-use super::run::{open_clean, plans};
+use super::run::plans;
 use icp_lang::ast::Date;
 use icp_lang::contacts;
 use icp_lang::data::{self, bind_headers, CellError, OnError};
@@ -779,9 +779,10 @@ impl Drop for Output {
 fn pick_plan(
     input: &Accounts,
     err: &mut dyn Write,
-) -> Result<(super::session::Session, Plan), i32> {
-    let session = open_clean(std::slice::from_ref(&input.icp_file), input.read.as_of, err)?;
+) -> Result<(icp_lang::workspace::Workspace, Plan), i32> {
+    let session = super::open(std::slice::from_ref(&input.icp_file), input.read.as_of, err)?;
     let checked = session.check();
+    super::refuse_errors(&session, &checked.diagnostics, err)?;
     let mut found = plans(&session, &checked, input.icp.as_deref());
     match found.len() {
         1 => {

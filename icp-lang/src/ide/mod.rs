@@ -20,31 +20,16 @@ mod snapshots_test;
 #[cfg(test)]
 pub(crate) mod testutil {
     //! An in-memory project for the editor features' tests.
-    use crate::source::{LoadError, Loader};
-    use std::collections::HashMap;
-    use std::path::{Path, PathBuf};
-
-    pub struct Mem(pub HashMap<PathBuf, String>);
-
-    impl Loader for Mem {
-        fn load(&self, p: &Path) -> Result<String, LoadError> {
-            self.0.get(p).cloned().ok_or(LoadError::NotFound)
-        }
-        fn project_root(&self, _: &Path) -> PathBuf {
-            PathBuf::from("/p")
-        }
-        fn list_dir(&self, _: &Path) -> Vec<String> {
-            Vec::new()
-        }
-    }
+    use crate::tree::MemTree;
+    use std::path::PathBuf;
 
     /// `/p/main.icp` (file 0) and `/p/shared.icp`, loaded.
     pub fn project(main: &str, shared: &str) -> crate::project::Project {
-        let files = HashMap::from([
-            (PathBuf::from("/p/main.icp"), main.to_string()),
-            (PathBuf::from("/p/shared.icp"), shared.to_string()),
+        let files = MemTree::new([
+            (PathBuf::from("/p/main.icp"), main),
+            (PathBuf::from("/p/shared.icp"), shared),
         ]);
-        crate::project::load(&Mem(files), &[PathBuf::from("/p/main.icp")])
+        crate::project::load(&files, &[PathBuf::from("/p/main.icp")])
     }
 
     pub fn options() -> crate::check::Options {

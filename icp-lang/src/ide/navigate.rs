@@ -4,8 +4,9 @@
 
 use crate::check::{Checked, Options};
 use crate::project::Project;
-use crate::source::{normalize, Loader};
+use crate::source::normalize;
 use crate::span::{FileId, Span};
+use crate::tree::Tree;
 use std::path::{Path, PathBuf};
 
 /// The definition of the name at `offset` in `file`, if it names one. A
@@ -77,47 +78,8 @@ fn import_at(checked: &Checked<'_>, file: FileId, offset: u32) -> Option<(Span, 
 
 /// A project-wide search gives up on more `.icp` files than this...
 pub const MAX_PROJECT_FILES: usize = 2_000;
-/// ...or more source bytes than this...
+/// ...or more source bytes than this, rather than hang the editor.
 pub const MAX_PROJECT_BYTES: usize = 64 * 1024 * 1024;
-/// ...or more folder entries than this, rather than hang the editor.
-pub const MAX_PROJECT_ENTRIES: usize = 100_000;
-
-/// Every `.icp` file under `root`, sorted, the way `icp check <folder>`
-/// finds them: hidden folders, `target` and `node_modules` are skipped.
-/// Folders are told from files by listing them (a file lists as empty),
-/// so only the [`Loader`] is needed. `Err` says why the project is too big.
-pub fn project_files(loader: &dyn Loader, root: &Path) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    let mut entries = 0usize;
-    let mut stack = vec![normalize(root)];
-    while let Some(dir) = stack.pop() {
-        for name in loader.list_dir(&dir) {
-            entries += 1;
-            if entries > MAX_PROJECT_ENTRIES {
-                return Err(format!(
-                    "`{}` has more than {MAX_PROJECT_ENTRIES} files and folders; \
-                     searching them all would take too long",
-                    root.display()
-                ));
-            }
-            if name.ends_with(".icp") {
-                out.push(dir.join(&name));
-                if out.len() > MAX_PROJECT_FILES {
-                    return Err(format!(
-                        "`{}` has more than {MAX_PROJECT_FILES} .icp files; \
-                         searching them all would take too long",
-                        root.display()
-                    ));
-                }
-            } else if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                stack.push(dir.join(&name));
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
 
 /// What a project-wide search is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,43 +96,38 @@ pub struct Found {
 }
 
 /// References (or rename targets) of the name at `offset` in `doc`, over
-/// every file of `doc`'s project plus `also` (open documents not yet on
-/// disk): so a name asked where it is declared finds the files that import
-/// it, too. `Err` when the project is too big to search.
+/// every `.icp` file of `doc`'s project (the folder of the outermost
+/// `icp.toml` above it; hidden folders, `target` and `node_modules`
+/// skipped, as `icp check <folder>` does): so a name asked where it is
+/// declared finds the files that import it, too. `Err` when the project is
+/// too big to search.
 pub fn search_project(
-    loader: &dyn Loader,
+    tree: &dyn Tree,
     doc: &Path,
-    also: &[PathBuf],
     offset: u32,
     opts: &Options,
     search: Search,
 ) -> Result<Found, String> {
     let doc = normalize(doc);
-    let root = loader.project_root(&doc);
-    let mut files = project_files(loader, &root)?;
-    files.extend(
-        also.iter()
-            .map(|p| normalize(p))
-            .filter(|p| p.starts_with(&root)),
-    );
+    let root = crate::tree::project_root(tree, &doc);
+    let too_big = |what: String| {
+        format!(
+            "`{}` has {what}; references and rename search only the document and its imports' files up to that size",
+            tree.display_name(&root)
+        )
+    };
+    let Some(mut files) = crate::tree::project_files(tree, &root, MAX_PROJECT_FILES) else {
+        return Err(too_big(format!("more than {MAX_PROJECT_FILES} .icp files")));
+    };
     files.retain(|p| *p != doc);
-    files.sort();
-    files.dedup();
-    if files.len() >= MAX_PROJECT_FILES {
-        return Err(format!(
-            "`{}` has more than {MAX_PROJECT_FILES} .icp files; searching them all would take too long",
-            root.display()
-        ));
-    }
     let roots: Vec<PathBuf> = std::iter::once(doc).chain(files).collect();
-    let project = crate::project::load(loader, &roots);
+    let project = crate::project::load(tree, &roots);
     let bytes: usize = project.sources.iter().map(|(_, f)| f.text.len()).sum();
     if bytes > MAX_PROJECT_BYTES {
-        return Err(format!(
-            "`{}` holds more than {} MiB of .icp files; searching them all would take too long",
-            root.display(),
-            MAX_PROJECT_BYTES / (1024 * 1024)
-        ));
+        return Err(too_big(format!(
+            "more than {} MiB of .icp files",
+            MAX_PROJECT_BYTES >> 20
+        )));
     }
     let checked = crate::check::check(&project, opts);
     let spans = match search {
@@ -282,39 +239,17 @@ pub(crate) mod tests {
 #[cfg(test)]
 mod project_tests {
     use super::*;
-    use crate::source::LoadError;
-    use std::collections::HashMap;
+    use crate::tree::MemTree;
 
-    /// Files in memory; folders are listed from the paths.
-    struct Tree(HashMap<PathBuf, String>);
+    const SHARED: &str = "schema A {\n  id: text key\n  employees: int\n}\n";
 
-    impl Loader for Tree {
-        fn load(&self, p: &Path) -> Result<String, LoadError> {
-            self.0.get(p).cloned().ok_or(LoadError::NotFound)
-        }
-        fn project_root(&self, _: &Path) -> PathBuf {
-            PathBuf::from("/p")
-        }
-        fn list_dir(&self, dir: &Path) -> Vec<String> {
-            let mut v: Vec<String> = self
-                .0
-                .keys()
-                .filter_map(|p| p.strip_prefix(dir).ok()?.components().next())
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            v.sort();
-            v.dedup();
-            v
-        }
-    }
-
-    fn tree() -> Tree {
-        let shared = "schema A {\n  id: text key\n  employees: int\n}\n";
+    fn tree() -> MemTree {
         let user = |n: u32| {
             format!("import \"../shared.icp\"\nicp i{n} for A {{\n  filter f: employees > {n}\n  tier T: otherwise\n}}\n")
         };
-        Tree(HashMap::from([
-            (PathBuf::from("/p/shared.icp"), shared.to_string()),
+        MemTree::new([
+            (PathBuf::from("/p/icp.toml"), String::new()),
+            (PathBuf::from("/p/shared.icp"), SHARED.to_string()),
             (
                 PathBuf::from("/p/main.icp"),
                 "import \"shared.icp\"\nicp big for A {\n  filter f: employees > 500\n  tier T: otherwise\n}\n".to_string(),
@@ -324,35 +259,16 @@ mod project_tests {
             (PathBuf::from("/p/.git/x.icp"), user(3)),
             (PathBuf::from("/p/node_modules/y.icp"), user(4)),
             (PathBuf::from("/p/accounts.csv"), "id\n".to_string()),
-        ]))
-    }
-
-    #[test]
-    fn the_project_walk_skips_hidden_target_and_node_modules() {
-        let files = project_files(&tree(), Path::new("/p"));
-        let files: Vec<String> = files
-            .unwrap_or_default()
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        assert_eq!(files, ["/p/main.icp", "/p/shared.icp", "/p/sub/deep.icp"]);
+        ])
     }
 
     #[test]
     fn asked_where_declared_a_name_is_found_in_every_importer() {
         let tree = tree();
-        let shared = "schema A {\n  id: text key\n  employees: int\n}\n";
-        let offset = shared.find("employees").map(|o| o as u32 + 2).unwrap_or(0);
+        let offset = SHARED.find("employees").map(|o| o as u32 + 2).unwrap_or(0);
         let opts = crate::ide::testutil::options();
         for search in [Search::References, Search::Rename] {
-            let found = search_project(
-                &tree,
-                Path::new("/p/shared.icp"),
-                &[],
-                offset,
-                &opts,
-                search,
-            );
+            let found = search_project(&tree, Path::new("/p/shared.icp"), offset, &opts, search);
             let Ok(found) = found else {
                 panic!("not searched")
             };
@@ -378,20 +294,10 @@ mod project_tests {
 
     #[test]
     fn too_many_files_are_refused() {
-        let mut files = HashMap::new();
-        for i in 0..=MAX_PROJECT_FILES {
-            files.insert(PathBuf::from(format!("/p/f{i}.icp")), String::new());
-        }
-        let tree = Tree(files);
+        let files = (0..=MAX_PROJECT_FILES).map(|i| (PathBuf::from(format!("/p/f{i}.icp")), ""));
+        let tree = MemTree::new(files);
         let opts = crate::ide::testutil::options();
-        let r = search_project(
-            &tree,
-            Path::new("/p/f0.icp"),
-            &[],
-            0,
-            &opts,
-            Search::References,
-        );
+        let r = search_project(&tree, Path::new("/p/f0.icp"), 0, &opts, Search::References);
         assert!(r.is_err_and(|e| e.contains("more than 2000")));
     }
 }

@@ -310,3 +310,46 @@ fn data_problems_and_usage_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("is not inside a git repository"), "{err}");
 }
+
+#[test]
+fn renames_moves_and_enum_values_say_exactly_what_changed() {
+    let dir = monorepo();
+    // A value added to an enum that rules use: no rule's result can change.
+    let shared = dir.join("products/acme-print/shared/accounts.icp");
+    edit(
+        &shared,
+        "enum Channel { direct, reseller, marketplace }",
+        "enum Channel { direct, wholesale, reseller, marketplace }",
+    );
+    let (code, out, err) = icp(&dir, &["diff", "products"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("0 of 3 ICPs changed"), "{out}");
+    git(&dir, &["commit", "-q", "-am", "enum"]);
+
+    // An ICP renamed, and a product folder moved: paired, not removed + new.
+    let clothing = dir.join("products/acme-print/clothing/icp.icp");
+    edit(&clothing, "icp clothing ", "icp branded_clothing ");
+    git(&dir, &["mv", "products/erp", "products/erp-connector"]);
+    let (code, out, err) = icp(&dir, &["diff", "products"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("2 of 3 ICPs changed"), "{out}");
+    assert!(
+        out.contains("branded_clothing (products/acme-print/clothing/icp.icp): renamed\n    renamed from `clothing`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("mid_market_manufacturing (products/erp-connector/icp.icp): moved\n    moved from `products/erp/icp.icp`"),
+        "{out}"
+    );
+    assert!(
+        !out.contains(": new") && !out.contains(": removed"),
+        "{out}"
+    );
+    let (_, json, _) = icp(&dir, &["diff", "products", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let icps = json["icps"].as_array().unwrap();
+    assert_eq!(icps.len(), 3, "{json}");
+    assert!(icps
+        .iter()
+        .any(|i| i["status"] == "moved" && i["was"] == "moved from `products/erp/icp.icp`"));
+}

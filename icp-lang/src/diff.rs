@@ -353,13 +353,15 @@ fn column_meaning(plan: &Plan, column: usize) -> Json {
     }
 }
 
-/// A column type with enums spelled out, since enum indices differ between plans.
+/// A column type with enums named, since enum indices differ between plans.
+/// The enum's values are left out: adding one cannot change a rule's result
+/// (conditions name the values they test, and those are compared as text).
 fn resolved_type(plan: &Plan, ty: &ColType) -> String {
     match ty {
         ColType::Enum(e) => plan
             .enums
             .get(*e)
-            .map(|t| format!("enum[{}]", t.variants.join(",")))
+            .map(|t| format!("enum {}", t.name))
             .unwrap_or_default(),
         ColType::Set(inner) => format!("set<{}>", resolved_type(plan, inner)),
         other => format!("{other:?}"),

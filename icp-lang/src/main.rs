@@ -41,6 +41,12 @@ enum Command {
         /// Colour in terminal output.
         #[arg(long, value_enum, default_value = "auto")]
         color: Color,
+        /// Check the files as part of their whole projects (every .icp file
+        /// under the outermost icp.toml) and report only on them: for
+        /// pre-commit on staged files, where a shared file's segments are
+        /// used by files that are not staged.
+        #[arg(long)]
+        project_context: bool,
     },
     /// Run every `test` block of the ICPs in these files or folders.
     Test {
@@ -52,6 +58,10 @@ enum Command {
         /// The date `within` and decay are judged against (default: icp.toml's as_of, else today).
         #[arg(long, value_parser = cli::parse_date)]
         as_of: Option<Date>,
+        /// Run the tests of every ICP in the files' projects (for pre-commit
+        /// on staged files: a shared file's importers are tested too).
+        #[arg(long)]
+        project_context: bool,
     },
     /// Score accounts from a CRM export (CSV or JSON lines) with an ICP.
     Score(cli::score::ScoreArgs),
@@ -122,6 +132,7 @@ fn main() -> ExitCode {
             deny,
             as_of,
             color,
+            project_context,
         } => {
             let color = match color {
                 Color::Always => true,
@@ -132,6 +143,7 @@ fn main() -> ExitCode {
             };
             let args = CheckArgs {
                 paths,
+                project_context,
                 format,
                 deny_warnings: deny.is_some(),
                 as_of,
@@ -157,7 +169,8 @@ fn main() -> ExitCode {
             paths,
             format,
             as_of,
-        } => cli::run::test(&paths, as_of, format, &mut out, &mut err),
+            project_context,
+        } => cli::run::test(&paths, as_of, format, project_context, &mut out, &mut err),
         Command::Compile {
             paths,
             emit,

@@ -59,6 +59,46 @@ impl Workspace {
         Ok(Workspace::load(tree, inputs, as_of, today))
     }
 
+    /// The files of a command line checked as part of their whole projects:
+    /// every `.icp` file under each one's project root is loaded, so a
+    /// shared file is judged with the files that import it (its segments
+    /// are used there). Returns the workspace and the files asked for, to
+    /// which findings are then limited (pre-commit on staged files).
+    pub fn open_in_context(
+        tree: &dyn Tree,
+        paths: &[PathBuf],
+        as_of: Option<Date>,
+        today: Date,
+    ) -> Result<(Workspace, BTreeSet<PathBuf>), String> {
+        let asked = tree::collect_inputs(tree, paths)?;
+        let mut inputs: BTreeSet<PathBuf> = asked.iter().cloned().collect();
+        let roots: BTreeSet<PathBuf> = asked
+            .iter()
+            .map(|f| normalize_path(&tree::project_root(tree, f)))
+            .collect();
+        for root in roots {
+            // A project too large to load whole is checked as asked.
+            if let Some(files) = tree::project_files(tree, &root, 20_000) {
+                inputs.extend(files);
+            }
+        }
+        let ws = Workspace::load(tree, inputs.into_iter().collect(), as_of, today);
+        Ok((ws, asked.into_iter().collect()))
+    }
+
+    /// Diagnostics in the files asked for (and their `icp.toml`) only.
+    pub fn only_in(&self, diags: Vec<Diagnostic>, files: &BTreeSet<PathBuf>) -> Vec<Diagnostic> {
+        diags
+            .into_iter()
+            .filter(|d| {
+                self.project
+                    .sources
+                    .get(d.primary.span.file)
+                    .is_some_and(|s| files.contains(&s.path) || self.configs.contains_key(&s.path))
+            })
+            .collect()
+    }
+
     /// `files` (absolute) with their imports and settings. `as_of` (a flag)
     /// wins over each product's `as_of`, which wins over `today`.
     pub fn load(

@@ -15,6 +15,8 @@ pub enum Format {
 
 pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
+    /// Check the files as part of their whole projects; report on them only.
+    pub project_context: bool,
     pub format: Format,
     pub deny_warnings: bool,
     pub as_of: Option<Date>,
@@ -23,13 +25,24 @@ pub struct CheckArgs {
 
 /// Runs the check; returns the exit code (0 clean, 1 problems, 2 usage/IO).
 pub fn run(args: &CheckArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
-    let session = match super::open(&args.paths, args.as_of, err) {
-        Ok(s) => s,
-        Err(code) => return code,
+    let (session, only) = if args.project_context {
+        match super::open_in_context(&args.paths, args.as_of, err) {
+            Ok((s, only)) => (s, Some(only)),
+            Err(code) => return code,
+        }
+    } else {
+        match super::open(&args.paths, args.as_of, err) {
+            Ok(s) => (s, None),
+            Err(code) => return code,
+        }
     };
     let checked = session.check();
-    let diags = session.diagnostics(&checked.diagnostics, args.deny_warnings);
-    let files = session.inputs.len();
+    let mut diags = session.diagnostics(&checked.diagnostics, args.deny_warnings);
+    let mut files = session.inputs.len();
+    if let Some(only) = &only {
+        diags = session.only_in(diags, only);
+        files = only.len();
+    }
     let sources = &session.project.sources;
     let products = session.products();
     let text = match args.format {

@@ -70,6 +70,8 @@ struct IcpDiff {
     impact: Option<Result<Impact, String>>,
     /// Why it is not compared: its counterpart's file does not compile.
     broken: Option<String>,
+    /// "renamed from `x`" or "moved from `folder/icp.icp`".
+    was: Option<String>,
 }
 
 /// How one ICP's change moves a set of accounts.
@@ -270,7 +272,37 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDif
             changes,
             impact: None,
             broken: why,
+            was: None,
         });
+    }
+    // What is left on both sides may be one ICP renamed (same product, same
+    // rules, another name) or a product folder moved (same product and ICP
+    // names, another folder): paired as such, not as removed plus new.
+    for d in out
+        .iter_mut()
+        .filter(|d| d.base.is_none() && d.broken.is_none())
+    {
+        let Some(h) = d.head.as_ref() else { continue };
+        let found = base.iter_mut().find(|b| {
+            b.as_ref().is_some_and(|b| {
+                let moved = b.product.name == d.product.name
+                    && b.product.dir != d.product.dir
+                    && b.plan.icp == h.icp;
+                let renamed = b.product.dir == d.product.dir
+                    && b.plan.icp != h.icp
+                    && diff_plans(&b.plan, h).is_empty();
+                moved || renamed
+            })
+        });
+        if let Some(b) = found.and_then(Option::take) {
+            d.was = Some(if b.plan.icp != h.icp {
+                format!("renamed from `{}`", b.plan.icp)
+            } else {
+                format!("moved from `{}`", b.file)
+            });
+            d.changes = diff_plans(&b.plan, h);
+            d.base = Some(b.plan);
+        }
     }
     for b in base.into_iter().flatten() {
         let why = broken_on("working tree", &b.product, &b.file);
@@ -283,6 +315,7 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDif
             changes: Vec::new(),
             impact: None,
             broken: why,
+            was: None,
         });
     }
     out.sort_by(|a, b| (&a.product.dir, &a.file, &a.icp).cmp(&(&b.product.dir, &b.file, &b.icp)));
@@ -481,6 +514,13 @@ fn status(d: &IcpDiff) -> &'static str {
         return "not compared";
     }
     match (&d.base, &d.head) {
+        _ if d.was.is_some() && d.changes.is_empty() => {
+            if d.base.as_ref().map(|p| &p.icp) != d.head.as_ref().map(|p| &p.icp) {
+                "renamed"
+            } else {
+                "moved"
+            }
+        }
         (None, Some(_)) => "new",
         (Some(_), None) => "removed",
         _ if d.changes.is_empty() => "unchanged",
@@ -547,6 +587,9 @@ impl Report<'_> {
             s.push_str(&format!("\n{}\n", first.product.name));
             for d in group {
                 s.push_str(&format!("  {} ({}): {}\n", d.icp, d.file, status(d)));
+                if let Some(was) = &d.was {
+                    s.push_str(&format!("    {was}\n"));
+                }
                 if let Some(why) = &d.broken {
                     s.push_str(&format!("    {why}\n"));
                 }
@@ -675,6 +718,9 @@ impl Report<'_> {
                 if let Some(why) = &d.broken {
                     s.push_str(&format!("\n{}.\n", md_inline(why)));
                 }
+                if let Some(was) = &d.was {
+                    s.push_str(&format!("\n{}.\n", md_inline(&capitalized(was))));
+                }
                 if !d.changes.is_empty() {
                     s.push_str("\n| change | rule | before | after |\n| --- | --- | --- | --- |\n");
                     for c in &d.changes {
@@ -730,6 +776,7 @@ impl Report<'_> {
                     "icp": d.icp,
                     "file": d.file,
                     "status": status(d),
+                    "was": d.was,
                     "changes": d.changes,
                     "impact": impact,
                 })
@@ -748,6 +795,13 @@ impl Report<'_> {
             "icps": icps,
         })
     }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn moved_out_and_in(im: &Impact) -> String {

@@ -11,6 +11,8 @@ use std::process::{Command, Stdio};
 
 pub struct GitTree {
     cwd: PathBuf,
+    /// The top of the repository, as the working directory spells it.
+    top: PathBuf,
     /// The short commit id the revision resolved to.
     pub commit: String,
     /// Contents of the files a project can read, by absolute path.
@@ -66,7 +68,8 @@ impl GitTree {
             .filter(|c| !c.is_empty())
             .ok_or_else(|| {
                 format!(
-                    "`{rev}` is not a commit of this repository (in CI, fetch it first: `git fetch origin {rev}`)"
+                    "`{rev}` is not a commit of this repository; in CI, fetch it first: {}",
+                    fetch_hint(rev)
                 )
             })?;
         let listing = git(&top, &["ls-tree", "-r", "-z", "--full-tree", &commit])?;
@@ -109,10 +112,28 @@ impl GitTree {
         let texts = read_blobs(&top, blobs)?;
         Ok(GitTree {
             cwd: cwd.to_path_buf(),
+            top,
             commit,
             texts,
             children,
         })
+    }
+}
+
+/// A command that makes `rev` available, in shallow and single-branch
+/// clones too: a plain `git fetch origin main` only sets FETCH_HEAD there,
+/// so the ref is named on both sides of the refspec.
+fn fetch_hint(rev: &str) -> String {
+    let branch = rev.strip_prefix("origin/").unwrap_or(rev);
+    let is_commit = branch.len() >= 7 && branch.chars().all(|c| c.is_ascii_hexdigit());
+    if is_commit {
+        format!("`git fetch --no-tags --depth=1 origin {branch}`")
+    } else if rev.starts_with("origin/") {
+        format!("`git fetch --no-tags --depth=1 origin +refs/heads/{branch}:refs/remotes/origin/{branch}`")
+    } else {
+        format!(
+            "`git fetch --no-tags --depth=1 origin +refs/heads/{branch}:refs/remotes/origin/{branch}`, then compare with `--base origin/{branch}`"
+        )
     }
 }
 
@@ -206,6 +227,26 @@ impl Tree for GitTree {
         }
     }
 
+    /// A data file at the revision (the sample accounts of a product that
+    /// was since deleted), streamed from `git cat-file`.
+    fn open(&self, path: &Path) -> Result<Box<dyn Read + Send>, LoadError> {
+        let rel = path
+            .strip_prefix(&self.top)
+            .map_err(|_| LoadError::NotFound)?;
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let mut child = Command::new("git")
+            .arg("-C")
+            .arg(&self.top)
+            .args(["cat-file", "blob", &format!("{}:{rel}", self.commit)])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| LoadError::Io(format!("cannot run `git cat-file` ({e})")))?;
+        let out = child.stdout.take().ok_or(LoadError::NotFound)?;
+        Ok(Box::new(Blob { child, out }))
+    }
+
     fn entries(&self, dir: &Path) -> Vec<Entry> {
         self.children
             .get(dir)
@@ -218,5 +259,24 @@ impl Tree for GitTree {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+/// A blob being read from `git cat-file`; the process is reaped when done.
+struct Blob {
+    child: std::process::Child,
+    out: std::process::ChildStdout,
+}
+
+impl Read for Blob {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.out.read(buf)
+    }
+}
+
+impl Drop for Blob {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

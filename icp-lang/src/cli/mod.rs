@@ -21,6 +21,18 @@ pub fn open(paths: &[PathBuf], as_of: Option<Date>, err: &mut dyn Write) -> Resu
     })
 }
 
+/// [`open`], with every file of the named files' projects loaded too.
+pub fn open_in_context(
+    paths: &[PathBuf],
+    as_of: Option<Date>,
+    err: &mut dyn Write,
+) -> Result<(Workspace, std::collections::BTreeSet<PathBuf>), i32> {
+    Workspace::open_in_context(&Disk::new(), paths, as_of, today()).map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        2
+    })
+}
+
 /// Refuses to run a workspace with errors: prints them and returns the
 /// exit code. The caller checks once and hands the result in.
 pub fn refuse_errors(

@@ -59,14 +59,22 @@ pub enum TestFormat {
     Github,
 }
 
+/// Runs the tests of the ICPs in `paths`; with `project_context`, of every
+/// ICP in their projects (a staged shared file's importers are tested too).
 pub fn test(
     paths: &[PathBuf],
     as_of: Option<Date>,
     format: TestFormat,
+    project_context: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let session = match super::open(paths, as_of, err) {
+    let opened = if project_context {
+        super::open_in_context(paths, as_of, err).map(|(s, _)| s)
+    } else {
+        super::open(paths, as_of, err)
+    };
+    let session = match opened {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -528,10 +528,11 @@ impl Documents {
 
     /// The edits that format the document (or only those within `range`):
     /// just the white space that changes, so the cursor and folds stay put.
-    /// A file with syntax errors is left alone.
+    /// A file with syntax errors is left alone; a file keeps its own line
+    /// end (that of its first line), as with `icp fmt`.
     pub fn format(&self, uri: &Url, range: Option<lsp::Range>) -> Option<Vec<lsp::TextEdit>> {
         let text = self.text(uri)?;
-        let formatted = icp_lang::fmt::format_source(FileId(0), text).ok()?;
+        let formatted = icp_lang::fmt::format_file(FileId(0), text).ok()?;
         let conv = Converter::new(text, self.encoding);
         let Some(edits) = icp_lang::fmt::whitespace_edits(text, &formatted) else {
             // Cannot happen (the formatter refuses to change tokens); if it

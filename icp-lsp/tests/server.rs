@@ -892,3 +892,42 @@ async fn references_and_rename_from_the_declaration_reach_every_importer() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Formatting keeps the document's line ends: a formatted CRLF or CR
+/// document needs no edits, and a messy one only its white space.
+#[tokio::test]
+async fn formatting_keeps_crlf_and_cr_line_ends() {
+    let (mut ed, _) = start(false).await;
+    for (n, end) in ["\r\n", "\r"].into_iter().enumerate() {
+        let uri = format!("file:///tmp/icp-lsp-fmt-ends/doc{n}.icp");
+        let clean = "schema A {\n  id: text key\n}\n".replace('\n', end);
+        ed.notify("textDocument/didOpen", open_params(&uri, 1, &clean))
+            .await;
+        let edits = ed
+            .request(
+                "textDocument/formatting",
+                json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+            )
+            .await;
+        assert_eq!(edits, json!([]), "{end:?}");
+        let messy = "schema A {\n id : text key\n}\n".replace('\n', end);
+        ed.notify(
+            "textDocument/didChange",
+            change_params(&uri, 2, json!([{ "text": messy }])),
+        )
+        .await;
+        let edits = ed
+            .request(
+                "textDocument/formatting",
+                json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+            )
+            .await;
+        let texts: Vec<&str> = edits
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["newText"].as_str().unwrap())
+            .collect();
+        assert_eq!(texts, [&format!("{end}  ")[..], ""], "{end:?}: {edits}");
+    }
+}

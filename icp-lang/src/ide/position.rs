@@ -280,14 +280,12 @@ mod tests {
             "漢字",
             "👩‍💻",
         ];
-        let mut state = 0x9E37_79B9_u64;
-        for _ in 0..400 {
+        let mut rng = crate::rng::Rng(0x9E37_79B9);
+        for _ in 0..600 {
             let mut text = String::new();
-            for _ in 0..(state % 40) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            for _ in 0..rng.below(40) {
+                let piece: &&str = rng.pick(&pieces);
+                text.push_str(piece);
             }
             roundtrip_all(&text);
         }

@@ -120,15 +120,20 @@ pub fn search_project(
         return Err(too_big(format!("more than {MAX_PROJECT_FILES} .icp files")));
     };
     files.retain(|p| *p != doc);
-    let roots: Vec<PathBuf> = std::iter::once(doc).chain(files).collect();
-    let project = crate::project::load(tree, &roots);
-    let bytes: usize = project.sources.iter().map(|(_, f)| f.text.len()).sum();
-    if bytes > MAX_PROJECT_BYTES {
+    // Sizes first, so a huge project is refused before it is read.
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|p| tree.stat(p).ok())
+        .map(|(_, len)| len)
+        .sum();
+    if bytes > MAX_PROJECT_BYTES as u64 {
         return Err(too_big(format!(
             "more than {} MiB of .icp files",
             MAX_PROJECT_BYTES >> 20
         )));
     }
+    let roots: Vec<PathBuf> = std::iter::once(doc).chain(files).collect();
+    let project = crate::project::load(tree, &roots);
     let checked = crate::check::check(&project, opts);
     let spans = match search {
         Search::References => references(&checked, FileId(0), offset),
@@ -290,6 +295,16 @@ mod project_tests {
                 "{search:?}"
             );
         }
+    }
+
+    #[test]
+    fn too_many_bytes_are_refused_before_reading() {
+        let big = "x".repeat(MAX_PROJECT_BYTES / 4 + 1);
+        let files = (0..4).map(|i| (PathBuf::from(format!("/p/f{i}.icp")), big.clone()));
+        let tree = MemTree::new(files.chain([(PathBuf::from("/p/doc.icp"), String::new())]));
+        let opts = crate::ide::testutil::options();
+        let r = search_project(&tree, Path::new("/p/doc.icp"), 0, &opts, Search::Rename);
+        assert!(r.is_err_and(|e| e.contains("MiB")));
     }
 
     #[test]

@@ -5,32 +5,56 @@
 //! cannot be decided is left alone.
 
 use crate::ast::{self, CmpOp, Expr, InSet, LitValue, Operand, RuleBody, RuleKind};
-use crate::check::icp::Effective;
-use crate::check::types::Schema;
-use crate::check::{Context, Options, Ty};
+use crate::check::model::{Checked, DeclId, Effective, Options, Schema, Ty};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A number, money amount, percent, date (as a day number) or duration (in
-/// days) on one line, for interval reasoning.
-pub fn scalar(v: &LitValue) -> Option<f64> {
-    match v {
-        LitValue::Number(n) | LitValue::Money(n) | LitValue::Percent(n) => Some(*n),
-        LitValue::Date(d) => Some(d.days() as f64),
-        LitValue::Duration(d) => Some(d.approx_days()),
-        _ => None,
+use crate::values::scalar;
+
+/// The analysis pass, after the checker: the warnings about every ICP that
+/// checked without errors and whose members all parsed (an incomplete ICP
+/// would have its missing member's absence reported a second time).
+pub fn analyze(checked: &Checked<'_>, opts: &Options) -> Vec<Diagnostic> {
+    let mut cx = Cx {
+        checked,
+        project: checked.project,
+        diags: Vec::new(),
+    };
+    for (id, eff) in &checked.effective {
+        if !checked.has_errors.contains(id) {
+            analyze_icp(&mut cx, eff, opts);
+        }
+    }
+    cx.diags
+}
+
+/// What the analysis reads and writes: the checker's result, and the
+/// diagnostics found so far.
+struct Cx<'c, 'p> {
+    checked: &'c Checked<'p>,
+    project: &'p crate::project::Project,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'p> Cx<'_, 'p> {
+    fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn variants(&self, id: DeclId) -> Vec<&'p ast::Ident> {
+        self.checked.variants(id)
     }
 }
 
-pub(crate) fn analyze(cx: &mut Context<'_>, eff: &Effective<'_>, opts: &Options) {
+fn analyze_icp(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, opts: &Options) {
     review(cx, eff, opts);
     jobs(cx, eff);
     let never = domains(cx, eff, opts.as_of(eff.file));
     tiers(cx, eff, &never);
 }
 
-fn review(cx: &mut Context<'_>, eff: &Effective<'_>, opts: &Options) {
+fn review(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, opts: &Options) {
     let name = &eff.decl.name;
     if eff.owner.is_none() || eff.reviewed.is_none() {
         let missing = match (eff.owner.is_none(), eff.reviewed.is_none()) {
@@ -72,7 +96,7 @@ fn review(cx: &mut Context<'_>, eff: &Effective<'_>, opts: &Options) {
     }
 }
 
-fn jobs(cx: &mut Context<'_>, eff: &Effective<'_>) {
+fn jobs(cx: &mut Cx<'_, '_>, eff: &Effective<'_>) {
     for (job, span) in &eff.jobs {
         if !eff.decl.span.contains(span.start) {
             continue;
@@ -345,7 +369,7 @@ struct Domain {
 
 /// Narrows each field by the filters, reports filters that leave nothing and
 /// signals that cannot fire. Returns the names of those signals.
-fn domains(cx: &mut Context<'_>, eff: &Effective<'_>, as_of: ast::Date) -> BTreeSet<String> {
+fn domains(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, as_of: ast::Date) -> BTreeSet<String> {
     let mut doms: BTreeMap<String, Domain> = BTreeMap::new();
     let mut reported_empty = false;
     for (rule, _) in &eff.rules {
@@ -598,7 +622,7 @@ fn box_contains(outer: &ScoreBox, inner: &ScoreBox) -> bool {
         .all(|(k, v)| outer.get(k).copied().unwrap_or(Interval::ALL).contains(*v))
 }
 
-fn tiers(cx: &mut Context<'_>, eff: &Effective<'_>, never: &BTreeSet<String>) {
+fn tiers(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, never: &BTreeSet<String>) {
     if eff.tiers.is_empty() {
         return;
     }
@@ -670,8 +694,8 @@ fn tiers(cx: &mut Context<'_>, eff: &Effective<'_>, never: &BTreeSet<String>) {
                     if let Some((lo, hi)) = ranges.get(v) {
                         d = d.note(format!(
                             "`{v}` ranges from {} to {}",
-                            crate::check::types::format_number(*lo),
-                            crate::check::types::format_number(*hi)
+                            crate::values::format_number(*lo),
+                            crate::values::format_number(*hi)
                         ));
                     }
                 }
@@ -718,7 +742,7 @@ fn tiers(cx: &mut Context<'_>, eff: &Effective<'_>, never: &BTreeSet<String>) {
     }
 }
 
-fn indent_of(cx: &Context<'_>, span: Span) -> usize {
+fn indent_of(cx: &Cx<'_, '_>, span: Span) -> usize {
     let Some(src) = cx.project.sources.get(span.file) else {
         return 2;
     };

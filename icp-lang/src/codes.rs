@@ -2,7 +2,24 @@
 //! `icp explain-code` prints these and `docs/diagnostics.md` is generated
 //! from them (a test keeps the two in step).
 
-use crate::diagnostic::Severity;
+use serde::Serialize;
+
+/// How bad a diagnostic is; a code's default, which `icp.toml` may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
 
 pub struct CodeInfo {
     pub code: &'static str,

@@ -4,21 +4,8 @@
 use crate::span::Span;
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
+/// Defined with the codes, whose default levels it names.
+pub use crate::codes::Severity;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Label {

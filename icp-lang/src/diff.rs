@@ -5,7 +5,7 @@
 //! enum or an `extends` shows up on the rules it reaches, and a change of
 //! layout or comments shows up as nothing.
 
-use crate::plan::{BandPlan, BandTest, Bound, ColType, Cond, Const, GateKind, Plan, Points};
+use crate::plan::{BandPlan, BandTest, Bound, ColType, Cond, Const, Plan, Points};
 use crate::testing::fmt_points;
 use serde::Serialize;
 use serde_json::{json, Value as Json};
@@ -60,13 +60,6 @@ pub fn diff_plans(base: &Plan, head: &Plan) -> Vec<Change> {
     out
 }
 
-fn gate_rule(kind: GateKind) -> &'static str {
-    match kind {
-        GateKind::Filter => "filter",
-        GateKind::Exclude => "exclude",
-    }
-}
-
 fn change(kind: ChangeKind, rule: &'static str, name: &str) -> Change {
     Change {
         kind,
@@ -103,11 +96,11 @@ fn gates(base: &Plan, head: &Plan, out: &mut Vec<Change>) {
         match (b, h) {
             (Some(b), None) => out.push(Change {
                 before: Some(b.text.clone()),
-                ..change(ChangeKind::Removed, gate_rule(b.kind), &b.name)
+                ..change(ChangeKind::Removed, b.kind.word(), &b.name)
             }),
             (None, Some(h)) => out.push(Change {
                 after: Some(h.text.clone()),
-                ..change(ChangeKind::Added, gate_rule(h.kind), &h.name)
+                ..change(ChangeKind::Added, h.kind.word(), &h.name)
             }),
             (Some(b), Some(h)) => {
                 let same_meaning = cond_meaning(base, b.cond) == cond_meaning(head, h.cond);
@@ -115,14 +108,14 @@ fn gates(base: &Plan, head: &Plan, out: &mut Vec<Change>) {
                     // Name the kind only when it is what changed.
                     let shown = |g: &crate::plan::Gate| match b.kind == h.kind {
                         true => g.text.clone(),
-                        false => format!("{} {}", gate_rule(g.kind), g.text),
+                        false => format!("{} {}", g.kind.word(), g.text),
                     };
                     out.push(Change {
                         before: Some(shown(b)),
                         after: Some(shown(h)),
                         note: (b.text == h.text && b.kind == h.kind)
                             .then(|| "same text: a segment or type it uses changed".to_string()),
-                        ..change(ChangeKind::Changed, gate_rule(h.kind), &h.name)
+                        ..change(ChangeKind::Changed, h.kind.word(), &h.name)
                     });
                 }
             }
@@ -437,7 +430,7 @@ pub fn cond_meaning(plan: &Plan, id: usize) -> Json {
 
 fn num(plan: &Plan, column: usize, n: f64) -> String {
     match plan.columns.get(column).map(|c| &c.ty) {
-        Some(ColType::Money) => format!("${}", crate::check::types::format_number(n)),
+        Some(ColType::Money) => format!("${}", crate::values::format_number(n)),
         Some(ColType::Percent) => format!("{}%", fmt_points(n)),
         _ => fmt_points(n),
     }

@@ -4,6 +4,7 @@
 
 use crate::ast::{CmpOp, Date, HasMode};
 use crate::plan::{BandTest, Bound, ColType, Cond, Const, Plan, Points, ScoreCond, ScoreVar};
+use crate::values::ordering;
 use serde::Serialize;
 
 /// A decoded cell.
@@ -556,24 +557,6 @@ fn equals(v: &Value, c: &Const) -> bool {
         (Value::Text { id, .. }, Const::Text(y)) => *id == Some(*y),
         _ => false,
     }
-}
-
-fn ordering(op: CmpOp, o: Option<std::cmp::Ordering>) -> bool {
-    use std::cmp::Ordering::*;
-    match (op, o) {
-        (_, None) => false,
-        (CmpOp::Eq, Some(o)) => o == Equal,
-        (CmpOp::Ne, Some(o)) => o != Equal,
-        (CmpOp::Lt, Some(o)) => o == Less,
-        (CmpOp::Le, Some(o)) => o != Greater,
-        (CmpOp::Gt, Some(o)) => o == Greater,
-        (CmpOp::Ge, Some(o)) => o != Less,
-    }
-}
-
-/// `a op b` on seniority levels.
-pub fn compare_levels(op: CmpOp, a: u8, b: u8) -> bool {
-    ordering(op, a.partial_cmp(&b))
 }
 
 fn in_range(v: f64, lo: Option<Bound>, hi: Option<Bound>) -> bool {

@@ -182,27 +182,34 @@ pub fn whitespace_edits(src: &str, formatted: &str) -> Option<Vec<(u32, u32, Str
     Some(edits)
 }
 
-/// Which line end a file uses: that of its first line, CRLF or LF.
+/// The line end a file uses: that of its first line (LF, CRLF or a lone CR;
+/// LF when it has one line).
+pub fn line_end(src: &str) -> &'static str {
+    let Some(i) = src.find(['\r', '\n']) else {
+        return "\n";
+    };
+    match src.as_bytes().get(i..i + 2) {
+        Some(b"\r\n") => "\r\n",
+        _ if src.as_bytes().get(i) == Some(&b'\r') => "\r",
+        _ => "\n",
+    }
+}
+
+/// Whether a file's first line ends in CRLF.
 pub fn uses_crlf(src: &str) -> bool {
-    src.find('\n')
-        .is_some_and(|i| i > 0 && src.as_bytes().get(i - 1) == Some(&b'\r'))
+    line_end(src) == "\r\n"
 }
 
 /// [`format_source`] for a whole file as saved: the file keeps its own line
-/// end (that of its first line) on every line, so a CRLF file stays CRLF and
-/// one with mixed ends comes out consistent.
+/// end (that of its first line: LF, CRLF or a lone CR) on every line, so a
+/// CRLF file stays CRLF, an old Mac file stays CR, and one with mixed ends
+/// comes out consistent. (The lexer reads all three as line ends, so the
+/// layout itself writes LF.)
 pub fn format_file(file: FileId, src: &str) -> Result<String, Vec<Diagnostic>> {
-    if !src.contains("\r\n") {
-        return format_source(file, src);
-    }
-    // Spans in diagnostics must point into `src`, so errors come from it.
-    let lf = src.replace("\r\n", "\n");
-    let formatted =
-        format_source(file, &lf).map_err(|_| format_source(file, src).err().unwrap_or_default())?;
-    Ok(if uses_crlf(src) {
-        formatted.replace('\n', "\r\n")
-    } else {
-        formatted
+    let formatted = format_source(file, src)?;
+    Ok(match line_end(src) {
+        "\n" => formatted,
+        end => formatted.replace('\n', end),
     })
 }
 

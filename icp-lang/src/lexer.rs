@@ -8,13 +8,14 @@ use serde::Serialize;
 
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum TokenKind {
-    #[regex(r"[ \t\r\x{FEFF}]+")]
+    #[regex(r"[ \t\x{FEFF}]+")]
     Whitespace,
-    #[token("\n")]
+    /// A line end: LF, CRLF or a lone CR (old Mac files), as LSP counts them.
+    #[regex(r"\r\n|\r|\n")]
     Newline,
-    #[regex(r"//[^\n]*")]
+    #[regex(r"//[^\r\n]*")]
     Comment,
-    #[regex(r"///[^\n]*")]
+    #[regex(r"///[^\r\n]*")]
     DocComment,
     #[regex(r"[\p{XID_Start}_]\p{XID_Continue}*")]
     Ident,
@@ -31,9 +32,9 @@ pub enum TokenKind {
     /// Digits run into letters (`30dx`, `5mm`): not a literal of any type.
     #[regex(r"-?[0-9][0-9_]*(\.[0-9][0-9_]*)?\p{XID_Continue}+", priority = 1)]
     BadLiteral,
-    #[regex(r#""([^"\\\n]|\\[^\n])*""#)]
+    #[regex(r#""([^"\\\r\n]|\\[^\r\n])*""#)]
     String,
-    #[regex(r#""([^"\\\n]|\\[^\n])*"#)]
+    #[regex(r#""([^"\\\r\n]|\\[^\r\n])*"#)]
     UnterminatedString,
     #[token("{")]
     LBrace,

@@ -34,4 +34,5 @@ pub mod stats;
 pub mod suggest;
 pub mod testing;
 pub mod tree;
+pub mod values;
 pub mod workspace;

@@ -1,4 +1,5 @@
-//! `icp`: check, explain and (later) run Ideal Customer Profiles.
+//! `icp`: check, format, test and run Ideal Customer Profiles: score
+//! accounts, explain them, size the market and diff two revisions.
 
 mod cli;
 

@@ -6,11 +6,11 @@
 //! tiers are a final step over the scores. The plan serialises (`icp compile
 //! --emit plan`) and is what `eval` runs.
 
-use crate::analysis::scalar;
 use crate::ast::{self, CmpOp, Date, Expr, HasMode, InSet, LitValue, Operand, RuleBody, RuleKind};
 use crate::check::icp::{within_field, Effective};
 use crate::check::{Checked, DeclId, Ty};
 use crate::span::FileId;
+use crate::values::scalar;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -90,6 +90,16 @@ pub fn normalize_variant(s: &str) -> String {
 pub enum GateKind {
     Filter,
     Exclude,
+}
+
+impl GateKind {
+    /// The keyword that declares a gate of this kind: `filter` or `exclude`.
+    pub fn word(self) -> &'static str {
+        match self {
+            GateKind::Filter => "filter",
+            GateKind::Exclude => "exclude",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -264,7 +274,9 @@ pub enum Cond {
     },
 }
 
-/// Lowers every runnable ICP of `file` (or the one named `only`).
+/// Lowers ICP `id` to its plan; `as_of` is the date `within` and decay are
+/// judged against. `None` when the checker could not build the ICP's merged
+/// view; callers skip ICPs in `checked.has_errors`, which must not run.
 pub fn lower_icp(checked: &Checked<'_>, id: DeclId, as_of: Date) -> Option<Plan> {
     let eff = checked.effective.get(&id)?;
     Some(Lowering::new(checked, eff, as_of).run())
@@ -807,7 +819,7 @@ fn persona_plan(checked: &Checked<'_>, p: &ast::PersonaDecl) -> Option<PersonaPl
             ("seniority", ast::PropValue::Compare { op, value }) => {
                 let Some(at) = level(value) else { continue };
                 plan.seniority = (0..SENIORITY.len() as u8)
-                    .filter(|l| crate::eval::compare_levels(*op, *l, at))
+                    .filter(|l| crate::values::compare_levels(*op, *l, at))
                     .collect();
             }
             ("seniority", ast::PropValue::In(items)) => {

@@ -46,7 +46,7 @@ fn clamp_u32(n: usize) -> u32 {
 }
 
 /// Line starts of one text; positions are computed by binary search, never by
-/// rescanning the text.
+/// rescanning the text. A line ends at LF, CRLF (one line end) or a lone CR.
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
@@ -63,8 +63,14 @@ pub struct LineCol {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
+        let bytes = text.as_bytes();
+        for (i, b) in bytes.iter().enumerate() {
+            let ends = match b {
+                b'\n' => true,
+                b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            if ends {
                 line_starts.push(clamp_u32(i + 1));
             }
         }
@@ -122,6 +128,19 @@ mod tests {
         assert_eq!(idx.line_col(6), LineCol { line: 2, col: 0 });
         assert_eq!(idx.line_col(7), LineCol { line: 3, col: 0 });
         assert_eq!(idx.line_col(99), LineCol { line: 3, col: 1 });
+    }
+
+    #[test]
+    fn lone_cr_and_crlf_end_lines() {
+        let text = "a\rb\r\nc\nd\r";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 5);
+        assert_eq!(idx.line_col(2), LineCol { line: 1, col: 0 });
+        // Between CR and LF: still the CRLF line.
+        assert_eq!(idx.line_col(4), LineCol { line: 1, col: 2 });
+        assert_eq!(idx.line_col(5), LineCol { line: 2, col: 0 });
+        assert_eq!(idx.line_col(7), LineCol { line: 3, col: 0 });
+        assert_eq!(idx.line_col(9), LineCol { line: 4, col: 0 });
     }
 
     #[test]

@@ -191,7 +191,7 @@ fn check_expect(plan: &Plan, o: &Outcome, e: &Expect) -> Option<String> {
         Expect::Score {
             name, op, value, ..
         } => {
-            let want = crate::analysis::scalar(&value.value).unwrap_or(0.0);
+            let want = crate::values::scalar(&value.value).unwrap_or(0.0);
             let got = if name.name == "score" {
                 o.score
             } else {

@@ -50,6 +50,18 @@ impl<'t> Converter<'t> {
         )
     }
 
+    /// The offset of a position the client says is in the text; `None`
+    /// when it is not (no such line, or inside a character).
+    pub fn checked_offset(&self, p: lsp::Position) -> Option<u32> {
+        self.index.checked_offset(
+            Pos {
+                line: p.line,
+                character: p.character,
+            },
+            self.enc,
+        )
+    }
+
     pub fn range(&self, span: Span) -> lsp::Range {
         lsp::Range {
             start: self.position(span.start),

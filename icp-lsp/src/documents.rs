@@ -20,6 +20,11 @@ use tower_lsp::lsp_types::{self as lsp, Url};
 struct Doc {
     text: String,
     version: i32,
+    /// A change could not be applied, so the text may differ from the
+    /// client's: incremental changes are ignored, and nothing is published,
+    /// until the whole text arrives again (a full change, a save with text,
+    /// or opening the document again).
+    stale: bool,
 }
 
 pub struct Documents {
@@ -55,36 +60,94 @@ impl Documents {
 
     pub fn open(&mut self, uri: Url, text: String, version: i32) {
         self.invalidate();
-        self.docs.insert(uri, Doc { text, version });
+        self.docs.insert(
+            uri,
+            Doc {
+                text,
+                version,
+                stale: false,
+            },
+        );
     }
 
     /// Applies changes in order; a range is converted against the text as it
-    /// is after the previous change.
+    /// is after the previous change. A change that cannot be applied (an
+    /// old version, a range outside the text or inside a character) leaves
+    /// the document stale until the whole text arrives again; the `Err`
+    /// says what happened, for the log.
     pub fn change(
         &mut self,
         uri: &Url,
         version: i32,
         changes: Vec<lsp::TextDocumentContentChangeEvent>,
-    ) {
+    ) -> Result<(), String> {
         let enc = self.encoding;
         self.invalidate();
         let Some(doc) = self.docs.get_mut(uri) else {
-            return;
+            return Err(format!("ignored a change to `{uri}`, which is not open"));
         };
+        let mut problem = None;
+        if version <= doc.version {
+            doc.stale = true;
+            problem = Some(format!(
+                "version {version} of `{uri}` arrived after version {}",
+                doc.version
+            ));
+        }
         for c in changes {
             match c.range {
-                None => doc.text = c.text,
+                None => {
+                    doc.text = c.text;
+                    doc.stale = false;
+                    problem = None;
+                }
+                Some(_) if doc.stale => {}
                 Some(r) => {
                     let conv = Converter::new(&doc.text, enc);
-                    let (a, b) = (conv.offset(r.start) as usize, conv.offset(r.end) as usize);
-                    let (a, b) = (a.min(b), a.max(b));
+                    let (Some(a), Some(b)) =
+                        (conv.checked_offset(r.start), conv.checked_offset(r.end))
+                    else {
+                        doc.stale = true;
+                        problem = Some(format!(
+                            "a change to `{uri}` (version {version}) has a range outside the text or inside a character: {}:{} to {}:{}",
+                            r.start.line, r.start.character, r.end.line, r.end.character
+                        ));
+                        continue;
+                    };
+                    let (a, b) = (a.min(b) as usize, a.max(b) as usize);
                     if doc.text.is_char_boundary(a) && doc.text.is_char_boundary(b) {
                         doc.text.replace_range(a..b, &c.text);
+                    } else {
+                        doc.stale = true;
                     }
                 }
             }
         }
-        doc.version = version;
+        doc.version = doc.version.max(version);
+        match problem {
+            Some(p) if doc.stale => Err(format!(
+                "{p}; the document may now differ from the editor's, so it is not checked \
+                 until its whole text arrives again (save it, or close and reopen it)"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The whole text of a document, from a save that includes it: a stale
+    /// document is in step again.
+    pub fn resync(&mut self, uri: &Url, text: String) {
+        if let Some(doc) = self.docs.get_mut(uri) {
+            if doc.text != text || doc.stale {
+                self.generation += 1;
+                self.parsed.borrow_mut().clear();
+                doc.text = text;
+                doc.stale = false;
+            }
+        }
+    }
+
+    fn is_stale(&self, uri: &Url) -> bool {
+        self.docs.get(uri).is_some_and(|d| d.stale)
     }
 
     /// Claims the check of `uri`: false when one is already running.
@@ -239,6 +302,9 @@ impl Documents {
         &self,
         uri: &Url,
     ) -> (Vec<lsp::Diagnostic>, Vec<(Url, Vec<lsp::Diagnostic>)>) {
+        if self.is_stale(uri) {
+            return Default::default();
+        }
         let text = self.text(uri).unwrap_or("");
         let conv = Converter::new(text, self.encoding);
         self.analyse_ws(uri, |checked, ws| {
@@ -295,6 +361,8 @@ impl Documents {
         })?
     }
 
+    /// The name at `p` in the document and the files it imports (what
+    /// highlighting needs).
     pub fn references(
         &self,
         uri: &Url,
@@ -311,6 +379,52 @@ impl Documents {
                 .filter_map(|s| self.location(project, s))
                 .collect()
         })
+    }
+
+    /// The name at `p` in every file of the project, so asking where a
+    /// name is declared finds the files that import it; `Err` when the
+    /// project is too big to search.
+    pub fn references_everywhere(
+        &self,
+        uri: &Url,
+        p: lsp::Position,
+        include_declaration: bool,
+    ) -> Result<Option<Vec<lsp::Location>>, String> {
+        use icp_lang::ide::navigate::Search;
+        let Some(found) = self.search_project(uri, p, Search::References) else {
+            return Ok(None);
+        };
+        let found = found?;
+        let skip = usize::from(!include_declaration);
+        Ok(Some(
+            found
+                .spans
+                .into_iter()
+                .skip(skip)
+                .filter_map(|s| self.location(&found.project, s))
+                .collect(),
+        ))
+    }
+
+    /// Every file of the document's project (the folder of the outermost
+    /// `icp.toml` above it), open documents over the disk, searched by
+    /// `icp_lang::ide::navigate::search_project`.
+    fn search_project(
+        &self,
+        uri: &Url,
+        p: lsp::Position,
+        search: icp_lang::ide::navigate::Search,
+    ) -> Option<Result<icp_lang::ide::navigate::Found, String>> {
+        let offset = self.offset(uri, p)?;
+        let path = normalize(&uri.to_file_path().ok()?);
+        let opts = icp_lang::check::Options::new(today());
+        Some(icp_lang::ide::navigate::search_project(
+            &self.tree(),
+            &path,
+            offset,
+            &opts,
+            search,
+        ))
     }
 
     /// Quick fixes: the fixes of the diagnostics that touch `range`.
@@ -388,38 +502,37 @@ impl Documents {
         if !valid {
             return Err(format!("`{new_name}` is not a valid name"));
         }
-        let Some(offset) = self.offset(uri, p) else {
+        let Some(found) = self.search_project(uri, p, icp_lang::ide::navigate::Search::Rename)
+        else {
             return Ok(None);
         };
-        let edit = self.analyse(uri, |checked, project| {
-            let spans = icp_lang::ide::navigate::rename_targets(checked, FileId(0), offset);
-            if spans.is_empty() {
-                return None;
-            }
-            let mut changes: HashMap<Url, Vec<lsp::TextEdit>> = HashMap::new();
-            for s in spans {
-                let loc = self.location(project, s)?;
-                changes.entry(loc.uri).or_default().push(lsp::TextEdit {
-                    range: loc.range,
-                    new_text: new_name.to_string(),
-                });
-            }
-            Some(lsp::WorkspaceEdit {
-                changes: Some(changes),
-                ..Default::default()
-            })
-        });
-        Ok(edit.flatten())
+        let found = found?;
+        if found.spans.is_empty() {
+            return Ok(None);
+        }
+        let mut changes: HashMap<Url, Vec<lsp::TextEdit>> = HashMap::new();
+        for s in found.spans {
+            let Some(loc) = self.location(&found.project, s) else {
+                return Ok(None);
+            };
+            changes.entry(loc.uri).or_default().push(lsp::TextEdit {
+                range: loc.range,
+                new_text: new_name.to_string(),
+            });
+        }
+        Ok(Some(lsp::WorkspaceEdit {
+            changes: Some(changes),
+            ..Default::default()
+        }))
     }
 
-    /// The whole document in the canonical layout (`icp fmt`), as one edit;
-    /// nothing when it has syntax errors or is already formatted.
     /// The edits that format the document (or only those within `range`):
     /// just the white space that changes, so the cursor and folds stay put.
-    /// A file with syntax errors is left alone.
+    /// A file with syntax errors is left alone; a file keeps its own line
+    /// end (that of its first line), as with `icp fmt`.
     pub fn format(&self, uri: &Url, range: Option<lsp::Range>) -> Option<Vec<lsp::TextEdit>> {
         let text = self.text(uri)?;
-        let formatted = icp_lang::fmt::format_source(FileId(0), text).ok()?;
+        let formatted = icp_lang::fmt::format_file(FileId(0), text).ok()?;
         let conv = Converter::new(text, self.encoding);
         let Some(edits) = icp_lang::fmt::whitespace_edits(text, &formatted) else {
             // Cannot happen (the formatter refuses to change tokens); if it
@@ -562,113 +675,52 @@ impl Documents {
     }
 
     /// Points and share of the maximum after each signal; the maximum score
-    /// after each ICP's and group's name.
+    /// after each ICP's and group's name (`icp_lang::ide::inlay`).
     pub fn inlay_hints(&self, uri: &Url) -> Option<Vec<lsp::InlayHint>> {
         let text = self.text(uri)?;
         let conv = Converter::new(text, self.encoding);
         self.analyse(uri, |checked, _| {
-            let mut hints = Vec::new();
-            let hint = |offset: u32, label: String| lsp::InlayHint {
-                position: conv.position(offset),
-                label: lsp::InlayHintLabel::String(label),
-                kind: None,
-                text_edits: None,
-                tooltip: None,
-                padding_left: Some(true),
-                padding_right: None,
-                data: None,
-            };
-            for id in checked.icps_in(FileId(0)) {
-                let Some(eff) = checked.effective.get(&id) else {
-                    continue;
-                };
-                let ranges = icp_lang::analysis::score_ranges(eff, &Default::default());
-                let max = ranges.get("score").map(|r| r.1).unwrap_or(0.0);
-                hints.push(hint(
-                    eff.decl.name.span.end,
-                    format!("max {}", icp_lang::testing::fmt_points(max)),
-                ));
-                for g in &eff.groups {
-                    if g.name.span.file == FileId(0) {
-                        let gmax = ranges.get(&g.name.name).map(|r| r.1).unwrap_or(0.0);
-                        hints.push(hint(
-                            g.name.span.end,
-                            format!("max {}", icp_lang::testing::fmt_points(gmax)),
-                        ));
-                    }
-                }
-                for (rule, _) in &eff.rules {
-                    if rule.kind != icp_lang::ast::RuleKind::Signal || rule.span.file != FileId(0) {
-                        continue;
-                    }
-                    let points = match &rule.body {
-                        icp_lang::ast::RuleBody::Condition {
-                            weight: Some(w), ..
-                        } => icp_lang::analysis::scalar(&w.value).unwrap_or(0.0),
-                        icp_lang::ast::RuleBody::Bands { bands, .. } => bands
-                            .iter()
-                            .filter_map(|b| icp_lang::analysis::scalar(&b.points.value))
-                            .fold(0.0, f64::max),
-                        _ => 0.0,
-                    };
-                    let share = if max > 0.0 {
-                        format!(" · {:.0}%", 100.0 * points.max(0.0) / max)
-                    } else {
-                        String::new()
-                    };
-                    let sign = if points > 0.0 { "+" } else { "" };
-                    hints.push(hint(
-                        rule.span.end,
-                        format!("{sign}{}{share}", icp_lang::testing::fmt_points(points)),
-                    ));
-                }
-            }
-            hints
+            icp_lang::ide::inlay::hints(checked, FileId(0))
+                .into_iter()
+                .map(|h| lsp::InlayHint {
+                    position: conv.position(h.offset),
+                    label: lsp::InlayHintLabel::String(h.label),
+                    kind: None,
+                    text_edits: None,
+                    tooltip: None,
+                    padding_left: Some(true),
+                    padding_right: None,
+                    data: None,
+                })
+                .collect()
         })
     }
 
     /// On each test, whether it passes; on each ICP, its tiers over the
-    /// project's sample accounts (`sample_data` in `icp.toml`).
+    /// project's sample accounts (`sample_data` in `icp.toml`); from
+    /// `icp_lang::ide::lens`.
     pub fn code_lenses(&self, uri: &Url) -> Option<Vec<lsp::CodeLens>> {
         let text = self.text(uri)?;
         let conv = Converter::new(text, self.encoding);
         self.analyse_ws(uri, |checked, ws| {
             let product = ws.product(FileId(0));
-            let mut lenses = Vec::new();
-            let lens = |span: Span, title: String| lsp::CodeLens {
-                range: conv.range(span),
-                command: Some(lsp::Command {
-                    title,
-                    command: String::new(),
-                    arguments: None,
-                }),
-                data: None,
+            let tree = self.tree();
+            let sample = |plan: &icp_lang::plan::Plan| {
+                let data = product.sample_data.as_ref()?;
+                Some(tier_counts(&tree, plan, data, &product.root))
             };
-            let as_of = ws.as_of(FileId(0));
-            for id in checked.icps_in(FileId(0)) {
-                if checked.has_errors.contains(&id) {
-                    continue;
-                }
-                let Some(plan) = icp_lang::plan::lower_icp(checked, id, as_of) else {
-                    continue;
-                };
-                let Some(decl) = checked.decl(id) else {
-                    continue;
-                };
-                if let Some(data) = &product.sample_data {
-                    let title = tier_counts(&self.tree(), &plan, data, &product.root);
-                    lenses.push(lens(decl.name.span, title));
-                }
-                for r in icp_lang::testing::run_tests(checked, id, &plan) {
-                    let title = if r.passed() {
-                        "✓ passes".to_string()
-                    } else {
-                        format!("✗ {}", r.failures.join("; "))
-                    };
-                    lenses.push(lens(r.span, title));
-                }
-            }
-            lenses
+            icp_lang::ide::lens::lenses(checked, FileId(0), ws.as_of(FileId(0)), sample)
+                .into_iter()
+                .map(|l| lsp::CodeLens {
+                    range: conv.range(l.span),
+                    command: Some(lsp::Command {
+                        title: l.title,
+                        command: String::new(),
+                        arguments: None,
+                    }),
+                    data: None,
+                })
+                .collect()
         })
     }
 
@@ -827,15 +879,10 @@ fn tier_counts(tree: &Overlay, plan: &icp_lang::plan::Plan, data: &Path, root: &
             (None, None) => {}
         }
     }
-    let mut parts: Vec<String> = plan
-        .tiers
-        .iter()
-        .zip(&tiers)
-        .map(|(t, n)| format!("{} {n}", t.name))
-        .collect();
-    parts.push(format!("removed {removed}"));
-    if bad > 0 {
-        parts.push(format!("{bad} bad rows"));
-    }
-    format!("sample data: {}", parts.join(" · "))
+    let counts = icp_lang::ide::lens::TierCounts {
+        tiers,
+        removed,
+        bad,
+    };
+    icp_lang::ide::lens::sample_title(plan, &counts)
 }

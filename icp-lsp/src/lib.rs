@@ -176,8 +176,11 @@ impl LanguageServer for Server {
                     TextDocumentSyncOptions {
                         open_close: Some(true),
                         change: Some(TextDocumentSyncKind::INCREMENTAL),
-                        // Saves refresh the code lenses (sample accounts are read from disk).
-                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        // Saves refresh the code lenses (sample accounts are read
+                        // from disk); their text puts a stale document back in step.
+                        save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                            include_text: Some(true),
+                        })),
                         ..Default::default()
                     },
                 )),
@@ -247,11 +250,16 @@ impl LanguageServer for Server {
         let _ = self.client.register_capability(vec![registration]).await;
     }
 
-    async fn did_save(&self, _: DidSaveTextDocumentParams) {
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let uri = params.text_document.uri;
         let _ = self.with_docs(|d| {
             d.invalidate();
+            if let Some(text) = params.text {
+                d.resync(&uri, text);
+            }
             Some(())
         });
+        self.publish_soon(uri).await;
         self.refresh_lenses().await;
     }
 
@@ -274,10 +282,12 @@ impl LanguageServer for Server {
         let uri = params.text_document.uri;
         let version = params.text_document.version;
         // Applied before any await: changes keep their arrival order.
-        let applied = self.with_docs(|d| {
-            d.change(&uri, version, params.content_changes);
-            Some(())
-        });
+        let applied = self.with_docs(|d| Some(d.change(&uri, version, params.content_changes)));
+        if let Ok(Some(Err(problem))) = &applied {
+            self.client
+                .log_message(MessageType::WARNING, format!("icp-lsp: {problem}"))
+                .await;
+        }
         if applied.is_ok() {
             self.publish_soon(uri).await;
         }
@@ -289,7 +299,12 @@ impl LanguageServer for Server {
             d.close(&uri);
             Some(())
         });
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        self.client
+            .publish_diagnostics(uri.clone(), Vec::new(), None)
+            .await;
+        // The importers of a closed, edited file now read it from disk:
+        // their problems may have changed.
+        self.publish_others(&uri).await;
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -312,7 +327,18 @@ impl LanguageServer for Server {
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let at = params.text_document_position;
         let include = params.context.include_declaration;
-        self.with_docs(|d| d.references(&at.text_document.uri, at.position, include))
+        let found = self.with_docs(|d| {
+            Some(d.references_everywhere(&at.text_document.uri, at.position, include))
+        })?;
+        match found {
+            Some(Ok(locations)) => Ok(locations),
+            Some(Err(why)) => Err(Error {
+                code: tower_lsp::jsonrpc::ErrorCode::ServerError(-32803),
+                message: why.into(),
+                data: None,
+            }),
+            None => Ok(None),
+        }
     }
 
     async fn document_highlight(

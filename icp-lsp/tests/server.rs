@@ -17,6 +17,8 @@ struct Editor {
     service: LspService<icp_lsp::Server>,
     /// publishDiagnostics params, as the server sends them.
     published: tokio::sync::mpsc::UnboundedReceiver<Value>,
+    /// window/logMessage texts.
+    logs: tokio::sync::mpsc::UnboundedReceiver<String>,
     next_id: i64,
 }
 
@@ -24,11 +26,13 @@ impl Editor {
     fn new() -> Editor {
         let (service, socket) = LspService::new(icp_lsp::Server::new);
         let (tx, published) = tokio::sync::mpsc::unbounded_channel();
+        let (log_tx, logs) = tokio::sync::mpsc::unbounded_channel();
         // Read everything the server sends, as an editor does.
-        tokio::spawn(drain(socket, tx));
+        tokio::spawn(drain(socket, tx, log_tx));
         Editor {
             service,
             published,
+            logs,
             next_id: 1,
         }
     }
@@ -57,6 +61,24 @@ impl Editor {
             .await;
     }
 
+    /// The next log message.
+    async fn log(&mut self) -> String {
+        tokio::time::timeout(std::time::Duration::from_secs(10), self.logs.recv())
+            .await
+            .expect("a log message in time")
+            .expect("a message")
+    }
+
+    /// The publishDiagnostics for `uri` at `version`, skipping older ones.
+    async fn diagnostics_at(&mut self, uri: &str, version: i64) -> Value {
+        loop {
+            let d = self.diagnostics(uri).await;
+            if d["version"].as_i64() == Some(version) {
+                return d;
+            }
+        }
+    }
+
     /// The next publishDiagnostics for `uri`.
     async fn diagnostics(&mut self, uri: &str) -> Value {
         loop {
@@ -72,10 +94,20 @@ impl Editor {
     }
 }
 
-async fn drain(mut socket: ClientSocket, tx: tokio::sync::mpsc::UnboundedSender<Value>) {
+async fn drain(
+    mut socket: ClientSocket,
+    tx: tokio::sync::mpsc::UnboundedSender<Value>,
+    logs: tokio::sync::mpsc::UnboundedSender<String>,
+) {
     while let Some(msg) = socket.next().await {
         if msg.method() == "textDocument/publishDiagnostics" {
             let _ = tx.send(msg.params().cloned().unwrap_or(Value::Null));
+        } else if msg.method() == "window/logMessage" {
+            let text = msg
+                .params()
+                .and_then(|p| p["message"].as_str())
+                .unwrap_or("");
+            let _ = logs.send(text.to_string());
         }
     }
 }
@@ -591,4 +623,311 @@ async fn import_paths_complete_from_the_folder_and_lead_to_the_file() {
         .await;
     assert_eq!(rename, Value::Null);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn open_params(uri: &str, version: i64, text: &str) -> Value {
+    json!({ "textDocument": { "uri": uri, "languageId": "icp", "version": version, "text": text } })
+}
+
+fn change_params(uri: &str, version: i64, changes: Value) -> Value {
+    json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": changes })
+}
+
+/// The errors (warnings left out): code and line.
+fn codes_and_lines(d: &Value) -> Vec<(String, u64)> {
+    d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["severity"] == 1)
+        .map(|x| {
+            (
+                x["code"].as_str().unwrap().to_string(),
+                x["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Neovim sends a column past the end of a CRLF line for "insert at the end
+/// of the line": the text lands before the CR, not between CR and LF.
+#[tokio::test]
+async fn an_edit_past_the_end_of_a_crlf_line_lands_before_its_line_end() {
+    let (mut ed, _) = start(false).await;
+    let uri = "file:///tmp/icp-lsp-crlf/main.icp";
+    let text = "enum K { a }\r\nenum L { b }\r\n";
+    ed.notify("textDocument/didOpen", open_params(uri, 1, text))
+        .await;
+    assert_eq!(codes_and_lines(&ed.diagnostics(uri).await), []);
+    // ` x` after the `}` of line 0, with a column far past its end.
+    let change = json!([{ "range": { "start": { "line": 0, "character": 40 }, "end": { "line": 0, "character": 40 } }, "text": " x" }]);
+    ed.notify("textDocument/didChange", change_params(uri, 2, change))
+        .await;
+    let d = ed.diagnostics_at(uri, 2).await;
+    let lines: Vec<u64> = codes_and_lines(&d).into_iter().map(|(_, l)| l).collect();
+    assert!(!lines.is_empty() && lines.iter().all(|l| *l == 0), "{d}");
+    // No line was added: `L` (the item that still parses) is on line 1.
+    let symbols = ed
+        .request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await;
+    let starts: Vec<u64> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["range"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(starts, [1], "{symbols}");
+}
+
+/// A change that cannot be applied is logged; the document is not checked
+/// (its text may differ from the editor's) until the whole text arrives.
+#[tokio::test]
+async fn a_change_that_cannot_be_applied_is_logged_and_the_document_resynchronised() {
+    let (mut ed, _) = start(false).await;
+    let uri = "file:///tmp/icp-lsp-resync/main.icp";
+    ed.notify(
+        "textDocument/didOpen",
+        open_params(uri, 1, "enum K { a }\n// 😀\n"),
+    )
+    .await;
+    let _ = ed.diagnostics(uri).await;
+
+    // A range on a line that does not exist.
+    let bad = json!([{ "range": { "start": { "line": 9, "character": 0 }, "end": { "line": 9, "character": 1 } }, "text": "x" }]);
+    ed.notify("textDocument/didChange", change_params(uri, 2, bad))
+        .await;
+    let log = ed.log().await;
+    assert!(log.contains("outside the text"), "{log}");
+    assert_eq!(ed.diagnostics_at(uri, 2).await["diagnostics"], json!([]));
+    // Incremental changes to a stale document are ignored.
+    let more = json!([{ "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } }, "text": "@" }]);
+    ed.notify("textDocument/didChange", change_params(uri, 3, more))
+        .await;
+    assert_eq!(ed.diagnostics_at(uri, 3).await["diagnostics"], json!([]));
+    // The whole text: in step again.
+    let full = json!([{ "text": "enum K { a }\nenum K { b } // 😀\n" }]);
+    ed.notify("textDocument/didChange", change_params(uri, 4, full))
+        .await;
+    assert_eq!(
+        codes_and_lines(&ed.diagnostics_at(uri, 4).await),
+        [("E0202".to_string(), 1)]
+    );
+
+    // Inside the emoji's surrogate pair (UTF-16 column 17 of line 1).
+    let inside = json!([{ "range": { "start": { "line": 1, "character": 17 }, "end": { "line": 1, "character": 17 } }, "text": "x" }]);
+    ed.notify("textDocument/didChange", change_params(uri, 5, inside))
+        .await;
+    assert!(ed.log().await.contains("inside a character"));
+    // A save with the text puts it back in step.
+    ed.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": uri }, "text": "enum K { a }\nenum K { c }\n" }),
+    )
+    .await;
+    loop {
+        let d = ed.diagnostics(uri).await;
+        if d["version"] == 5 && codes_and_lines(&d) == [("E0202".to_string(), 1)] {
+            break;
+        }
+    }
+
+    // An old version after a newer one.
+    let old = json!([{ "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } }, "text": " " }]);
+    ed.notify("textDocument/didChange", change_params(uri, 3, old))
+        .await;
+    let log = ed.log().await;
+    assert!(
+        log.contains("version 3") && log.contains("after version 5"),
+        "{log}"
+    );
+}
+
+fn temp_project(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("icp-lsp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    icp_lang::source::normalize(&dir)
+}
+
+fn uri_of(path: &std::path::Path) -> String {
+    tower_lsp::lsp_types::Url::from_file_path(path)
+        .unwrap()
+        .to_string()
+}
+
+const SHARED_SCHEMA: &str = "schema S {\n  id: text key\n  employees: int\n}\n";
+
+fn importer(name: &str, n: u32) -> String {
+    format!("import \"shared.icp\"\nicp {name} for S {{\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  filter big: employees > {n}\n  tier A: otherwise\n}}\n")
+}
+
+/// Closing an edited, unsaved file: its importers read the disk again, so
+/// their diagnostics are published again.
+#[tokio::test]
+async fn closing_an_unsaved_file_rechecks_its_importers() {
+    let (mut ed, _) = start(false).await;
+    let dir = temp_project(
+        "close",
+        &[
+            (
+                "icp.toml",
+                "[project]\nname = \"t\"\nas_of = \"2026-11-01\"\n",
+            ),
+            ("shared.icp", SHARED_SCHEMA),
+            ("a.icp", &importer("a", 10)),
+        ],
+    );
+    let (shared, a) = (uri_of(&dir.join("shared.icp")), uri_of(&dir.join("a.icp")));
+    ed.notify(
+        "textDocument/didOpen",
+        open_params(&shared, 1, SHARED_SCHEMA),
+    )
+    .await;
+    let _ = ed.diagnostics(&shared).await;
+    ed.notify(
+        "textDocument/didOpen",
+        open_params(&a, 1, &importer("a", 10)),
+    )
+    .await;
+    assert_eq!(codes_and_lines(&ed.diagnostics(&a).await), []);
+    let renamed = SHARED_SCHEMA.replace("employees", "staff");
+    ed.notify(
+        "textDocument/didChange",
+        change_params(&shared, 2, json!([{ "text": renamed }])),
+    )
+    .await;
+    loop {
+        let d = ed.diagnostics(&a).await;
+        if codes_and_lines(&d).iter().any(|(c, _)| c == "E0201") {
+            break;
+        }
+    }
+    ed.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": shared } }),
+    )
+    .await;
+    // The disk still has `employees`: the error is gone.
+    let d = ed.diagnostics(&a).await;
+    assert_eq!(codes_and_lines(&d), [], "{d}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// References and rename asked where a name is declared reach every file
+/// that uses it, open or not.
+#[tokio::test]
+async fn references_and_rename_from_the_declaration_reach_every_importer() {
+    let (mut ed, _) = start(false).await;
+    let dir = temp_project(
+        "rename",
+        &[
+            ("icp.toml", "[project]\nname = \"t\"\n"),
+            ("shared.icp", SHARED_SCHEMA),
+            ("a.icp", &importer("a", 10)),
+            ("b.icp", &importer("b", 20)),
+            ("target/skipped.icp", &importer("c", 30)),
+        ],
+    );
+    let shared = uri_of(&dir.join("shared.icp"));
+    ed.notify(
+        "textDocument/didOpen",
+        open_params(&shared, 1, SHARED_SCHEMA),
+    )
+    .await;
+    let _ = ed.diagnostics(&shared).await;
+    // `a.icp` is open with an edit not on disk: its text is the one renamed.
+    let a_text = importer("a", 10).replace("tier A", "signal s: employees > 99 weight 5\n  tier A");
+    ed.notify(
+        "textDocument/didOpen",
+        open_params(&uri_of(&dir.join("a.icp")), 1, &a_text),
+    )
+    .await;
+    let at =
+        json!({ "textDocument": { "uri": shared }, "position": { "line": 2, "character": 4 } });
+
+    let mut refs = at.clone();
+    refs["context"] = json!({ "includeDeclaration": true });
+    let found = ed.request("textDocument/references", refs).await;
+    let mut files: Vec<String> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let uri = l["uri"].as_str().unwrap();
+            uri.rsplit('/').next().unwrap().to_string()
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files, ["a.icp", "a.icp", "b.icp", "shared.icp"], "{found}");
+
+    let mut rename = at.clone();
+    rename["newName"] = json!("headcount");
+    let edit = ed.request("textDocument/rename", rename).await;
+    let changes = edit["changes"].as_object().unwrap();
+    let mut edited: Vec<(String, usize)> = changes
+        .iter()
+        .map(|(u, e)| {
+            (
+                u.rsplit('/').next().unwrap().to_string(),
+                e.as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    edited.sort();
+    assert_eq!(
+        edited,
+        [
+            ("a.icp".to_string(), 2),
+            ("b.icp".to_string(), 1),
+            ("shared.icp".to_string(), 1)
+        ],
+        "{edit}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Formatting keeps the document's line ends: a formatted CRLF or CR
+/// document needs no edits, and a messy one only its white space.
+#[tokio::test]
+async fn formatting_keeps_crlf_and_cr_line_ends() {
+    let (mut ed, _) = start(false).await;
+    for (n, end) in ["\r\n", "\r"].into_iter().enumerate() {
+        let uri = format!("file:///tmp/icp-lsp-fmt-ends/doc{n}.icp");
+        let clean = "schema A {\n  id: text key\n}\n".replace('\n', end);
+        ed.notify("textDocument/didOpen", open_params(&uri, 1, &clean))
+            .await;
+        let edits = ed
+            .request(
+                "textDocument/formatting",
+                json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+            )
+            .await;
+        assert_eq!(edits, json!([]), "{end:?}");
+        let messy = "schema A {\n id : text key\n}\n".replace('\n', end);
+        ed.notify(
+            "textDocument/didChange",
+            change_params(&uri, 2, json!([{ "text": messy }])),
+        )
+        .await;
+        let edits = ed
+            .request(
+                "textDocument/formatting",
+                json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+            )
+            .await;
+        let texts: Vec<&str> = edits
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["newText"].as_str().unwrap())
+            .collect();
+        assert_eq!(texts, [&format!("{end}  ")[..], ""], "{end:?}: {edits}");
+    }
 }

@@ -31,6 +31,78 @@ pub fn check_file(root: &Path, file: &Path) -> (Project, Vec<Diagnostic>) {
     (project, diags)
 }
 
+/// The disk, except one file whose text is given (an editor's buffer, a
+/// mutated file).
+pub struct Rewritten {
+    pub disk: icp_lang::disk::Disk,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl icp_lang::tree::Tree for Rewritten {
+    fn cwd(&self) -> &Path {
+        self.disk.cwd()
+    }
+    fn stat(
+        &self,
+        path: &Path,
+    ) -> Result<(icp_lang::tree::Kind, u64), icp_lang::source::LoadError> {
+        if path == self.path {
+            return Ok((icp_lang::tree::Kind::File, self.text.len() as u64));
+        }
+        self.disk.stat(path)
+    }
+    fn real_path(&self, path: &Path) -> PathBuf {
+        self.disk.real_path(path)
+    }
+    fn read_bytes(&self, path: &Path, limit: u64) -> Result<Vec<u8>, icp_lang::source::LoadError> {
+        if path == self.path {
+            let n = usize::try_from(limit)
+                .unwrap_or(usize::MAX)
+                .min(self.text.len());
+            return Ok(self.text.as_bytes()[..n].to_vec());
+        }
+        self.disk.read_bytes(path, limit)
+    }
+    fn entries(&self, dir: &Path) -> Vec<icp_lang::tree::Entry> {
+        self.disk.entries(dir)
+    }
+}
+
+/// Every `.icp` file of the fixtures and the examples, sorted.
+pub fn corpus() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "icp") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&fixtures_dir(), &mut out);
+    walk(&repo().join("examples"), &mut out);
+    out
+}
+
+/// The folder a corpus file's names are shown relative to.
+pub fn root_of(file: &Path) -> PathBuf {
+    if file.starts_with(fixtures_dir()) {
+        fixtures_dir()
+    } else {
+        file.ancestors()
+            .filter(|d| d.join("icp.toml").is_file())
+            .last()
+            .unwrap_or(file)
+            .to_path_buf()
+    }
+}
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -121,3 +121,41 @@ async def test_watches_files_on_disk_and_refreshes_lenses_on_save(client: Langua
             break
         await asyncio.sleep(0.02)
     assert client.lens_refreshes == (1 if refresh else 0)
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    [
+        b"Content-Length: nope\r\n\r\n{}",
+        b'Content-Length: 7\r\n\r\n[1, 2]\n',
+        b"Content-Length: 13\r\n\r\nnot json-rpc!",
+    ],
+    ids=["bad-content-length", "not-an-object", "not-json"],
+)
+def test_malformed_framing_exits_non_zero_with_a_message(stdin: bytes):
+    import subprocess
+
+    done = subprocess.run([SERVER], input=stdin, capture_output=True, timeout=30)
+    assert done.returncode != 0, done
+    assert b"icp-lsp:" in done.stderr, done.stderr
+
+
+async def test_references_and_rename_from_the_declaring_file_reach_its_importers(client: LanguageClient):
+    shared = ROOT / "examples" / "acme-print" / "shared" / "accounts.icp"
+    text = shared.read_text(encoding="utf-8")
+    uri = open_doc(client, shared, text)
+    await client.wait_for_notification("textDocument/publishDiagnostics")
+    lines = text.splitlines()
+    line = next(i for i, l in enumerate(lines) if l.strip().startswith("employees:"))
+    at = types.Position(line=line, character=lines[line].index("employees") + 2)
+    doc = types.TextDocumentIdentifier(uri=uri)
+
+    refs = await client.text_document_references_async(
+        types.ReferenceParams(text_document=doc, position=at, context=types.ReferenceContext(include_declaration=True))
+    )
+    files = {r.uri.rsplit("/", 2)[-2] + "/" + r.uri.rsplit("/", 1)[-1] for r in refs}
+    assert files == {"shared/accounts.icp", "clothing/icp.icp", "stationery/icp.icp"}, files
+
+    edit = await client.text_document_rename_async(types.RenameParams(text_document=doc, position=at, new_name="headcount"))
+    edited = {u.rsplit("/", 2)[-2] + "/" + u.rsplit("/", 1)[-1] for u in edit.changes}
+    assert edited == files, edit.changes

@@ -1,8 +1,9 @@
 //! Checks of one ICP: its schema and base, every member, and the merged
 //! ("effective") rule set that `extends`, `override` and `drop` produce.
 
-use super::types::{Checker, ExprCx, Facts, Mode, Schema, Ty};
-use super::{Context, DeclId, DeclKind, Options};
+pub use super::model::Effective;
+use super::types::{Checker, ExprCx, Facts, Mode, Ty};
+use super::{Context, DeclId, DeclKind};
 use crate::ast::{self, Expr, Item, LitValue, Member, RuleBody, RuleKind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::span::{FileId, Span};
@@ -28,41 +29,7 @@ pub const PERSONA_PROPS: &[&str] = &[
 ];
 pub const JOB_PROPS: &[&str] = &["job", "today", "pain", "dream", "trigger"];
 
-/// An ICP with its base merged in: what the ICP actually does.
-pub struct Effective<'p> {
-    pub id: DeclId,
-    pub decl: &'p ast::IcpDecl,
-    pub file: FileId,
-    pub schema: Rc<Schema<'p>>,
-    /// Filters, exclusions and signals in evaluation order, with the group
-    /// (index into `groups`) each signal belongs to.
-    pub rules: Vec<(&'p ast::Rule, Option<usize>)>,
-    pub groups: Vec<&'p ast::Group>,
-    pub tiers: Vec<&'p ast::Tier>,
-    pub personas: Vec<&'p ast::PersonaDecl>,
-    /// Jobs with the span where this ICP declares or includes them.
-    pub jobs: Vec<(&'p ast::JobDecl, Span)>,
-    pub owner: Option<&'p ast::StrLit>,
-    pub reviewed: Option<&'p ast::Reviewed>,
-}
-
-impl<'p> Effective<'p> {
-    /// `score` and the group names: what tiers may test.
-    pub fn score_names(&self) -> Vec<String> {
-        std::iter::once("score".to_string())
-            .chain(self.groups.iter().map(|g| g.name.name.clone()))
-            .collect()
-    }
-
-    pub fn rule(&self, name: &str) -> Option<&'p ast::Rule> {
-        self.rules
-            .iter()
-            .map(|(r, _)| *r)
-            .find(|r| r.name.name == name)
-    }
-}
-
-pub(super) fn check_icp<'p>(cx: &mut Context<'p>, id: DeclId, opts: &Options) {
+pub(super) fn check_icp<'p>(cx: &mut Context<'p>, id: DeclId) {
     let errors_before = count_errors(cx);
     let Some(eff) = effective(cx, id, &mut Vec::new()) else {
         return;
@@ -135,9 +102,8 @@ pub(super) fn check_icp<'p>(cx: &mut Context<'p>, id: DeclId, opts: &Options) {
     // An ICP with a member that did not parse is incomplete: analysing it
     // would report the missing member's absence as a second problem.
     let incomplete = cx.broken.contains(decl.name.name.as_str());
-    if count_errors(cx) == errors_before && !incomplete {
-        crate::analysis::analyze(cx, &eff, opts);
-    } else {
+    // Otherwise it is analysed after the checker (`crate::analysis`).
+    if count_errors(cx) != errors_before || incomplete {
         cx.icp_has_errors.insert(id);
     }
 }
@@ -794,7 +760,7 @@ fn check_bands<'p>(
 
 /// W0305: two bands that share a value (the first one wins, silently).
 fn overlapping_bands(cx: &mut Context<'_>, field: &ast::Ident, bands: &[ast::Band]) {
-    use crate::analysis::scalar;
+    use crate::values::scalar;
     // Each band as (lo, hi, hi_inclusive) on one line; values are points.
     let as_range = |b: &ast::Band| -> Option<(f64, f64, bool)> {
         match &b.pattern {

@@ -4,140 +4,34 @@
 //! rules can and cannot do.
 
 pub mod icp;
+pub mod model;
 pub mod types;
 
-pub use types::Ty;
+pub use model::{Checked, Decl, DeclId, DeclKind, Options, Ty};
 
-use crate::ast::{self, Date, Item};
+use crate::ast::{self, Item};
 use crate::diagnostic::{normalize, Diagnostic};
 use crate::project::Project;
 use crate::span::{FileId, Span};
 use crate::suggest;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-pub struct Options {
-    /// The date reviews and `within` are judged against...
-    pub as_of: Date,
-    /// ...unless a file's own project pins another (`as_of` in `icp.toml`).
-    pub as_of_by_file: HashMap<FileId, Date>,
-}
-
-impl Options {
-    pub fn new(as_of: Date) -> Options {
-        Options {
-            as_of,
-            as_of_by_file: HashMap::new(),
-        }
-    }
-
-    pub fn as_of(&self, file: FileId) -> Date {
-        self.as_of_by_file.get(&file).copied().unwrap_or(self.as_of)
-    }
-}
-
-/// What kind of thing a top-level name is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeclKind {
-    Enum,
-    Schema,
-    Segment,
-    Icp,
-    Persona,
-    Job,
-}
-
-impl DeclKind {
-    pub fn noun(self) -> &'static str {
-        match self {
-            DeclKind::Enum => "an enum",
-            DeclKind::Schema => "a schema",
-            DeclKind::Segment => "a segment",
-            DeclKind::Icp => "an ICP",
-            DeclKind::Persona => "a persona",
-            DeclKind::Job => "a job",
-        }
-    }
-}
-
-/// A top-level declaration: which file and which item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DeclId(pub usize);
-
-pub struct Decl<'p> {
-    pub kind: DeclKind,
-    pub name: &'p ast::Ident,
-    pub file: FileId,
-    pub item: &'p Item,
-}
-
-/// Everything the checker learned, for the commands that run ICPs.
-pub struct Checked<'p> {
-    pub project: &'p Project,
-    pub decls: Vec<Decl<'p>>,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Per file: the names visible in it.
-    pub scopes: HashMap<FileId, BTreeMap<&'p str, DeclId>>,
-    /// Every ICP that could be built, with its base merged in.
-    pub effective: BTreeMap<DeclId, std::rc::Rc<icp::Effective<'p>>>,
-    /// ICPs with errors: they cannot be run.
-    pub has_errors: BTreeSet<DeclId>,
-    /// Every resolved name, (use, definition), sorted by use.
-    pub refs: Vec<(Span, Span)>,
-}
-
-impl<'p> Checked<'p> {
-    pub fn decl(&self, id: DeclId) -> Option<&Decl<'p>> {
-        self.decls.get(id.0)
-    }
-
-    /// The ICPs declared in `file`, in source order.
-    pub fn icps_in(&self, file: FileId) -> Vec<DeclId> {
-        (0..self.decls.len())
-            .map(DeclId)
-            .filter(|id| {
-                self.decl(*id)
-                    .is_some_and(|d| d.kind == DeclKind::Icp && d.file == file)
-            })
-            .collect()
-    }
-
-    pub fn variants(&self, id: DeclId) -> Vec<&'p ast::Ident> {
-        match self.decl(id).map(|d| d.item) {
-            Some(Item::Enum(e)) => e.variants.iter().collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// The source text under a span, with runs of white space folded.
-    pub fn text(&self, span: Span) -> String {
-        let raw = self
-            .project
-            .sources
-            .get(span.file)
-            .and_then(|s| s.text.get(span.range()))
-            .unwrap_or("");
-        raw.split_whitespace().collect::<Vec<_>>().join(" ")
-    }
-
-    /// A segment visible in `file`.
-    pub fn segment(&self, file: FileId, name: &str) -> Option<(&'p ast::SegmentDecl, FileId)> {
-        let id = self.scopes.get(&file)?.get(name)?;
-        match self.decl(*id) {
-            Some(Decl {
-                item: Item::Segment(s),
-                file,
-                ..
-            }) => Some((s, *file)),
-            _ => None,
-        }
-    }
-}
-
+/// Checks a project: names and types, then the analysis pass over the
+/// result. Diagnostics come sorted and deduplicated.
 pub fn check<'p>(project: &'p Project, opts: &Options) -> Checked<'p> {
+    let mut checked = check_names_and_types(project);
+    let found = crate::analysis::analyze(&checked, opts);
+    checked.diagnostics.extend(found);
+    normalize(&mut checked.diagnostics);
+    checked
+}
+
+/// Names, types and ICPs checked, without the analysis.
+pub fn check_names_and_types(project: &Project) -> Checked<'_> {
     let mut cx = Context::new(project);
     cx.collect();
     for id in 0..cx.decls.len() {
-        cx.check_decl(DeclId(id), opts);
+        cx.check_decl(DeclId(id));
     }
     cx.report_unused();
     let mut diagnostics = std::mem::take(&mut cx.diags);
@@ -385,14 +279,14 @@ impl<'p> Context<'p> {
         self.diags.push(d);
     }
 
-    fn check_decl(&mut self, id: DeclId, opts: &Options) {
+    fn check_decl(&mut self, id: DeclId) {
         let Some(decl) = self.decl(id) else { return };
         match (decl.kind, decl.item) {
             (DeclKind::Enum, Item::Enum(e)) => self.check_enum(e),
             (DeclKind::Schema, Item::Schema(_)) => {
                 self.schema_rc(id);
             }
-            (DeclKind::Icp, Item::Icp(_)) => icp::check_icp(self, id, opts),
+            (DeclKind::Icp, Item::Icp(_)) => icp::check_icp(self, id),
             (DeclKind::Persona, Item::Persona(p)) => icp::check_persona(self, p, decl.file),
             (DeclKind::Job, Item::Job(j)) => icp::check_job(self, j),
             _ => {}

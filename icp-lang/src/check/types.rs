@@ -1,94 +1,17 @@
 //! Types of fields and literals, and the typing of conditions.
 
+pub use super::model::{compatible, FieldInfo, Schema, Ty};
 use super::{Context, DeclId, DeclKind};
 use crate::ast::{self, CmpOp, Expr, InSet, LitValue, Literal, Operand};
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, Span};
+use crate::values::format_number;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Ty {
-    Int,
-    Number,
-    Money,
-    Percent,
-    Text,
-    Bool,
-    Date,
-    Duration,
-    Enum(DeclId),
-    Set(Box<Ty>),
-    /// Already reported; compatible with everything so errors do not cascade.
-    Error,
-}
 
 pub const BUILTIN_TYPES: &[&str] = &[
     "int", "number", "money", "percent", "text", "bool", "date", "duration",
 ];
-
-impl Ty {
-    pub fn is_numeric(&self) -> bool {
-        matches!(self, Ty::Int | Ty::Number)
-    }
-
-    /// Supports `<`, `<=`, `>`, `>=` and ranges.
-    pub fn is_ordered(&self) -> bool {
-        matches!(
-            self,
-            Ty::Int | Ty::Number | Ty::Money | Ty::Percent | Ty::Date | Ty::Duration | Ty::Error
-        )
-    }
-
-    pub fn of_literal(v: &LitValue) -> Ty {
-        match v {
-            LitValue::Number(n) if n.fract() == 0.0 => Ty::Int,
-            LitValue::Number(_) => Ty::Number,
-            LitValue::Money(_) => Ty::Money,
-            LitValue::Percent(_) => Ty::Percent,
-            LitValue::Date(_) => Ty::Date,
-            LitValue::Duration(_) => Ty::Duration,
-            LitValue::Str(_) => Ty::Text,
-            LitValue::Bool(_) => Ty::Bool,
-        }
-    }
-}
-
-/// Whether a value of type `b` may be compared with a field of type `a`.
-pub fn compatible(a: &Ty, b: &Ty) -> bool {
-    match (a, b) {
-        (Ty::Error, _) | (_, Ty::Error) => true,
-        (x, y) if x.is_numeric() && y.is_numeric() => true,
-        (x, y) => x == y,
-    }
-}
-
-pub struct FieldInfo<'p> {
-    pub decl: &'p ast::Field,
-    pub ty: Ty,
-}
-
-impl FieldInfo<'_> {
-    pub fn name(&self) -> &str {
-        &self.decl.name.name
-    }
-}
-
-pub struct Schema<'p> {
-    pub name: &'p ast::Ident,
-    pub fields: Vec<FieldInfo<'p>>,
-    pub by_name: BTreeMap<&'p str, usize>,
-}
-
-impl<'p> Schema<'p> {
-    pub fn field(&self, name: &str) -> Option<&FieldInfo<'p>> {
-        self.by_name.get(name).and_then(|&i| self.fields.get(i))
-    }
-
-    pub fn field_names(&self) -> impl Iterator<Item = &str> {
-        self.fields.iter().map(|f| f.name())
-    }
-}
 
 pub fn resolve_schema<'p>(
     cx: &mut Context<'p>,
@@ -791,8 +714,8 @@ impl<'c, 'p> Checker<'c, 'p> {
         }
         if let (Some(lo), Some(hi)) = (&r.lo, &r.hi) {
             if let (Some(a), Some(b)) = (
-                crate::analysis::scalar(&lo.value),
-                crate::analysis::scalar(&hi.value),
+                crate::values::scalar(&lo.value),
+                crate::values::scalar(&hi.value),
             ) {
                 if a > b || (a == b && !r.inclusive) {
                     self.cx.error(
@@ -918,42 +841,8 @@ pub fn literal_text(l: &Literal) -> String {
     }
 }
 
-/// `1500000` -> `1.5M`, `250000` -> `250k`, `12` -> `12`.
-pub fn format_number(n: f64) -> String {
-    let abs = n.abs();
-    let (v, suffix) = if abs >= 1e9 && (n / 1e9 * 100.0).fract() == 0.0 {
-        (n / 1e9, "B")
-    } else if abs >= 1e6 && (n / 1e6 * 100.0).fract() == 0.0 {
-        (n / 1e6, "M")
-    } else if abs >= 1e3 && (n / 1e3 * 100.0).fract() == 0.0 && abs >= 10_000.0 {
-        (n / 1e3, "k")
-    } else {
-        (n, "")
-    };
-    let mut s = format!("{v:.4}");
-    while s.contains('.') && (s.ends_with('0') || s.ends_with('.')) {
-        s.pop();
-    }
-    format!("{s}{suffix}")
-}
-
 fn list_names(names: &[&str]) -> String {
     let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
     let more = if names.len() > 8 { ", ..." } else { "" };
     format!("{}{more}", shown.join(", "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_print_the_way_users_write_them() {
-        assert_eq!(format_number(1_500_000.0), "1.5M");
-        assert_eq!(format_number(250_000.0), "250k");
-        assert_eq!(format_number(2000.0), "2000");
-        assert_eq!(format_number(2.5), "2.5");
-        assert_eq!(format_number(-10.0), "-10");
-        assert_eq!(format_number(3_000_000_000.0), "3B");
-    }
 }

@@ -123,21 +123,38 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     })
 }
 
+/// The lines of a text, each with its line end: LF, CRLF or a lone CR (old
+/// Mac files).
+fn lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = match rest.find(['\r', '\n']) {
+            None => rest.len(),
+            Some(i) if rest.get(i..i + 2) == Some("\r\n") => i + 2,
+            Some(i) => i + 1,
+        };
+        out.push(rest.get(..end).unwrap_or(rest));
+        rest = rest.get(end..).unwrap_or("");
+    }
+    out
+}
+
 /// A unified diff (`@@ -start,count +start,count @@` hunks, three lines of
 /// context), as `diff -u` and `git apply` read it. A difference in line ends
 /// alone, which shows no changed text, is said in words.
 pub fn diff(name: &str, old: &str, new: &str) -> String {
     let mut out = format!("--- {name}\n+++ {name} (formatted)\n");
-    let a: Vec<&str> = old.split_inclusive('\n').collect();
-    let b: Vec<&str> = new.split_inclusive('\n').collect();
-    if old.replace("\r\n", "\n") == new.replace("\r\n", "\n") {
-        let ends = if icp_lang::fmt::uses_crlf(new) {
-            "CRLF"
-        } else {
-            "LF"
+    let (a, b) = (lines(old), lines(new));
+    let lf = |s: &str| s.replace("\r\n", "\n").replace('\r', "\n");
+    if lf(old) == lf(new) {
+        let ends = match icp_lang::fmt::line_end(new) {
+            "\r\n" => "CRLF",
+            "\r" => "CR",
+            _ => "LF",
         };
         out.push_str(&format!(
-            "(only line ends differ: the file mixes CRLF and LF; icp fmt writes {ends}, the line end of its first line, on every line)\n"
+            "(only line ends differ: the file mixes line ends; icp fmt writes {ends}, the line end of its first line, on every line)\n"
         ));
         return out;
     }
@@ -213,4 +230,16 @@ pub fn diff(name: &str, old: &str, new: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_a_lone_cr() {
+        assert_eq!(lines("a\rb\r\nc\nd"), ["a\r", "b\r\n", "c\n", "d"]);
+        assert_eq!(lines("a\n\n"), ["a\n", "\n"]);
+        assert_eq!(lines(""), Vec::<&str>::new());
+    }
 }

@@ -230,7 +230,9 @@ impl Tree for GitTree {
     /// A data file at the revision (the sample accounts of a product that
     /// was since deleted), streamed from `git cat-file`.
     fn open(&self, path: &Path) -> Result<Box<dyn Read + Send>, LoadError> {
-        let rel = path.strip_prefix(&self.top).map_err(|_| LoadError::NotFound)?;
+        let rel = path
+            .strip_prefix(&self.top)
+            .map_err(|_| LoadError::NotFound)?;
         let rel = rel.to_string_lossy().replace('\\', "/");
         let mut child = Command::new("git")
             .arg("-C")

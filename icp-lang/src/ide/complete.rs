@@ -223,7 +223,7 @@ pub fn complete(checked: &Checked<'_>, file: FileId, offset: u32) -> Vec<Complet
         .map(|t| {
             src.text
                 .get(t.end as usize..offset as usize)
-                .is_some_and(|gap| gap.contains('\n'))
+                .is_some_and(|gap| gap.contains(['\n', '\r']))
                 || typing && first_on_line(&src.text, t)
         })
         .unwrap_or(true);
@@ -278,7 +278,7 @@ fn enclosing_block<'t>(tokens: &[Token], typing: bool, text: &'t str) -> Option<
     let brace = open.last()?;
     let line_start = text
         .get(..brace.start as usize)?
-        .rfind('\n')
+        .rfind(['\n', '\r'])
         .map(|i| i + 1)
         .unwrap_or(0);
     text.get(line_start..brace.start as usize)?
@@ -289,7 +289,7 @@ fn enclosing_block<'t>(tokens: &[Token], typing: bool, text: &'t str) -> Option<
 fn first_on_line(text: &str, t: &Token) -> bool {
     let before = text.get(..t.start as usize).unwrap_or("");
     before
-        .rsplit('\n')
+        .rsplit(['\n', '\r'])
         .next()
         .is_some_and(|l| l.trim().is_empty())
 }

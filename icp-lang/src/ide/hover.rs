@@ -131,10 +131,10 @@ fn describe(checked: &Checked<'_>, def: Span) -> Option<String> {
                 let points = match &rule.body {
                     RuleBody::Condition {
                         weight: Some(w), ..
-                    } => crate::analysis::scalar(&w.value).unwrap_or(0.0),
+                    } => crate::values::scalar(&w.value).unwrap_or(0.0),
                     RuleBody::Bands { bands, .. } => bands
                         .iter()
-                        .filter_map(|b| crate::analysis::scalar(&b.points.value))
+                        .filter_map(|b| crate::values::scalar(&b.points.value))
                         .fold(0.0, f64::max),
                     RuleBody::Condition { weight: None, .. } => 0.0,
                 };

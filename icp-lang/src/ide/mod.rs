@@ -1,10 +1,14 @@
 //! What an editor asks of the compiler, as plain functions over the checked
-//! project: positions in the client's encoding, definitions and references,
-//! hover text, the outline and token classes. The language server (to come,
-//! in icp-lsp/) only translates these to and from LSP types.
+//! project: positions in the client's encoding, definitions and references
+//! (in one file's imports or across the whole project), hover text,
+//! completions, inlay hints, code lenses, the outline and token classes.
+//! The language server (`icp-lsp`) only translates these to and from LSP
+//! types.
 
 pub mod complete;
 pub mod hover;
+pub mod inlay;
+pub mod lens;
 pub mod navigate;
 pub mod outline;
 pub mod position;

@@ -1,8 +1,13 @@
 //! Go to definition and find references, from the checker's table of
-//! resolved names.
+//! resolved names; and the same over every file of a project, for
+//! references and rename asked where a name is declared.
 
-use crate::check::Checked;
+use crate::check::{Checked, Options};
+use crate::project::Project;
+use crate::source::normalize;
 use crate::span::{FileId, Span};
+use crate::tree::Tree;
+use std::path::{Path, PathBuf};
 
 /// The definition of the name at `offset` in `file`, if it names one. A
 /// definition is its own definition, so the cursor on a declaration works too.
@@ -69,6 +74,73 @@ fn import_at(checked: &Checked<'_>, file: FileId, offset: u32) -> Option<(Span, 
         .iter()
         .find(|(s, _)| s.file == file && s.start <= offset && offset <= s.end)
         .copied()
+}
+
+/// A project-wide search gives up on more `.icp` files than this...
+pub const MAX_PROJECT_FILES: usize = 2_000;
+/// ...or more source bytes than this, rather than hang the editor.
+pub const MAX_PROJECT_BYTES: usize = 64 * 1024 * 1024;
+
+/// What a project-wide search is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Search {
+    References,
+    Rename,
+}
+
+/// The answer of a project-wide search: every file of the project, loaded
+/// (file 0 is the document asked from), and the spans found in them.
+pub struct Found {
+    pub project: Project,
+    pub spans: Vec<Span>,
+}
+
+/// References (or rename targets) of the name at `offset` in `doc`, over
+/// every `.icp` file of `doc`'s project (the folder of the outermost
+/// `icp.toml` above it; hidden folders, `target` and `node_modules`
+/// skipped, as `icp check <folder>` does): so a name asked where it is
+/// declared finds the files that import it, too. `Err` when the project is
+/// too big to search.
+pub fn search_project(
+    tree: &dyn Tree,
+    doc: &Path,
+    offset: u32,
+    opts: &Options,
+    search: Search,
+) -> Result<Found, String> {
+    let doc = normalize(doc);
+    let root = crate::tree::project_root(tree, &doc);
+    let too_big = |what: String| {
+        format!(
+            "`{}` has {what}; references and rename search only the document and its imports' files up to that size",
+            tree.display_name(&root)
+        )
+    };
+    let Some(mut files) = crate::tree::project_files(tree, &root, MAX_PROJECT_FILES) else {
+        return Err(too_big(format!("more than {MAX_PROJECT_FILES} .icp files")));
+    };
+    files.retain(|p| *p != doc);
+    // Sizes first, so a huge project is refused before it is read.
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|p| tree.stat(p).ok())
+        .map(|(_, len)| len)
+        .sum();
+    if bytes > MAX_PROJECT_BYTES as u64 {
+        return Err(too_big(format!(
+            "more than {} MiB of .icp files",
+            MAX_PROJECT_BYTES >> 20
+        )));
+    }
+    let roots: Vec<PathBuf> = std::iter::once(doc).chain(files).collect();
+    let project = crate::project::load(tree, &roots);
+    let checked = crate::check::check(&project, opts);
+    let spans = match search {
+        Search::References => references(&checked, FileId(0), offset),
+        Search::Rename => rename_targets(&checked, FileId(0), offset),
+    };
+    drop(checked);
+    Ok(Found { project, spans })
 }
 
 #[cfg(test)]
@@ -166,5 +238,81 @@ pub(crate) mod tests {
                 .is_some_and(|s| s.starts_with("/p/shared.icp@")),
             "{shown:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod project_tests {
+    use super::*;
+    use crate::tree::MemTree;
+
+    const SHARED: &str = "schema A {\n  id: text key\n  employees: int\n}\n";
+
+    fn tree() -> MemTree {
+        let user = |n: u32| {
+            format!("import \"../shared.icp\"\nicp i{n} for A {{\n  filter f: employees > {n}\n  tier T: otherwise\n}}\n")
+        };
+        MemTree::new([
+            (PathBuf::from("/p/icp.toml"), String::new()),
+            (PathBuf::from("/p/shared.icp"), SHARED.to_string()),
+            (
+                PathBuf::from("/p/main.icp"),
+                "import \"shared.icp\"\nicp big for A {\n  filter f: employees > 500\n  tier T: otherwise\n}\n".to_string(),
+            ),
+            (PathBuf::from("/p/sub/deep.icp"), user(1)),
+            (PathBuf::from("/p/target/built.icp"), user(2)),
+            (PathBuf::from("/p/.git/x.icp"), user(3)),
+            (PathBuf::from("/p/node_modules/y.icp"), user(4)),
+            (PathBuf::from("/p/accounts.csv"), "id\n".to_string()),
+        ])
+    }
+
+    #[test]
+    fn asked_where_declared_a_name_is_found_in_every_importer() {
+        let tree = tree();
+        let offset = SHARED.find("employees").map(|o| o as u32 + 2).unwrap_or(0);
+        let opts = crate::ide::testutil::options();
+        for search in [Search::References, Search::Rename] {
+            let found = search_project(&tree, Path::new("/p/shared.icp"), offset, &opts, search);
+            let Ok(found) = found else {
+                panic!("not searched")
+            };
+            let shown: Vec<String> = found
+                .spans
+                .iter()
+                .filter_map(|s| {
+                    let f = found.project.sources.get(s.file)?;
+                    Some(format!("{}:{}", f.path.display(), f.text.get(s.range())?))
+                })
+                .collect();
+            assert_eq!(
+                shown,
+                [
+                    "/p/shared.icp:employees",
+                    "/p/main.icp:employees",
+                    "/p/sub/deep.icp:employees"
+                ],
+                "{search:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn too_many_bytes_are_refused_before_reading() {
+        let big = "x".repeat(MAX_PROJECT_BYTES / 4 + 1);
+        let files = (0..4).map(|i| (PathBuf::from(format!("/p/f{i}.icp")), big.clone()));
+        let tree = MemTree::new(files.chain([(PathBuf::from("/p/doc.icp"), String::new())]));
+        let opts = crate::ide::testutil::options();
+        let r = search_project(&tree, Path::new("/p/doc.icp"), 0, &opts, Search::Rename);
+        assert!(r.is_err_and(|e| e.contains("MiB")));
+    }
+
+    #[test]
+    fn too_many_files_are_refused() {
+        let files = (0..=MAX_PROJECT_FILES).map(|i| (PathBuf::from(format!("/p/f{i}.icp")), ""));
+        let tree = MemTree::new(files);
+        let opts = crate::ide::testutil::options();
+        let r = search_project(&tree, Path::new("/p/f0.icp"), 0, &opts, Search::References);
+        assert!(r.is_err_and(|e| e.contains("more than 2000")));
     }
 }

@@ -295,11 +295,15 @@ impl<'a> Parsing<'a> {
         let Some(t) = self.tok(si) else { return false };
         self.src
             .get(prev.end as usize..t.start as usize)
-            .is_some_and(|gap| gap.contains('\n'))
+            .is_some_and(|gap| gap.contains(['\n', '\r']))
     }
 
     fn at_col0(&self, t: Token) -> bool {
-        t.start == 0 || self.src.as_bytes().get(t.start as usize - 1) == Some(&b'\n')
+        t.start == 0
+            || matches!(
+                self.src.as_bytes().get(t.start as usize - 1),
+                Some(b'\n' | b'\r')
+            )
     }
 
     fn chunk_bounds(&self, chunk: &Chunk) -> Option<(u32, u32)> {

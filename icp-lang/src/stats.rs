@@ -140,7 +140,9 @@ pub fn logistic(rows: &[(Vec<f64>, u64, u64)], lambda: f64) -> Option<Logistic> 
         hessian = vec![vec![0.0; p]; p];
         for (row, won, lost) in rows {
             let n = (*won + *lost) as f64;
-            let eta: f64 = (0..p).map(|j| x(row, j) * beta.get(j).copied().unwrap_or(0.0)).sum();
+            let eta: f64 = (0..p)
+                .map(|j| x(row, j) * beta.get(j).copied().unwrap_or(0.0))
+                .sum();
             let mu = 1.0 / (1.0 + (-eta).exp());
             let w = n * mu * (1.0 - mu);
             let residual = *won as f64 - n * mu;
@@ -215,7 +217,11 @@ fn invert(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
         })
         .collect();
     eliminate(&mut m, n)?;
-    Some(m.into_iter().map(|r| r.into_iter().skip(n).collect()).collect())
+    Some(
+        m.into_iter()
+            .map(|r| r.into_iter().skip(n).collect())
+            .collect(),
+    )
 }
 
 /// Gauss-Jordan elimination of the first `n` columns of `m` in place.
@@ -266,7 +272,10 @@ mod tests {
     fn wilson_matches_hand_computed_intervals() {
         // 8 of 10 at z = 1.96: p = 0.8, the textbook (0.4902, 0.9433).
         let (lo, hi) = wilson(8, 10, Z95).unwrap();
-        assert!(close(lo, 0.490_16, 1e-4) && close(hi, 0.943_32, 1e-4), "{lo} {hi}");
+        assert!(
+            close(lo, 0.490_16, 1e-4) && close(hi, 0.943_32, 1e-4),
+            "{lo} {hi}"
+        );
         // 0 of 20: starts at exactly 0.
         let (lo, hi) = wilson(0, 20, Z95).unwrap();
         assert_eq!(lo, 0.0);
@@ -317,7 +326,11 @@ mod tests {
         assert!(close(b1, 3f64.ln() - 0.5f64.ln(), 1e-9), "{b1}");
         // The textbook standard error of a log odds ratio: sqrt(sum 1/cell).
         let se = (1.0 / 30.0 + 1.0 / 10.0 + 1.0 / 20.0 + 1.0 / 40.0f64).sqrt();
-        assert!(close(fit.std_errors[1], se, 1e-9), "{} {se}", fit.std_errors[1]);
+        assert!(
+            close(fit.std_errors[1], se, 1e-9),
+            "{} {se}",
+            fit.std_errors[1]
+        );
         // A penalty shrinks the coefficient toward 0.
         let shrunk = logistic(&rows, 10.0).unwrap();
         assert!(shrunk.coefficients[1] > 0.0 && shrunk.coefficients[1] < b1);

@@ -130,6 +130,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         );
     }
     let head = sides(&head_session, &head_checked, &head_diags);
+    let head_segments = segments(&head_session, &head_checked);
     let cwd = head_session.cwd.clone();
     let tree = match GitTree::open(&cwd, &args.base) {
         Ok(t) => t,
@@ -148,16 +149,19 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         .cloned()
         .collect();
     let today = icp_lang::disk::today();
+    let mut base_segments = BTreeMap::new();
     let base = match Workspace::open(&tree, &base_paths, args.read.as_of, today) {
         Ok(s) if !base_paths.is_empty() => {
             let checked = s.check();
             let diags = s.diagnostics(&checked.diagnostics, false);
             broken.extend(broken_files(&s, &diags, "base"));
+            base_segments = segments(&s, &checked);
             sides(&s, &checked, &diags)
         }
         _ => Vec::new(),
     };
     let mut diffs = pair_sides(base, head, &broken);
+    let segment_changes = changed_segments(&base_segments, &head_segments, &mut diffs);
     for d in &mut diffs {
         if d.changes.is_empty() && d.base.is_some() && d.head.is_some() || d.broken.is_some() {
             continue;
@@ -169,6 +173,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         base: &args.base,
         commit: &tree.commit,
         broken: &broken,
+        segments: &segment_changes,
         diffs: &diffs,
     };
     let text = match args.format {
@@ -182,6 +187,80 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     // The report is written either way; a working tree that does not
     // compile still fails the run.
     i32::from(broken.iter().any(|b| b.side == "working tree"))
+}
+
+/// A named segment whose definition changed, shown once with the rules
+/// that use it (they read the same, so only this says what moved).
+struct SegmentChange {
+    name: String,
+    file: String,
+    before: String,
+    after: String,
+    used_by: Vec<String>,
+}
+
+/// Every segment of a workspace by (file, name), with its definition as
+/// written (white space folded).
+fn segments(
+    ws: &Workspace,
+    checked: &icp_lang::check::Checked<'_>,
+) -> BTreeMap<(String, String), String> {
+    let mut out = BTreeMap::new();
+    for d in &checked.decls {
+        let icp_lang::ast::Item::Segment(seg) = d.item else {
+            continue;
+        };
+        let Some(src) = ws.project.sources.get(d.file) else {
+            continue;
+        };
+        let span = seg.expr.span();
+        let text = src
+            .text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("");
+        let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        out.insert((src.name.clone(), seg.name.name.clone()), folded);
+    }
+    out
+}
+
+/// The segments whose definition differs; the rules that read the same but
+/// changed through one of them point to it instead of a vague note.
+fn changed_segments(
+    base: &BTreeMap<(String, String), String>,
+    head: &BTreeMap<(String, String), String>,
+    diffs: &mut [IcpDiff],
+) -> Vec<SegmentChange> {
+    let mut out = Vec::new();
+    for ((file, name), after) in head {
+        let Some(before) = base.get(&(file.clone(), name.clone())) else {
+            continue;
+        };
+        if before == after {
+            continue;
+        }
+        let mut used_by = Vec::new();
+        for d in diffs.iter_mut() {
+            for c in &mut d.changes {
+                let text = c.after.as_deref().or(c.before.as_deref()).unwrap_or("");
+                let uses = text
+                    .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+                    .any(|w| w == name);
+                if uses && c.note.is_some() {
+                    c.note = Some(format!("same text: segment {name} changed, see above"));
+                    used_by.push(format!("{}: {} {}", d.icp, c.rule, c.name));
+                }
+            }
+        }
+        out.push(SegmentChange {
+            name: name.clone(),
+            file: file.clone(),
+            before: before.clone(),
+            after: after.clone(),
+            used_by,
+        });
+    }
+    out
 }
 
 /// A file that does not compile on one side of the comparison.
@@ -506,6 +585,7 @@ struct Report<'a> {
     base: &'a str,
     commit: &'a str,
     broken: &'a [Broken],
+    segments: &'a [SegmentChange],
     diffs: &'a [IcpDiff],
 }
 
@@ -582,6 +662,20 @@ impl Report<'_> {
         for n in self.broken_notes() {
             s.push_str(&format!("error: {n}\n"));
         }
+        for seg in self.segments {
+            s.push_str(&format!(
+                "\nsegment {} ({}) changed\n    before: {}\n    after:  {}\n    used by: {}\n",
+                seg.name,
+                seg.file,
+                seg.before,
+                seg.after,
+                if seg.used_by.is_empty() {
+                    "no changed rule".to_string()
+                } else {
+                    seg.used_by.join(", ")
+                }
+            ));
+        }
         for group in self.products() {
             let Some(first) = group.first() else { continue };
             s.push_str(&format!("\n{}\n", first.product.name));
@@ -637,6 +731,20 @@ impl Report<'_> {
         let mut s = format!("## icp diff\n\n{}.\n", md_inline(&self.headline()));
         for n in self.broken_notes() {
             s.push_str(&format!("\n> **Does not compile:** {}\n", md_inline(&n)));
+        }
+        if !self.segments.is_empty() {
+            s.push_str("\n**Segments changed** (the rules that use them read the same):\n\n| segment | before | after | used by |\n| --- | --- | --- | --- |\n");
+            for seg in self.segments {
+                let used: Vec<String> = seg.used_by.iter().map(|u| md_text(u)).collect();
+                s.push_str(&format!(
+                    "| `{}` in `{}` | {} | {} | {} |\n",
+                    seg.name,
+                    seg.file,
+                    md_code(&seg.before),
+                    md_code(&seg.after),
+                    used.join("<br>")
+                ));
+            }
         }
         // A pull-request comment shows what changed; the rest is one line.
         // A summary table first, then one collapsed section per product, so
@@ -787,6 +895,13 @@ impl Report<'_> {
             "base": self.base,
             "base_commit": self.commit,
             "base_errors": self.broken.iter().filter(|b| b.side == "base").map(|b| b.errors).max().unwrap_or(0),
+            "segments": self.segments.iter().map(|g| json!({
+                "name": g.name,
+                "file": g.file,
+                "before": g.before,
+                "after": g.after,
+                "used_by": g.used_by,
+            })).collect::<Vec<_>>(),
             "broken": self.broken.iter().map(|b| json!({
                 "side": b.side,
                 "product": b.product.name,

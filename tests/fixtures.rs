@@ -257,3 +257,52 @@ fn every_code_has_a_fixture() {
         .collect();
     assert!(missing.is_empty(), "codes without a fixture: {missing:?}");
 }
+
+/// Every quick fix offered for a newcomer's mistake, applied, gives a file
+/// in which that mistake is gone: the fixes really parse and type, and only
+/// the finding without a fix (a date that reads both ways) is left.
+#[test]
+fn newcomer_fixes_apply_and_check() {
+    let root = common::fixtures_dir();
+    let path = root.join("err/newcomer_mistakes.icp");
+    let (_, diags) = common::check_file(&root, &path);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    let mut edits: Vec<(usize, usize, String)> = diags
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .flat_map(|f| f.edits.iter())
+        .map(|e| {
+            (
+                e.span.start as usize,
+                e.span.end as usize,
+                e.replacement.clone(),
+            )
+        })
+        .collect();
+    assert!(edits.len() >= 13, "a fix for each mistake: {edits:?}");
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    for (s, e, r) in edits {
+        text.replace_range(s..e, &r);
+    }
+    let fixed = common::temp_dir();
+    std::fs::create_dir_all(fixed.join("err")).unwrap();
+    std::fs::create_dir_all(fixed.join("shared")).unwrap();
+    std::fs::copy(
+        root.join("shared/account.icp"),
+        fixed.join("shared/account.icp"),
+    )
+    .unwrap();
+    std::fs::copy(root.join("icp.toml"), fixed.join("icp.toml")).unwrap();
+    std::fs::write(fixed.join("err/fixed.icp"), &text).unwrap();
+    let (_, after) = common::check_file(&fixed, &fixed.join("err/fixed.icp"));
+    let errors: Vec<String> = after
+        .iter()
+        .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
+    assert_eq!(
+        errors,
+        ["E0106 `03/04/2026` is not a date icp reads"],
+        "{text}"
+    );
+}

@@ -748,14 +748,35 @@ impl<'c, 'p> Checker<'c, 'p> {
                 .help(format!("write amounts of money with `$`: `{money}`"))
                 .fix(format!("change to `{money}`"), lit.span, money)
             }
-            (Ty::Percent, x) if x.is_numeric() => Diagnostic::new(
-                "E0303",
-                lit.span,
-                format!("`{subject}` is a percent but `{text}` is a plain number"),
-            )
-            .label("a plain number")
-            .help(format!("write percentages with `%`: `{text}%`"))
-            .fix(format!("change to `{text}%`"), lit.span, format!("{text}%")),
+            (Ty::Percent, x) if x.is_numeric() => {
+                // A number between -1 and 1 is almost always a fraction
+                // (`0.2` for 20%), as spreadsheets write percents.
+                let fraction = match lit.value {
+                    LitValue::Number(n) if n != 0.0 && n.abs() < 1.0 => Some(n * 100.0),
+                    _ => None,
+                };
+                let (percent, help) = match fraction {
+                    Some(p) => {
+                        let p = format!("{}%", format_number((p * 1e9).round() / 1e9));
+                        let help = format!(
+                            "as a fraction, `{text}` is `{p}`; if you mean {text} of a percent, write `{text}%`"
+                        );
+                        (p, help)
+                    }
+                    None => (
+                        format!("{text}%"),
+                        format!("write percentages with `%`: `{text}%`"),
+                    ),
+                };
+                Diagnostic::new(
+                    "E0303",
+                    lit.span,
+                    format!("`{subject}` is a percent but `{text}` is a plain number"),
+                )
+                .label("a plain number")
+                .help(help)
+                .fix(format!("change to `{percent}`"), lit.span, percent)
+            }
             (a, b) if is_unit(a) && is_unit(b) => Diagnostic::new(
                 "E0303",
                 lit.span,

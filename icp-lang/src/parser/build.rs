@@ -1156,7 +1156,43 @@ pub(super) fn syntax_error(
     } else {
         "unexpected here"
     });
-    if let Some(help) = hint(&expected, found_tok.map(|t| t.text(p.src)).unwrap_or("")) {
+    // The smallest edit after which the member parses, if there is one.
+    if let Some(r) = super::repair::find(p, start, end, rule, suffix, offset, &expected) {
+        let line = super::repair::repaired_line(p.src, &r);
+        let shown = if r.replacement.trim().is_empty() {
+            format!(
+                "remove `{}`",
+                p.src.get(r.start..r.end).unwrap_or("").trim()
+            )
+        } else {
+            format!("write `{}`", r.replacement.trim())
+        };
+        // pest gives up at the start of a member it cannot read at all
+        // (`tier A >= 50`); the repair knows where the mistake is.
+        if offset <= start as usize && r.start > offset {
+            if let Some(t) = p
+                .tokens
+                .iter()
+                .find(|t| t.start as usize >= r.start && !t.kind.is_trivia())
+            {
+                let wanted = r.replacement.trim();
+                d = Diagnostic::new(
+                    "E0101",
+                    Span::new(p.file, t.start as usize, t.end as usize),
+                    format!(
+                        "expected `{wanted}`, found {}",
+                        describe(t.text(p.src), t.kind)
+                    ),
+                )
+                .label(format!("`{wanted}` goes before this"));
+            }
+        }
+        d = d.help(format!("write it like this: `{line}`")).fix(
+            shown,
+            Span::new(p.file, r.start, r.end),
+            r.replacement,
+        );
+    } else if let Some(help) = hint(&expected, found_tok.map(|t| t.text(p.src)).unwrap_or("")) {
         d = d.help(help);
     }
     d

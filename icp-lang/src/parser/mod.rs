@@ -7,6 +7,7 @@
 //! and each is parsed alone, so one typo costs one member, not the file.
 
 mod build;
+mod repair;
 
 use crate::ast::{self, Item};
 use crate::diagnostic::Diagnostic;
@@ -179,7 +180,9 @@ impl<'a> Parsing<'a> {
         let mut reported_depth = false;
         // `not not not ...` nests like brackets do.
         let mut nots = 0usize;
-        for &i in self.sig {
+        // A date written with slashes is one finding, not one per slash.
+        let mut covered_until = 0u32;
+        for (k, &i) in self.sig.iter().enumerate() {
             let Some(&t) = self.tokens.get(i) else {
                 continue;
             };
@@ -203,7 +206,65 @@ impl<'a> Parsing<'a> {
                 );
             }
             let diag = match t.kind {
-                TokenKind::Unknown => Some(unexpected_character(span, text)),
+                TokenKind::Unknown if t.start < covered_until => None,
+                TokenKind::Unknown => {
+                    let near = |d: isize| {
+                        k.checked_add_signed(d)
+                            .and_then(|j| self.sig.get(j))
+                            .and_then(|&j| self.tokens.get(j))
+                            .copied()
+                    };
+                    let d = unexpected_character(span, text);
+                    Some(
+                        match slash_date(self.src, [near(-1), near(1), near(2), near(3)], t) {
+                            Some((whole, iso, help)) => {
+                                covered_until = whole.end;
+                                let mut d = Diagnostic::new(
+                                    "E0106",
+                                    Span::new(self.file, whole.start as usize, whole.end as usize),
+                                    format!("`{}` is not a date icp reads", whole.text(self.src)),
+                                )
+                                .label("dates are written year-month-day")
+                                .help(help);
+                                if let Some(iso) = iso {
+                                    d = d.fix(
+                                        format!("write `{iso}`"),
+                                        Span::new(
+                                            self.file,
+                                            whole.start as usize,
+                                            whole.end as usize,
+                                        ),
+                                        iso,
+                                    );
+                                }
+                                d
+                            }
+                            None => match (text, near(1)) {
+                                // `weight +15`: a number needs no sign.
+                                ("+", Some(n))
+                                    if n.start == t.end
+                                        && matches!(
+                                            n.kind,
+                                            TokenKind::Number
+                                                | TokenKind::Money
+                                                | TokenKind::Percent
+                                        ) =>
+                                {
+                                    let number = n.text(self.src);
+                                    d.help(format!(
+                                        "numbers are positive without a sign: write `{number}`"
+                                    ))
+                                    .fix(
+                                        format!("write `{number}`"),
+                                        span,
+                                        String::new(),
+                                    )
+                                }
+                                _ => d,
+                            },
+                        },
+                    )
+                }
                 TokenKind::UnterminatedString => Some(
                     Diagnostic::new("E0102", span, "this string has no closing quote")
                         .label("the string starts here and runs to the end of the line")
@@ -677,6 +738,58 @@ impl Piece {
             Piece::Member(_) => None,
         }
     }
+}
+
+/// `11/15/2026` at the first slash: the whole date (month/day/year or
+/// day/month/year), the ISO date when only one reading is possible, and
+/// help. `around` holds the tokens before the slash and the three after it.
+fn slash_date(
+    src: &str,
+    around: [Option<Token>; 4],
+    slash: Token,
+) -> Option<(Token, Option<String>, String)> {
+    let [Some(a), Some(b), Some(slash2), Some(c)] = around else {
+        return None;
+    };
+    let num = |t: Token| -> Option<u32> {
+        (t.kind == TokenKind::Number)
+            .then(|| t.text(src).parse().ok())
+            .flatten()
+    };
+    let (x, y, year) = (num(a)?, num(b)?, num(c)?);
+    let adjacent = a.end == slash.start
+        && slash.end == b.start
+        && b.end == slash2.start
+        && slash2.end == c.start;
+    if !adjacent
+        || slash.text(src) != "/"
+        || slash2.text(src) != "/"
+        || !(1000..=9999).contains(&year)
+    {
+        return None;
+    }
+    let whole = Token {
+        kind: TokenKind::Date,
+        start: a.start,
+        end: c.end,
+    };
+    let iso = |m: u32, d: u32| {
+        crate::ast::Date::new(year as i32, m, d).map(|_| format!("{year:04}-{m:02}-{d:02}"))
+    };
+    let (us, eu) = (iso(x, y), iso(y, x));
+    Some(match (us, eu) {
+        (Some(u), Some(e)) if u != e => (
+            whole,
+            None,
+            format!("write dates year-month-day: `{u}` if this is month/day, `{e}` if day/month"),
+        ),
+        (Some(u), _) | (None, Some(u)) => (
+            whole,
+            Some(u.clone()),
+            format!("write dates year-month-day: `{u}`"),
+        ),
+        (None, None) => return None,
+    })
 }
 
 fn unexpected_character(span: Span, text: &str) -> Diagnostic {

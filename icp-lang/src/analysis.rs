@@ -51,6 +51,7 @@ fn analyze_icp(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, opts: &Options) {
     review(cx, eff, opts);
     jobs(cx, eff);
     let never = domains(cx, eff, opts.as_of(eff.file));
+    redundant_gates(cx, eff, opts.as_of(eff.file));
     tiers(cx, eff, &never);
 }
 
@@ -459,6 +460,162 @@ fn domains(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, as_of: ast::Date) -> BTreeS
         }
     }
     never
+}
+
+/// The constraints of a rule's condition when it is a plain conjunction of
+/// constraints on fields (anything else: `None`, and it is left alone).
+fn rule_constraints(
+    rule: &ast::Rule,
+    as_of: ast::Date,
+    schema: &Schema<'_>,
+) -> Option<Vec<(String, Constraint)>> {
+    let RuleBody::Condition { expr, .. } = &rule.body else {
+        return None;
+    };
+    let atoms = match rule.kind {
+        RuleKind::Filter => conjuncts(expr),
+        RuleKind::Exclude => vec![expr],
+        RuleKind::Signal => return None,
+    };
+    atoms
+        .into_iter()
+        .map(|a| atom_constraint(a, as_of, schema))
+        .collect()
+}
+
+/// Whether every value in `dom` satisfies `c`.
+fn implied(dom: &Domain, c: &Constraint) -> bool {
+    match c {
+        Constraint::Range(i) => i.contains(dom.range),
+        Constraint::OneOf(words) => dom.words.as_ref().is_some_and(|w| w.is_subset(words)),
+        Constraint::NoneOf(words) => dom.words.as_ref().is_some_and(|w| w.is_disjoint(words)),
+    }
+}
+
+/// Whether no value in `dom` satisfies `c`.
+fn excluded(dom: &Domain, c: &Constraint) -> bool {
+    match c {
+        Constraint::Range(i) => dom.range.intersect(*i).is_empty(),
+        Constraint::OneOf(words) => dom.words.as_ref().is_some_and(|w| w.is_disjoint(words)),
+        Constraint::NoneOf(words) => dom.words.as_ref().is_some_and(|w| w.is_subset(words)),
+    }
+}
+
+/// Filters and exclusions that can never remove an account on their own
+/// (what `icp funnel` shows as 0 in its "alone" column, proven for every
+/// possible account): a filter whose test the other filters already imply,
+/// an exclusion whose values the filters have already removed or another
+/// exclusion removes too. Only plain conjunctions of field tests are judged.
+fn redundant_gates(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, as_of: ast::Date) {
+    let gates: Vec<(&ast::Rule, Vec<(String, Constraint)>)> = eff
+        .rules
+        .iter()
+        .filter_map(|(r, _)| Some((*r, rule_constraints(r, as_of, &eff.schema)?)))
+        .collect();
+    for (k, (rule, mine)) in gates.iter().enumerate() {
+        // The fields' possible values given every filter but this one; a
+        // field a filter tests is known (a filter fails on a missing value).
+        let mut doms: BTreeMap<&str, (Domain, Vec<String>)> = BTreeMap::new();
+        for (j, (other, cs)) in gates.iter().enumerate() {
+            if j == k || other.kind != RuleKind::Filter {
+                continue;
+            }
+            for (field, c) in cs {
+                let Some(info) = eff.schema.field(field) else {
+                    continue;
+                };
+                let (dom, by) = doms.entry(field.as_str()).or_insert_with(|| {
+                    let words = match &info.ty {
+                        Ty::Enum(id) => {
+                            Some(cx.variants(*id).iter().map(|v| v.name.clone()).collect())
+                        }
+                        _ => None,
+                    };
+                    (
+                        Domain {
+                            range: Interval::ALL,
+                            words,
+                            by: Vec::new(),
+                        },
+                        Vec::new(),
+                    )
+                });
+                apply(dom, c);
+                if !by.contains(&other.name.name) {
+                    by.push(other.name.name.clone());
+                }
+            }
+        }
+        let because = |fields: &[&String]| -> Vec<String> {
+            let mut names: Vec<String> = fields
+                .iter()
+                .filter_map(|f| doms.get(f.as_str()))
+                .flat_map(|(_, by)| by.iter().map(|n| format!("`{n}`")))
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        };
+        let fields: Vec<&String> = mine.iter().map(|(f, _)| f).collect();
+        let why = match rule.kind {
+            RuleKind::Filter => mine
+                .iter()
+                .all(|(f, c)| doms.get(f.as_str()).is_some_and(|(d, _)| implied(d, c)))
+                .then(|| {
+                    format!(
+                        "every account that passes {} passes it too",
+                        because(&fields).join(", ")
+                    )
+                }),
+            RuleKind::Exclude => {
+                let (Some((field, c)), 1) = (mine.first(), mine.len()) else {
+                    continue;
+                };
+                let by_filters = doms
+                    .get(field.as_str())
+                    .is_some_and(|(d, _)| excluded(d, c))
+                    .then(|| {
+                        format!(
+                            "{} already removed every account it would",
+                            because(&fields).join(", ")
+                        )
+                    });
+                // Another exclusion removes at least what this one does.
+                let by_other = || {
+                    gates.iter().enumerate().find_map(|(j, (other, cs))| {
+                        let (Some((of, oc)), 1) = (cs.first(), cs.len()) else {
+                            return None;
+                        };
+                        if j == k || other.kind != RuleKind::Exclude || of != field {
+                            return None;
+                        }
+                        let covered = match (c, oc) {
+                            (Constraint::OneOf(a), Constraint::OneOf(b)) => a.is_subset(b),
+                            (Constraint::Range(a), Constraint::Range(b)) => b.contains(*a),
+                            _ => false,
+                        };
+                        // Of two identical exclusions, the later one is the extra.
+                        let later = j < k || !matches!((c, oc), (Constraint::OneOf(a), Constraint::OneOf(b)) if a == b);
+                        (covered && later).then(|| format!("`{}` removes every account it would", other.name.name))
+                    })
+                };
+                by_filters.or_else(by_other)
+            }
+            RuleKind::Signal => None,
+        };
+        if let Some(why) = why {
+            let kind = rule.kind.keyword();
+            cx.error(
+                Diagnostic::new(
+                    "W0306",
+                    rule.name.span,
+                    format!("{kind} `{}` never removes an account on its own", rule.name.name),
+                )
+                .label(format!("redundant: {why}"))
+                .help(format!("remove it, or change the rule that makes it redundant; `icp funnel` shows each rule's \"alone\" count on real accounts")),
+            );
+        }
+    }
 }
 
 fn apply(dom: &mut Domain, c: &Constraint) {

@@ -95,9 +95,13 @@ pub enum GateKind {
 impl GateKind {
     /// The keyword that declares a gate of this kind: `filter` or `exclude`.
     pub fn word(self) -> &'static str {
+        self.rule_kind().keyword()
+    }
+
+    pub fn rule_kind(self) -> ast::RuleKind {
         match self {
-            GateKind::Filter => "filter",
-            GateKind::Exclude => "exclude",
+            GateKind::Filter => ast::RuleKind::Filter,
+            GateKind::Exclude => ast::RuleKind::Exclude,
         }
     }
 }

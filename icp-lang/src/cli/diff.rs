@@ -12,7 +12,7 @@ use super::score::{group_digits, open_input, ReadOptions};
 use icp_lang::data::{bind_headers, decode_fields};
 use icp_lang::diff::{diff_plans, Change};
 use icp_lang::eval::{evaluate, Outcome};
-use icp_lang::plan::{GateKind, Plan};
+use icp_lang::plan::Plan;
 use icp_lang::testing::fmt_points;
 use icp_lang::tree::Tree;
 use icp_lang::workspace::{Product, Workspace};
@@ -418,14 +418,7 @@ fn label(plan: Option<&Plan>, o: Option<&Outcome>) -> String {
 fn gate_name(plan: &Plan, o: &Outcome) -> String {
     o.removed_by
         .and_then(|g| plan.gates.get(g))
-        .map(|g| {
-            let kind = if g.kind == GateKind::Filter {
-                "filter"
-            } else {
-                "exclude"
-            };
-            format!("{kind} {}", g.name)
-        })
+        .map(|g| format!("{} {}", g.kind.word(), g.name))
         .unwrap_or_default()
 }
 

@@ -112,11 +112,7 @@ fn describe(checked: &Checked<'_>, def: Span) -> Option<String> {
             if rule.name.span != def {
                 continue;
             }
-            let kind = match rule.kind {
-                RuleKind::Filter => "filter",
-                RuleKind::Exclude => "exclude",
-                RuleKind::Signal => "signal",
-            };
+            let kind = rule.kind.keyword();
             let mut text = match &rule.body {
                 RuleBody::Condition { expr, .. } => format!(
                     "{kind} **{}**: `{}`",

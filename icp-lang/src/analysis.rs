@@ -612,7 +612,7 @@ fn redundant_gates(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, as_of: ast::Date) {
                     format!("{kind} `{}` never removes an account on its own", rule.name.name),
                 )
                 .label(format!("redundant: {why}"))
-                .help(format!("remove it, or change the rule that makes it redundant; `icp funnel` shows each rule's \"alone\" count on real accounts")),
+                .help("remove it, or change the rule that makes it redundant; `icp funnel` shows each rule's \"alone\" count on real accounts"),
             );
         }
     }

@@ -61,10 +61,7 @@ pub fn diff_plans(base: &Plan, head: &Plan) -> Vec<Change> {
 }
 
 fn gate_rule(kind: GateKind) -> &'static str {
-    match kind {
-        GateKind::Filter => "filter",
-        GateKind::Exclude => "exclude",
-    }
+    kind.word()
 }
 
 fn change(kind: ChangeKind, rule: &'static str, name: &str) -> Change {

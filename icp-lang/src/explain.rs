@@ -168,11 +168,7 @@ pub fn text(plan: &Plan, row: &[Value], o: &Outcome, heading: &str) -> String {
         let mut cols = BTreeSet::new();
         columns_of(plan, g.cond, &mut cols);
         let state = crate::eval::eval_cond(plan, row, g.cond);
-        let kind = if g.kind == GateKind::Filter {
-            "filter"
-        } else {
-            "exclude"
-        };
+        let kind = g.kind.word();
         let (mark, verdict) = match (g.kind, state) {
             (_, _) if removed_order.is_some_and(|r| g.order > r) => ("·", "not needed".to_string()),
             (GateKind::Filter, crate::eval::Truth::True) => ("✓", "passed".to_string()),
@@ -290,7 +286,7 @@ pub fn json(plan: &Plan, row: &[Value], o: &Outcome) -> Json {
             columns_of(plan, g.cond, &mut cols);
             json!({
                 "name": g.name,
-                "kind": if g.kind == GateKind::Filter { "filter" } else { "exclude" },
+                "kind": g.kind.word(),
                 "condition": g.text,
                 "result": crate::eval::eval_cond(plan, row, g.cond),
                 "because": g.because,

@@ -2,6 +2,7 @@
 //! analysis of Ideal Customer Profiles. Pure: no file system, terminal or
 //! editor types; callers hand in source text through [`source::Loader`].
 
+pub mod accounts;
 pub mod analysis;
 pub mod ast;
 pub mod check;

@@ -92,6 +92,16 @@ pub enum GateKind {
     Exclude,
 }
 
+impl GateKind {
+    /// The word the language writes it with: `filter` or `exclude`.
+    pub fn word(self) -> &'static str {
+        match self {
+            GateKind::Filter => "filter",
+            GateKind::Exclude => "exclude",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Gate {
     pub name: String,

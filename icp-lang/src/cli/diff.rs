@@ -8,18 +8,19 @@
 
 use super::fs::FsLoader;
 use super::git::GitTree;
+use super::input::{group_digits, ReadOptions};
 use super::run::plans;
-use super::score::{group_digits, open_input, ReadOptions};
 use super::session::{has_errors, Product, Session};
-use icp_lang::data::{bind_headers, decode_fields};
+use icp_lang::accounts::{self, ReadSettings, Reader, Visit};
+use icp_lang::data::{Binding, NotText};
 use icp_lang::diff::{diff_plans, Change};
 use icp_lang::eval::{evaluate, Outcome};
-use icp_lang::plan::{GateKind, Plan};
+use icp_lang::plan::Plan;
 use icp_lang::testing::fmt_points;
 use serde_json::json;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -56,6 +57,8 @@ struct Side {
     product: Product,
     file: String,
     plan: Plan,
+    /// The product's `[data]` settings with the flags over them.
+    settings: ReadSettings,
 }
 
 /// One ICP's comparison.
@@ -68,6 +71,8 @@ struct IcpDiff {
     changes: Vec<Change>,
     /// With accounts: the impact, or why it could not be measured.
     impact: Option<Result<Impact, String>>,
+    /// How the accounts are read: the working tree's product settings.
+    settings: ReadSettings,
 }
 
 /// How one ICP's change moves a set of accounts.
@@ -110,7 +115,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let head = sides(&head_session);
+    let head = sides(&head_session, &args.read);
     let loader = FsLoader::new();
     let tree = match GitTree::open(&loader.cwd, &args.base) {
         Ok(t) => t,
@@ -142,7 +147,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 Vec::new()
             } else {
                 drop(checked);
-                sides(&s)
+                sides(&s, &args.read)
             }
         }
         _ => Vec::new(),
@@ -153,8 +158,16 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             continue;
         }
         let data = args.data.clone().or_else(|| d.product.sample_data.clone());
-        d.impact =
-            data.map(|path| impact(d.base.as_ref(), d.head.as_ref(), &path, &loader.cwd, args));
+        d.impact = data.map(|path| {
+            impact(
+                d.base.as_ref(),
+                d.head.as_ref(),
+                &path,
+                &loader.cwd,
+                args,
+                &d.settings,
+            )
+        });
     }
     let report = Report {
         base: &args.base,
@@ -170,7 +183,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     i32::from(out.write_all(text.as_bytes()).is_err()) * 2
 }
 
-fn sides(session: &Session) -> Vec<Side> {
+fn sides(session: &Session, flags: &ReadOptions) -> Vec<Side> {
     let checked = session.check();
     plans(session, &checked, None)
         .into_iter()
@@ -180,6 +193,7 @@ fn sides(session: &Session) -> Vec<Side> {
                 product: session.product(file),
                 file: session.project.sources.get(file)?.name.clone(),
                 plan,
+                settings: super::input::read_settings(session, Some(file), flags),
             })
         })
         .collect()
@@ -210,6 +224,7 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>) -> Vec<IcpDiff> {
             head: Some(h.plan),
             changes,
             impact: None,
+            settings: h.settings,
         });
     }
     for b in base.into_iter().flatten() {
@@ -221,6 +236,7 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>) -> Vec<IcpDiff> {
             head: None,
             changes: Vec::new(),
             impact: None,
+            settings: b.settings,
         });
     }
     out.sort_by(|a, b| (&a.product.dir, &a.file, &a.icp).cmp(&(&b.product.dir, &b.file, &b.icp)));
@@ -244,14 +260,7 @@ fn label(plan: Option<&Plan>, o: Option<&Outcome>) -> String {
 fn gate_name(plan: &Plan, o: &Outcome) -> String {
     o.removed_by
         .and_then(|g| plan.gates.get(g))
-        .map(|g| {
-            let kind = if g.kind == GateKind::Filter {
-                "filter"
-            } else {
-                "exclude"
-            };
-            format!("{kind} {}", g.name)
-        })
+        .map(|g| format!("{} {}", g.kind.word(), g.name))
         .unwrap_or_default()
 }
 
@@ -268,29 +277,84 @@ fn labels(plan: Option<&Plan>) -> Vec<String> {
     }
 }
 
+/// One record as both plans see it.
+enum Seen {
+    /// Cannot be cut into fields, or a cell either plan reads is bad.
+    Bad,
+    Read {
+        id: Option<String>,
+        base: Option<Outcome>,
+        head: Option<Outcome>,
+    },
+}
+
+/// Collects a chunk's records as both plans see them.
+struct Collect<'a> {
+    base: Option<(&'a Plan, &'a Binding)>,
+    head: Option<(&'a Plan, &'a Binding)>,
+    key: Option<usize>,
+    seen: Vec<Seen>,
+}
+
+impl Visit for Collect<'_> {
+    fn unreadable(&mut self, _: String) {
+        self.seen.push(Seen::Bad);
+    }
+
+    fn record<'f>(&mut self, field: impl Fn(usize) -> Result<Cow<'f, str>, NotText<'f>>) {
+        let outcome = |side: Option<(&Plan, &Binding)>| {
+            let (plan, binding) = side?;
+            let (mut row, mut errors) = (Vec::new(), Vec::new());
+            binding.decode_into(plan, &field, 0, false, &mut row, &mut errors);
+            Some(if errors.is_empty() {
+                Ok(evaluate(plan, &row))
+            } else {
+                Err(())
+            })
+        };
+        let (b, h) = (outcome(self.base), outcome(self.head));
+        if matches!(b, Some(Err(()))) || matches!(h, Some(Err(()))) {
+            self.seen.push(Seen::Bad);
+            return;
+        }
+        let id = self
+            .key
+            .map(|k| field(k).unwrap_or_else(|bad| Cow::Owned(bad.shown())))
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty());
+        self.seen.push(Seen::Read {
+            id,
+            base: b.and_then(Result::ok),
+            head: h.and_then(Result::ok),
+        });
+    }
+}
+
 fn impact(
     base: Option<&Plan>,
     head: Option<&Plan>,
     data: &Path,
     cwd: &Path,
     args: &DiffArgs,
+    settings: &ReadSettings,
 ) -> Result<Impact, String> {
     let shown = super::fs::display_name(cwd, data);
-    let mut input = open_input(data, args.read.input_format, args.read.delimiter)?;
-    let headers = input.headers.clone();
-    let bind = |plan: Option<&Plan>| -> Result<Option<Vec<usize>>, String> {
+    let file = super::input::open_file(data)?;
+    let mut input =
+        Reader::open(file, &shown, settings, accounts::Limits::default()).map_err(|e| e.message)?;
+    let mut bind = |plan: Option<&Plan>| -> Result<Option<Binding>, String> {
         let Some(plan) = plan else { return Ok(None) };
-        bind_headers(plan, &headers).map(Some).map_err(|missing| {
-            let list: Vec<String> = missing.iter().map(|m| m.to_string()).collect();
-            format!("`{shown}` lacks columns the ICP reads: {}", list.join("; "))
-        })
+        let headers = input.headers().to_vec();
+        input
+            .bind(plan, settings)
+            .map(Some)
+            .map_err(|e| super::input::bind_message(plan, &shown, &headers, &e).replace('\n', " "))
     };
     let (base_binding, head_binding) = (bind(base)?, bind(head)?);
-    let separator = input.list_separator(args.read.list_separator);
     // The account id: the key of the newer plan, else of the older.
     let key_cell = [(head, &head_binding), (base, &base_binding)]
         .into_iter()
-        .find_map(|(p, b)| b.as_ref()?.get(p?.key?).copied());
+        .find_map(|(p, b)| b.as_ref()?.key(p?));
     let mut im = Impact {
         data: shown,
         accounts: 0,
@@ -303,77 +367,72 @@ fn impact(
         movers: Vec::new(),
     };
     let top = args.top;
-    let read = input.each_record(|cells| {
-        im.accounts += 1;
-        let record = im.accounts;
-        if cells.len() != headers.len() {
-            im.unreadable += 1;
-            return ControlFlow::Continue(());
-        }
-        let outcome = |plan: Option<&Plan>, binding: &Option<Vec<usize>>| {
-            let (plan, binding) = (plan?, binding.as_ref()?);
-            let (row, errors) = decode_fields(
-                plan,
-                binding,
-                |i| cells.get(i).map(String::as_str),
-                record,
-                separator,
-                &headers,
-                false,
-            );
-            Some(if errors.is_empty() {
-                Ok(evaluate(plan, &row))
-            } else {
-                Err(())
-            })
-        };
-        let (b, h) = (outcome(base, &base_binding), outcome(head, &head_binding));
-        if matches!(b, Some(Err(()))) || matches!(h, Some(Err(()))) {
-            im.unreadable += 1;
-            return ControlFlow::Continue(());
-        }
-        let (b, h) = (b.and_then(Result::ok), h.and_then(Result::ok));
-        let (lb, lh) = (label(base, b.as_ref()), label(head, h.as_ref()));
-        *im.matrix.entry((lb.clone(), lh.clone())).or_default() += 1;
-        let id = || {
-            key_cell
-                .and_then(|k| cells.get(k))
-                .map(|c| c.trim().to_string())
-                .filter(|c| !c.is_empty())
-                .unwrap_or_else(|| format!("record {record}"))
-        };
-        let note = |map: &mut BTreeMap<String, (u64, Vec<String>)>, rule: String| {
-            let e = map.entry(rule).or_default();
-            e.0 += 1;
-            if e.1.len() < EXAMPLES {
-                e.1.push(id());
+    let shape = input.shape().clone();
+    let base_side = base.zip(base_binding.as_ref());
+    let head_side = head.zip(head_binding.as_ref());
+    let mut read = Ok(());
+    loop {
+        let chunk = match input.next_chunk() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                read = Err(e.message);
+                break;
             }
         };
-        if let (Some(bo), Some(ho), Some(bp), Some(hp)) = (&b, &h, base, head) {
-            match (bo.passed(), ho.passed()) {
-                (true, false) => note(&mut im.newly_excluded, gate_name(hp, ho)),
-                (false, true) => note(&mut im.newly_admitted, gate_name(bp, bo)),
-                (true, true) if (ho.score - bo.score).abs() >= 0.005 => {
-                    im.movers.push(Mover {
-                        record,
-                        id: id(),
-                        before: bo.score,
-                        after: ho.score,
-                        tier_before: lb,
-                        tier_after: lh,
-                    });
-                    // Keep only the largest, so memory stays small on big exports.
-                    if im.movers.len() > 4 * top.max(16) {
-                        sort_movers(&mut im.movers);
-                        im.movers.truncate(top);
-                    }
+        let collected = shape.walk(&chunk, || Collect {
+            base: base_side,
+            head: head_side,
+            key: key_cell,
+            seen: Vec::new(),
+        });
+        for seen in collected.seen {
+            im.accounts += 1;
+            let record = im.accounts;
+            let Seen::Read {
+                id,
+                base: b,
+                head: h,
+            } = seen
+            else {
+                im.unreadable += 1;
+                continue;
+            };
+            let (lb, lh) = (label(base, b.as_ref()), label(head, h.as_ref()));
+            *im.matrix.entry((lb.clone(), lh.clone())).or_default() += 1;
+            let id = || id.clone().unwrap_or_else(|| format!("record {record}"));
+            let note = |map: &mut BTreeMap<String, (u64, Vec<String>)>, rule: String| {
+                let e = map.entry(rule).or_default();
+                e.0 += 1;
+                if e.1.len() < EXAMPLES {
+                    e.1.push(id());
                 }
-                _ => {}
+            };
+            if let (Some(bo), Some(ho), Some(bp), Some(hp)) = (&b, &h, base, head) {
+                match (bo.passed(), ho.passed()) {
+                    (true, false) => note(&mut im.newly_excluded, gate_name(hp, ho)),
+                    (false, true) => note(&mut im.newly_admitted, gate_name(bp, bo)),
+                    (true, true) if (ho.score - bo.score).abs() >= 0.005 => {
+                        im.movers.push(Mover {
+                            record,
+                            id: id(),
+                            before: bo.score,
+                            after: ho.score,
+                            tier_before: lb,
+                            tier_after: lh,
+                        });
+                        // Keep only the largest, so memory stays small on big exports.
+                        if im.movers.len() > 4 * top.max(16) {
+                            sort_movers(&mut im.movers);
+                            im.movers.truncate(top);
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
-        ControlFlow::Continue(())
-    });
-    read.map_err(|e| format!("cannot read `{}`: {e}", im.data))?;
+    }
+    read?;
     sort_movers(&mut im.movers);
     im.movers.truncate(top);
     // Show "no tier" only where it happens.

@@ -123,6 +123,16 @@ impl Session {
         settings.as_ref()?.levels.get(code).copied()
     }
 
+    /// The `[data]` settings of the `icp.toml` that applies to a file.
+    pub fn data_settings(&self, file: FileId) -> icp_lang::accounts::ReadSettings {
+        self.config_of_file
+            .get(&file)
+            .and_then(|c| self.configs.get(c))
+            .and_then(|(s, _)| s.as_ref())
+            .map(|s| s.config.data.clone())
+            .unwrap_or_default()
+    }
+
     /// The as-of date that applies to a file.
     pub fn as_of(&self, file: FileId) -> Date {
         self.opts.as_of(file)

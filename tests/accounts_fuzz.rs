@@ -112,7 +112,7 @@ fn mutate(rng: &mut Rng, data: &mut Vec<u8>) {
             // A huge field: up to 3 MB of one byte (letters, delimiters or
             // quotes).
             let i = at(rng, data);
-            let byte = *rng.pick(&[b'x', b',', b'"', b'\n', b' ']);
+            let byte = *rng.pick(b"x,\"\n ");
             let n = rng.below(3 << 20) as usize;
             data.splice(i..i, std::iter::repeat_n(byte, n));
         }
@@ -127,7 +127,8 @@ fn mutate(rng: &mut Rng, data: &mut Vec<u8>) {
         }
         5 => {
             // Line ends changed throughout.
-            let to: &[u8] = *rng.pick(&[b"\r\n".as_slice(), b"\r", b"\n\n"]);
+            let ends: [&[u8]; 3] = [b"\r\n", b"\r", b"\n\n"];
+            let to = *rng.pick(&ends);
             let mut out = Vec::with_capacity(data.len());
             for &b in data.iter() {
                 if b == b'\n' && rng.chance(50) {
@@ -144,7 +145,9 @@ fn mutate(rng: &mut Rng, data: &mut Vec<u8>) {
                 data[i] ^= 1 << rng.below(8);
             }
         }
-        7 => data.splice(0..0, b"\xef\xbb\xbf".iter().copied()).for_each(drop),
+        7 => data
+            .splice(0..0, b"\xef\xbb\xbf".iter().copied())
+            .for_each(drop),
         _ => {
             let cut = at(rng, data);
             data.truncate(cut);
@@ -168,13 +171,7 @@ fn summary_counts(err: &str) -> Option<(u64, u64, u64, u64, u64)> {
             .and_then(|r| num(r.split_whitespace().next()?))
             .unwrap_or(0)
     };
-    Some((
-        read,
-        passed,
-        removed,
-        after("left out"),
-        after("skipped"),
-    ))
+    Some((read, passed, removed, after("left out"), after("skipped")))
 }
 
 fn check_run(dir: &Path, icp_file: &str, name: &str, data: &str, on_error: &str, what: &str) {
@@ -206,9 +203,15 @@ fn check_run(dir: &Path, icp_file: &str, name: &str, data: &str, on_error: &str,
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".tmp"))
         .collect();
-    assert!(leftovers.is_empty(), "{what}: temporary files {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "{what}: temporary files {leftovers:?}"
+    );
     if code != 0 {
-        assert!(!out.exists(), "{what} --on-error {on_error}: a failed run wrote output");
+        assert!(
+            !out.exists(),
+            "{what} --on-error {on_error}: a failed run wrote output"
+        );
         return;
     }
     let (read, passed, removed, unreadable, skipped) = summary_counts(&err)
@@ -223,7 +226,11 @@ fn check_run(dir: &Path, icp_file: &str, name: &str, data: &str, on_error: &str,
     }
     let text = std::fs::read(&out).unwrap();
     let mut r = csv::ReaderBuilder::new().from_reader(text.as_slice());
-    let rows = r.byte_records().map(|r| r.unwrap()).count() as u64;
+    let mut rows = 0u64;
+    for record in r.byte_records() {
+        record.unwrap();
+        rows += 1;
+    }
     assert_eq!(
         rows,
         passed + removed,
@@ -240,7 +247,7 @@ fn hostile_accounts_never_panic_lose_records_or_leave_partial_output() {
     let seed: u64 = std::env::var("ICP_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_1c9a_cc0u64);
+        .unwrap_or(0x05ee_d1c9_acc0_u64);
     let mut rng = Rng(seed.max(1));
     let dir = temp_dir();
     let started = std::time::Instant::now();
@@ -264,7 +271,14 @@ fn hostile_accounts_never_panic_lose_records_or_leave_partial_output() {
         let icp_path = repo().join(icp_file);
         let what = format!("iteration {i} (seed {seed}, {file}, {} bytes)", data.len());
         for on_error in ["fail", "skip", "missing"] {
-            check_run(&dir, icp_path.to_str().unwrap(), name, file, on_error, &what);
+            check_run(
+                &dir,
+                icp_path.to_str().unwrap(),
+                name,
+                file,
+                on_error,
+                &what,
+            );
         }
     }
     eprintln!("{iterations} inputs in {:?}", started.elapsed());

@@ -260,8 +260,7 @@ pub fn money(cell: &str, fmt: &CellFormat) -> Result<f64, MoneyError> {
     // that fits, then the number around it.
     let (marker, amount) = split_marker(rest);
     if let Some(m) = marker {
-        let ours = m.eq_ignore_ascii_case(fmt.currency.code)
-            || fmt.currency.symbols.iter().any(|s| *s == m);
+        let ours = m.eq_ignore_ascii_case(fmt.currency.code) || fmt.currency.symbols.contains(&m);
         if !ours {
             return Err(MoneyError::OtherCurrency(m.to_string()));
         }

@@ -283,8 +283,8 @@ enum Seen {
     Bad,
     Read {
         id: Option<String>,
-        base: Option<Outcome>,
-        head: Option<Outcome>,
+        base: Option<Box<Outcome>>,
+        head: Option<Box<Outcome>>,
     },
 }
 
@@ -324,8 +324,8 @@ impl Visit for Collect<'_> {
             .filter(|c| !c.is_empty());
         self.seen.push(Seen::Read {
             id,
-            base: b.and_then(Result::ok),
-            head: h.and_then(Result::ok),
+            base: b.and_then(Result::ok).map(Box::new),
+            head: h.and_then(Result::ok).map(Box::new),
         });
     }
 }
@@ -398,6 +398,7 @@ fn impact(
                 im.unreadable += 1;
                 continue;
             };
+            let (b, h) = (b.map(|b| *b), h.map(|h| *h));
             let (lb, lh) = (label(base, b.as_ref()), label(head, h.as_ref()));
             *im.matrix.entry((lb.clone(), lh.clone())).or_default() += 1;
             let id = || id.clone().unwrap_or_else(|| format!("record {record}"));

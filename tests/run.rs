@@ -1191,3 +1191,66 @@ fn a_byte_that_is_not_utf8_is_located_in_explain_and_funnel_as_in_score() {
     assert_eq!(code, 0);
     assert!(why.contains("is not UTF-8 text"), "{why}");
 }
+
+/// The language server's lens counts what `icp score --on-error skip`
+/// counts, through the one function it calls.
+#[test]
+fn tally_counts_as_score_does() {
+    use icp_lang::accounts::{tally, Limits, ReadSettings};
+    let root = repo().join("examples/erp");
+    let loader = common::DirLoader {
+        root: icp_lang::source::normalize(&root),
+    };
+    let file = icp_lang::source::normalize(&root.join("icp.icp"));
+    let project = icp_lang::project::load(&loader, &[file]);
+    let checked = icp_lang::check::check(&project, &icp_lang::check::Options::new(common::as_of()));
+    let root_file = project.parsed().find(|f| f.is_root).unwrap().id;
+    let id = checked.icps_in(root_file)[0];
+    let plan = icp_lang::plan::lower_icp(&checked, id, common::as_of()).unwrap();
+    let dir = temp_dir();
+    let mut csv = std::fs::read(root.join("accounts.csv")).unwrap();
+    csv.extend_from_slice(b"77,Bad,manufacturing,many,,US,SAP,,,1,,\n78,Short\n");
+    std::fs::write(dir.join("a.csv"), &csv).unwrap();
+    let t = tally(
+        &plan,
+        Box::new(std::io::Cursor::new(csv.clone())),
+        "a.csv",
+        &ReadSettings::default(),
+        Limits::default(),
+    )
+    .unwrap();
+    std::fs::copy(root.join("icp.icp"), dir.join("icp.icp")).unwrap();
+    std::fs::copy(root.join("accounts.icp"), dir.join("accounts.icp")).unwrap();
+    std::fs::write(dir.join("icp.toml"), "[project]\nas_of = \"2026-11-01\"\n").unwrap();
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--on-error", "skip"]);
+    assert_eq!(code, 0, "{err}");
+    let tiers: Vec<String> = plan
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(i, tier)| format!("{} {}", tier.name, t.tiers.get(i).copied().unwrap_or(0)))
+        .collect();
+    assert!(
+        err.contains(&format!(
+            "read {} accounts; {} passed the filters, {} removed",
+            t.read,
+            t.passed(),
+            t.removed_total()
+        )) && err.contains(&format!("tiers: {}", tiers.join(", ")))
+            && (t.skipped, t.unreadable) == (1, 1),
+        "{t:?}\n{err}"
+    );
+    // A byte limit stops at a record boundary and says so.
+    let t = tally(
+        &plan,
+        Box::new(std::io::Cursor::new(csv)),
+        "a.csv",
+        &ReadSettings::default(),
+        Limits {
+            max_input_bytes: Some(600),
+            ..Limits::default()
+        },
+    )
+    .unwrap();
+    assert!(t.truncated && t.read > 0 && t.read < 10, "{t:?}");
+}

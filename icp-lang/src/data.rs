@@ -164,8 +164,12 @@ impl Binding {
         errors: &mut Vec<CellError>,
     ) {
         row.clear();
-        let default = CellFormat::default();
-        for (col, &idx) in self.columns.iter().enumerate() {
+        let columns = self
+            .columns
+            .iter()
+            .zip(&self.list_separators)
+            .zip(&self.formats);
+        for (col, ((&idx, &sep), fmt)) in columns.enumerate() {
             let header = || shorten(self.headers.get(idx).map_or("", String::as_str), 60);
             let cell = match field(idx) {
                 Ok(c) => c,
@@ -180,8 +184,6 @@ impl Binding {
                     continue;
                 }
             };
-            let sep = self.list_separators.get(col).copied().unwrap_or(';');
-            let fmt = self.formats.get(col).unwrap_or(&default);
             match decode(plan, col, &cell, sep, fmt, keep_text) {
                 Ok(v) => row.push(v),
                 Err(e) => {

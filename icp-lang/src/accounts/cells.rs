@@ -28,9 +28,11 @@ impl Default for CellFormat {
 }
 
 impl CellFormat {
-    /// Whether `$` before an amount means this column's currency.
+    /// Whether `$` before an amount means this column's currency (every
+    /// dollar currency lists `$` first).
+    #[inline]
     pub fn dollar(&self) -> bool {
-        self.currency.symbols.contains(&"$")
+        self.currency.symbols.first().is_some_and(|s| s.as_bytes() == b"$")
     }
 }
 
@@ -593,6 +595,17 @@ mod tests {
             money("US$5", &cad),
             Err(MoneyError::OtherCurrency("US$".into()))
         );
+    }
+
+    #[test]
+    fn dollar_currencies_list_the_dollar_first() {
+        for c in CURRENCIES {
+            let fmt = CellFormat {
+                currency: *c,
+                ..CellFormat::default()
+            };
+            assert_eq!(fmt.dollar(), c.symbols.contains(&"$"), "{}", c.code);
+        }
     }
 
     #[test]

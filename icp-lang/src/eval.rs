@@ -299,10 +299,7 @@ fn decode_scalar(
         expected: expected.to_string(),
     };
     let comma = fmt.decimal_comma;
-    let num = |s: &str| match plain_whole(s.as_bytes()) {
-        Some(n) => Some(n as f64),
-        None => cells::number(s, comma),
-    };
+    let num = |s: &str| number_in(s, comma);
     match ty {
         ColType::Int => match num(cell) {
             Some(n) if n.fract() == 0.0 => Ok(Value::Num(n)),
@@ -402,10 +399,15 @@ fn decode_scalar(
 /// `1.5M`, `250k`, `-3.5` (with a decimal point; see
 /// [`cells::number`] for a decimal comma).
 pub fn number(s: &str) -> Option<f64> {
+    number_in(s, false)
+}
+
+/// [`number`], with a decimal comma when `comma`.
+fn number_in(s: &str, comma: bool) -> Option<f64> {
     let s = trim(s);
     match plain_whole(s.as_bytes()) {
         Some(n) => Some(n as f64),
-        None => cells::number(s, false),
+        None => cells::number(s, comma),
     }
 }
 

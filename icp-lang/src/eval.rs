@@ -179,7 +179,9 @@ fn set_bits<E>(
     Ok(bits)
 }
 
-/// An optional minus and 1 to 15 digits, as `number` reads them.
+/// An optional minus and 1 to 15 digits, as `number` reads them. Inlined
+/// into the cell shortcut, where most numbers are read.
+#[inline(always)]
 fn plain_whole(b: &[u8]) -> Option<i64> {
     let (negative, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),

@@ -32,7 +32,10 @@ impl CellFormat {
     /// dollar currency lists `$` first).
     #[inline]
     pub fn dollar(&self) -> bool {
-        self.currency.symbols.first().is_some_and(|s| s.as_bytes() == b"$")
+        self.currency
+            .symbols
+            .first()
+            .is_some_and(|s| s.as_bytes() == b"$")
     }
 }
 

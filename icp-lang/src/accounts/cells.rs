@@ -131,17 +131,15 @@ impl Currency {
         symbols: &["$", "US$"],
     };
 
-    /// The currency of an ISO code (any three capital letters are a code;
-    /// the common ones also have their symbols).
+    /// The currency of an ISO code icp knows ([`CURRENCIES`]), in any case.
+    /// In a cell, any three capital letters are read as a code, so an
+    /// unknown one is still named as another currency.
     pub fn from_code(code: &str) -> Option<Currency> {
         let code = code.trim();
-        if let Some(c) = CURRENCIES
+        CURRENCIES
             .iter()
             .find(|c| c.code.eq_ignore_ascii_case(code))
-        {
-            return Some(*c);
-        }
-        None
+            .copied()
     }
 }
 

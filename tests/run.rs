@@ -872,6 +872,17 @@ fn dates_as_us_and_european_crms_export_them() {
     let (code, out, err) = score("28.10.2026", &[]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("recent_activity:"), "{out}");
+    // A table for a field the schema does not have is a warning.
+    erp_with_data(
+        &dir,
+        "[data.fields.last_activty]\ndate_format = \"DD.MM.YYYY\"\n",
+    );
+    let (code, _, err) = score("2026-10-28", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: [data.fields.last_activty] names no field of schema `Account`; did you mean `last_activity`?"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -101,6 +101,7 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         return 2;
     };
     let settings = read_settings(&session, file, &args.input.read);
+    super::input::warn_unknown_fields(&session, &plan, &settings, err);
     let (mut input, binding) = match open_for(&plan, &args.input.data, &settings, err) {
         Ok(x) => x,
         Err(code) => return code,

@@ -50,6 +50,7 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         Err(code) => return code,
     };
     let settings = read_settings(&session, file, &args.input.read);
+    super::input::warn_unknown_fields(&session, &plan, &settings, err);
     let (mut input, binding) = match open_for(&plan, &args.input.data, &settings, err) {
         Ok(x) => x,
         Err(code) => return code,

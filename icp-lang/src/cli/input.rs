@@ -110,6 +110,40 @@ pub fn read_settings(session: &Session, file: Option<FileId>, flags: &ReadOption
     product.overridden_by(&flags.settings())
 }
 
+/// Warns about `[data.fields.NAME]` tables that name no field of the plan's
+/// schema (a typo would otherwise change nothing, silently).
+pub fn warn_unknown_fields(
+    session: &Session,
+    plan: &Plan,
+    settings: &ReadSettings,
+    err: &mut dyn Write,
+) {
+    if settings.fields.is_empty() {
+        return;
+    }
+    let schema = session.project.parsed().find_map(|f| {
+        f.ast.items.iter().find_map(|i| match i {
+            icp_lang::ast::Item::Schema(s) if s.name.name == plan.schema => Some(s),
+            _ => None,
+        })
+    });
+    let Some(schema) = schema else { return };
+    let names: Vec<&str> = schema.fields.iter().map(|f| f.name.name.as_str()).collect();
+    for name in settings.fields.keys() {
+        if !names.contains(&name.as_str()) {
+            let hint = icp_lang::suggest::closest(name, names.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                err,
+                "warning: [data.fields.{}] names no field of schema `{}`{hint}",
+                accounts::shorten(name, 60),
+                plan.schema
+            );
+        }
+    }
+}
+
 /// The checked project, the one plan the arguments choose, and the file it
 /// is in; on failure the message is written and the exit code returned.
 pub fn pick_plan(

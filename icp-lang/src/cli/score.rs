@@ -70,6 +70,7 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         }
     }
     let settings = read_settings(&session, file, &args.input.read);
+    super::input::warn_unknown_fields(&session, &plan, &settings, err);
     let (mut input, binding) = match open_for(&plan, &args.input.data, &settings, err) {
         Ok(x) => x,
         Err(code) => return code,

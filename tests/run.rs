@@ -399,7 +399,7 @@ fn json_lines_tsv_and_stdin() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out, "{\"id\":\"1\",\"tier\":\"A\",\"score\":85.0,\"removed_by\":null}\n{\"id\":\"2\",\"tier\":null,\"score\":null,\"removed_by\":\"public_sector\"}\n");
+    assert_eq!(out, "{\"id\":\"1\",\"tier\":\"A\",\"score\":85.0,\"removed_by\":null}\n{\"id\":\"2\",\"tier\":null,\"score\":null,\"removed_by\":\"makes_things\"}\n");
 
     let tsv = HEADER.replace(',', "\t") + "1\tA\tmanufacturing\t800\t\tUS\tSAP\t\t\t1\t\t\n";
     std::fs::write(dir.join("a.tsv"), tsv).unwrap();
@@ -679,7 +679,7 @@ fn funnel_counts_each_filter_in_order_and_alone() {
         removed + tiers + v["no_tier"].as_u64().unwrap(),
         v["accounts"].as_u64().unwrap()
     );
-    assert_eq!(v["stages"][0]["name"], "public_sector");
+    assert_eq!(v["stages"][0]["name"], "makes_things");
 }
 
 #[test]
@@ -691,4 +691,616 @@ fn funnel_of_every_example_in_both_formats() {
             insta::assert_snapshot!(format!("funnel_{product}_{format}"), out);
         }
     }
+}
+
+// ------------------------------------------------------------------ how accounts are written
+
+/// The ERP example with `[data]` settings in its `icp.toml`.
+fn erp_with_data(dir: &Path, data: &str) -> PathBuf {
+    let target = erp(dir);
+    std::fs::write(
+        dir.join("icp.toml"),
+        format!("[project]\nas_of = \"2026-11-01\"\n\n[data]\n{data}"),
+    )
+    .unwrap();
+    target
+}
+
+/// git with no user or system configuration.
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Rev Ops")
+        .env("GIT_AUTHOR_EMAIL", "revops@example.com")
+        .env("GIT_COMMITTER_NAME", "Rev Ops")
+        .env("GIT_COMMITTER_EMAIL", "revops@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn data_settings_from_icp_toml_are_used_by_every_command_and_flags_override_them() {
+    let dir = temp_dir();
+    erp_with_data(
+        &dir,
+        "delimiter = \";\"\nlist_separator = \"|\"\ndate_format = \"MM/DD/YYYY\"\ndecimal_comma = true\ncurrency = \"EUR\"\n",
+    );
+    let header = HEADER.replace(',', ";");
+    let row =
+        "1;Acme, Inc.;manufacturing;1.200;2.000.000 €;US;SAP|Infor;Snowflake|dbt;4;7;;10/28/2026\n";
+    std::fs::write(dir.join("a.csv"), format!("{header}{row}")).unwrap();
+
+    let (code, out, err) = icp(
+        &dir,
+        &["score", "icp.icp", "a.csv", "--columns", "id,tier,fired"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("id,tier,fired\n1,A,")
+            && out.contains("budget:20")
+            && out.contains("modern_data:20")
+            && out.contains("recent_activity:"),
+        "{out}"
+    );
+    let (code, why, err) = icp(&dir, &["explain", "icp.icp", "a.csv", "--id", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!why.contains("note:") && why.contains("budget"), "{why}");
+    let (code, funnel, err) = icp(&dir, &["funnel", "icp.icp", "a.csv", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&funnel).unwrap();
+    assert_eq!(
+        (v["accounts"].as_u64(), v["unreadable"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(v["tiers"][0]["accounts"], 1, "{funnel}");
+
+    // diff measures its impact with the same settings.
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "base"]);
+    let text = std::fs::read_to_string(dir.join("icp.icp")).unwrap();
+    std::fs::write(
+        dir.join("icp.icp"),
+        text.replacen("weight 20\n", "weight 30\n", 1),
+    )
+    .unwrap();
+    let (code, report, err) = icp(&dir, &["diff", "--data", "a.csv", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let impact = &v["icps"][0]["impact"];
+    assert_eq!(
+        (impact["accounts"].as_u64(), impact["unreadable"].as_u64()),
+        (Some(1), Some(0)),
+        "{report}"
+    );
+
+    // Flags override the file's settings, one by one.
+    std::fs::write(dir.join("b.csv"), format!("{HEADER}1,Acme,manufacturing,1200,$2000000,US,SAP;Infor,Snowflake;dbt,4,7,,2026-10-28\n")).unwrap();
+    let (code, out, err) = icp(
+        &dir,
+        &[
+            "score",
+            "icp.icp",
+            "b.csv",
+            "--delimiter",
+            ",",
+            "--list-separator",
+            ";",
+            "--currency",
+            "USD",
+            "--decimal-comma=false",
+            "--columns",
+            "id,tier,fired",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("budget:30") && out.contains("modern_data:20"),
+        "{out}"
+    );
+    // A flag alone: the file's EUR is overridden, so the euro amount is
+    // now in another currency.
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--currency", "USD"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "column `IT Budget`: `2.000.000 €` is not an amount in USD (`€` is another currency)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_data_settings_are_located_errors() {
+    let dir = temp_dir();
+    erp_with_data(
+        &dir,
+        "date_format = \"%m/%d/%Y\"\ncurrency = \"EURO\"\n\n[data.fields.last_activity]\ndate_format = \"DD.MM.YY\"\n",
+    );
+    let (code, err, _) = icp(&dir, &["check", "icp.icp"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("invalid [data] setting `date_format`: `m` is not a date token"),
+        "{err}"
+    );
+    assert!(err.contains("icp.toml:5:16"), "located at the value: {err}");
+    assert!(err.contains("icp.toml:6:13"), "located at the value: {err}");
+    assert!(err.contains("`EURO` is not a currency code"), "{err}");
+    assert!(
+        err.contains("`fields.last_activity.date_format`: `YY` is not a date token"),
+        "{err}"
+    );
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "examples.csv"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = icp(
+        &repo(),
+        &[
+            "score",
+            "examples/erp/icp.icp",
+            "examples/erp/accounts.csv",
+            "--date-format",
+            "MM/DD",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("a date format needs one year"), "{err}");
+    std::fs::write(dir.join("icp.toml"), "[data]\nseparator = \";\"\n").unwrap();
+    let (code, err, _) = icp(&dir, &["check", "icp.icp"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown field `separator`"), "{err}");
+}
+
+#[test]
+fn dates_as_us_and_european_crms_export_them() {
+    let dir = temp_dir();
+    erp(&dir);
+    let rows = |date: &str| format!("{HEADER}1,A,manufacturing,900,,US,SAP,,,1,,{date}\n");
+    let score = |date: &str, flags: &[&str]| {
+        std::fs::write(dir.join("a.csv"), rows(date)).unwrap();
+        let mut args = vec!["score", "icp.icp", "a.csv", "--columns", "id,fired"];
+        args.extend_from_slice(flags);
+        icp(&dir, &args)
+    };
+    // Without a declared format, only ISO dates are read: 10/15/2026 is an
+    // error on every row, and 03/04/2026 is never guessed.
+    for date in ["10/28/2026", "03/04/2026", "28.10.2026", "Oct 28 2026"] {
+        let (code, _, err) = score(date, &[]);
+        assert_eq!(code, 1, "{date}");
+        assert!(
+            err.contains(&format!(
+                "`{date}` is not a date such as 2026-09-01 (set `date_format`"
+            )),
+            "{err}"
+        );
+    }
+    for (date, format) in [
+        ("10/28/2026", "MM/DD/YYYY"),
+        ("10/28/2026 09:15 AM", "MM/DD/YYYY"),
+        ("28/10/2026", "DD/MM/YYYY"),
+        ("28.10.2026", "DD.MM.YYYY"),
+        ("Oct 28 2026", "MMM D YYYY"),
+        ("2026-10-28", "DD.MM.YYYY"),
+    ] {
+        let (code, out, err) = score(date, &["--date-format", format]);
+        assert_eq!(code, 0, "{date} {format}: {err}");
+        assert!(out.contains("recent_activity:"), "{date} {format}: {out}");
+    }
+    let (code, _, err) = score("28/10/2026", &["--date-format", "MM/DD/YYYY"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("`28/10/2026` is not a date such as 10/15/2026 (MM/DD/YYYY) or 2026-10-15"),
+        "{err}"
+    );
+    // A field may differ from the rest of the file.
+    erp_with_data(
+        &dir,
+        "date_format = \"MM/DD/YYYY\"\n\n[data.fields.last_activity]\ndate_format = \"DD.MM.YYYY\"\n",
+    );
+    let (code, out, err) = score("28.10.2026", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("recent_activity:"), "{out}");
+    // A table for a field the schema does not have is a warning.
+    erp_with_data(
+        &dir,
+        "[data.fields.last_activty]\ndate_format = \"DD.MM.YYYY\"\n",
+    );
+    let (code, _, err) = score("2026-10-28", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: [data.fields.last_activty] names no field of schema `Account`; did you mean `last_activity`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn numbers_with_a_decimal_comma_and_money_in_one_currency() {
+    let dir = temp_dir();
+    erp(&dir);
+    let score = |budget: &str, flags: &[&str]| {
+        std::fs::write(
+            dir.join("a.csv"),
+            format!("{HEADER}1,A,manufacturing,900,\"{budget}\",US,SAP,,,1,,\n"),
+        )
+        .unwrap();
+        let mut args = vec!["score", "icp.icp", "a.csv", "--columns", "id,fired"];
+        args.extend_from_slice(flags);
+        let (code, out, err) = icp(&dir, &args);
+        (
+            code,
+            out.replace(";size_band:5", "").replace("size_band:5", ""),
+            err,
+        )
+    };
+    // `1.200,50` was read as $1.2005: now an error, never a wrong number.
+    for budget in ["1.200,50", "1.500.000,00", "2,5", "$1.200,50"] {
+        let (code, _, err) = score(budget, &[]);
+        assert_eq!(code, 1, "{budget}");
+        assert!(
+            err.contains(&format!(
+                "`{budget}` is not an amount of money such as 1500000 or $1.5M"
+            )),
+            "{err}"
+        );
+    }
+    // With a decimal comma, European amounts are read exactly.
+    let (code, out, err) = score("1.500.000,00", &["--decimal-comma"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "id,fired\n1,budget:20\n"),
+        "{err}"
+    );
+    let (code, out, _) = score("999.999,99", &["--decimal-comma"]);
+    assert_eq!((code, out.as_str()), (0, "id,fired\n1,\n"));
+    let (code, _, err) = score("1.5M", &["--decimal-comma"]);
+    assert_eq!(
+        code, 1,
+        "a point before one digit is ambiguous with a decimal comma"
+    );
+    assert!(err.contains("`1.5M` is not an amount"), "{err}");
+    // The declared currency by symbol or code, and no other.
+    for (budget, flags) in [
+        ("€1.2M", vec!["--currency", "EUR"]),
+        ("EUR 2000000", vec!["--currency", "EUR"]),
+        ("2.000.000 €", vec!["--currency", "EUR", "--decimal-comma"]),
+        ("USD 2000000", vec![]),
+        ("$2M", vec![]),
+    ] {
+        let (code, out, err) = score(budget, &flags);
+        assert_eq!(
+            (code, out.as_str()),
+            (0, "id,fired\n1,budget:20\n"),
+            "{budget}: {err}"
+        );
+    }
+    for (budget, flags, other) in [
+        ("€1.2M", vec![], "€"),
+        ("GBP 2000000", vec!["--currency", "EUR"], "GBP"),
+        ("$2M", vec!["--currency", "EUR"], "$"),
+    ] {
+        let (code, _, err) = score(budget, &flags);
+        assert_eq!(code, 1, "{budget}");
+        assert!(
+            err.contains(&format!("(`{other}` is another currency)")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn duplicate_columns_are_refused_where_a_field_reads_them() {
+    let dir = temp_dir();
+    erp(&dir);
+    let header = HEADER.replace('\n', ",Employees\n");
+    std::fs::write(
+        dir.join("a.csv"),
+        format!("{header}1,A,manufacturing,900,,US,SAP,,,1,,,5000\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("out.csv"), "before\n").unwrap();
+    for cmd in ["score", "funnel", "explain"] {
+        let (code, _, err) = icp(
+            &dir,
+            &[cmd, "icp.icp", "a.csv", "--id", "1"][..if cmd == "explain" { 5 } else { 3 }],
+        );
+        assert_eq!(code, 1, "{cmd}: {err}");
+        assert!(
+            err.contains("the column `Employees` (field `employees`) appears more than once"),
+            "{cmd}: {err}"
+        );
+    }
+    // A repeated column no field reads is only a warning.
+    std::fs::write(
+        dir.join("x.icp"),
+        "schema S { id: text key from \"ID\"\n n: int from \"N\" }\nicp i for S {\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  signal big: n > 10 weight 5\n  tier A: score >= 5\n  tier C: otherwise\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("b.csv"), "ID,Notes,N,Notes\n1,a,50,b\n").unwrap();
+    let (code, out, err) = icp(&dir, &["score", "x.icp", "b.csv", "--columns", "id,tier"]);
+    assert_eq!((code, out.as_str()), (0, "id,tier\n1,A\n"), "{err}");
+    assert!(
+        err.contains("warning: `b.csv`: the column `Notes` appears 2 times; no field reads it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_huge_header_is_a_short_error_in_bounded_memory() {
+    let dir = temp_dir();
+    erp(&dir);
+    // 8 MB of header: 1,000,000 column names.
+    let mut header = String::with_capacity(8 << 20);
+    for i in 0..1_000_000 {
+        header.push_str(&format!("col{i:06},"));
+    }
+    header.push_str("\n1\n");
+    std::fs::write(dir.join("a.csv"), &header).unwrap();
+    let started = std::time::Instant::now();
+    let (code, out, err) = common::icp_limited(&dir, &["score", "icp.icp", "a.csv"], 512);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(
+        err.contains("the header row of `a.csv` is longer than 1 MiB"),
+        "{err}"
+    );
+    assert!(err.len() < 300, "the message is short: {} bytes", err.len());
+    assert!(started.elapsed().as_secs() < 20);
+    // Many columns within the size: named in the message, shortened.
+    let wide: String = (0..20_000).map(|i| format!("c{i},")).collect::<String>() + "\n";
+    std::fs::write(dir.join("b.csv"), wide).unwrap();
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "b.csv"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("has 20001 columns; at most 10000 are read"),
+        "{err}"
+    );
+    // A long header name in a message is shortened.
+    let long = "x".repeat(5000);
+    std::fs::write(dir.join("c.csv"), format!("{long}\n1\n")).unwrap();
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "c.csv"]);
+    assert_eq!(code, 1);
+    assert!(err.len() < 3000, "{} bytes: {err}", err.len());
+}
+
+#[test]
+fn a_bad_first_json_line_is_a_bad_record_like_any_other() {
+    let dir = temp_dir();
+    erp(&dir);
+    let good = "{\"Account ID\": \"1\", \"Account Name\": \"A\", \"Industry\": \"manufacturing\", \"Employees\": 800, \"IT Budget\": null, \"Billing Country\": \"US\", \"ERP Systems\": [\"SAP\"], \"Technologies\": [], \"Plants\": 4, \"Site Visits (30d)\": 7, \"Competitor Status\": null, \"Last Activity\": null}";
+    std::fs::write(
+        dir.join("a.jsonl"),
+        format!(
+            "{{\"Account ID\": oops\n{good}\n[1, 2]\n{}\n",
+            good.replace("\"1\"", "\"2\"")
+        ),
+    )
+    .unwrap();
+    let run = |on_error: &str| {
+        icp(
+            &dir,
+            &[
+                "score",
+                "icp.icp",
+                "a.jsonl",
+                "--on-error",
+                on_error,
+                "--columns",
+                "id,tier",
+            ],
+        )
+    };
+    let (code, out, err) = run("fail");
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(
+        err.contains("record 1: is not valid JSON")
+            && err.contains("record 3: is not a JSON object"),
+        "{err}"
+    );
+    for mode in ["skip", "missing"] {
+        let (code, out, err) = run(mode);
+        assert_eq!(
+            (code, out.as_str()),
+            (0, "id,tier\n1,B\n2,B\n"),
+            "{mode}: {err}"
+        );
+        assert!(
+            err.contains("read 4 accounts")
+                && err.contains("left out 2 records that could not be read"),
+            "{mode}: {err}"
+        );
+    }
+    // No object at all: the lines are read against the schema's headers,
+    // so they are bad records, not a missing-column error.
+    std::fs::write(dir.join("b.jsonl"), "nope\n[]\n").unwrap();
+    let (code, out, err) = icp(&dir, &["score", "icp.icp", "b.jsonl", "--on-error", "skip"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "id,passed,removed_by,score,tier,fired,unknown,coverage\n"
+    );
+    assert!(
+        err.contains("left out 2 records that could not be read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
+    let dir = temp_dir();
+    erp(&dir);
+    std::fs::write(
+        dir.join("a.csv"),
+        format!("{HEADER}1,A,manufacturing,900,,US,SAP,,,1,,\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("c.csv"), "Account ID,Title\n1,COO\n").unwrap();
+    std::os::unix::fs::symlink(dir.join("a.csv"), dir.join("link.csv")).unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    let before: Vec<(String, Vec<u8>)> = ["a.csv", "icp.icp", "accounts.icp", "icp.toml", "c.csv"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap()))
+        .collect();
+    for target in [
+        "a.csv",
+        "./a.csv",
+        "sub/../a.csv",
+        "link.csv",
+        "icp.icp",
+        "accounts.icp",
+        "icp.toml",
+        "c.csv",
+    ] {
+        let (code, _, err) = icp(
+            &dir,
+            &[
+                "score",
+                "icp.icp",
+                "a.csv",
+                "--contacts",
+                "c.csv",
+                "-o",
+                target,
+            ],
+        );
+        assert_eq!(code, 2, "{target}: {err}");
+        assert!(
+            err.contains("is an input of this command") && err.contains("nothing was written"),
+            "{target}: {err}"
+        );
+    }
+    for (f, bytes) in &before {
+        assert_eq!(&std::fs::read(dir.join(f)).unwrap(), bytes, "{f} is intact");
+    }
+    assert!(std::fs::symlink_metadata(dir.join("link.csv"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        7,
+        "no temporary file"
+    );
+    // Data read through a link is protected as the file it names.
+    let (code, _, _) = icp(&dir, &["score", "icp.icp", "link.csv", "-o", "a.csv"]);
+    assert_eq!(code, 2);
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "a.csv", "-o", "out.csv"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_byte_that_is_not_utf8_is_located_in_explain_and_funnel_as_in_score() {
+    let dir = temp_dir();
+    erp(&dir);
+    std::fs::write(
+        dir.join("b.csv"),
+        [
+            HEADER.as_bytes(),
+            b"9,X,manufacturing,900,,U\xffS,SAP,,,1,,\n",
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let located = "record 1, column `Billing Country`: `U\u{fffd}S` is not UTF-8 text";
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "b.csv"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("record 1: column `Billing Country`: `U\u{fffd}S` is not UTF-8 text"),
+        "{err}"
+    );
+    let (code, _, err) = icp(&dir, &["funnel", "icp.icp", "b.csv"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("record 1: column `Billing Country`: `U\u{fffd}S` is not UTF-8 text"),
+        "{err}"
+    );
+    let (code, out, _) = icp(&dir, &["funnel", "icp.icp", "b.csv", "--on-error", "skip"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("(1 with bad data left out)"), "{out}");
+    let (code, why, err) = icp(&dir, &["explain", "icp.icp", "b.csv", "--id", "9"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        why.contains(&format!("note: {located}; read as missing")),
+        "{why}"
+    );
+    let (code, why, _) = icp(
+        &dir,
+        &[
+            "explain", "icp.icp", "b.csv", "--id", "9", "--format", "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(why.contains("is not UTF-8 text"), "{why}");
+}
+
+/// The language server's lens counts what `icp score --on-error skip`
+/// counts, through the one function it calls.
+#[test]
+fn tally_counts_as_score_does() {
+    use icp_lang::accounts::{tally, Limits, ReadSettings};
+    let root = repo().join("examples/erp");
+    let loader = icp_lang::disk::Disk::at(icp_lang::source::normalize(&root));
+    let file = icp_lang::source::normalize(&root.join("icp.icp"));
+    let project = icp_lang::project::load(&loader, &[file]);
+    let checked = icp_lang::check::check(&project, &icp_lang::check::Options::new(common::as_of()));
+    let root_file = project.parsed().find(|f| f.is_root).unwrap().id;
+    let id = checked.icps_in(root_file)[0];
+    let plan = icp_lang::plan::lower_icp(&checked, id, common::as_of()).unwrap();
+    let dir = temp_dir();
+    let mut csv = std::fs::read(root.join("accounts.csv")).unwrap();
+    csv.extend_from_slice(b"77,Bad,manufacturing,many,,US,SAP,,,1,,\n78,Short\n");
+    std::fs::write(dir.join("a.csv"), &csv).unwrap();
+    let t = tally(
+        &plan,
+        Box::new(std::io::Cursor::new(csv.clone())),
+        "a.csv",
+        &ReadSettings::default(),
+        Limits::default(),
+    )
+    .unwrap();
+    std::fs::copy(root.join("icp.icp"), dir.join("icp.icp")).unwrap();
+    std::fs::copy(root.join("accounts.icp"), dir.join("accounts.icp")).unwrap();
+    std::fs::write(dir.join("icp.toml"), "[project]\nas_of = \"2026-11-01\"\n").unwrap();
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--on-error", "skip"]);
+    assert_eq!(code, 0, "{err}");
+    let tiers: Vec<String> = plan
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(i, tier)| format!("{} {}", tier.name, t.tiers.get(i).copied().unwrap_or(0)))
+        .collect();
+    assert!(
+        err.contains(&format!(
+            "read {} accounts; {} passed the filters, {} removed",
+            t.read,
+            t.passed(),
+            t.removed_total()
+        )) && err.contains(&format!("tiers: {}", tiers.join(", ")))
+            && (t.skipped, t.unreadable) == (1, 1),
+        "{t:?}\n{err}"
+    );
+    // A byte limit stops at a record boundary and says so.
+    let t = tally(
+        &plan,
+        Box::new(std::io::Cursor::new(csv)),
+        "a.csv",
+        &ReadSettings::default(),
+        Limits {
+            max_input_bytes: Some(600),
+            ..Limits::default()
+        },
+    )
+    .unwrap();
+    assert!(t.truncated && t.read > 0 && t.read < 10, "{t:?}");
 }

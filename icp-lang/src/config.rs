@@ -1,6 +1,7 @@
 //! `icp.toml`: a product folder's settings. Parsing only; finding the file
 //! is the caller's job.
 
+use crate::accounts::ReadSettings;
 use crate::ast::Date;
 use crate::codes;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -17,6 +18,9 @@ pub struct Config {
     /// Code or name -> level, each key with its place in the file.
     #[serde(default)]
     pub lints: BTreeMap<Spanned<String>, Level>,
+    /// How the product's accounts are written (`[data]`).
+    #[serde(default)]
+    pub data: ReadSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,6 +125,12 @@ pub fn parse(file: FileId, text: &str) -> (Settings, Vec<Diagnostic>) {
         },
         None => None,
     };
+    for e in config.data.validate() {
+        let span = find_value(file, text, &e.key, &e.value);
+        diags.push(
+            Diagnostic::new("E0004", span, format!("invalid [data] setting {e}")).label("here"),
+        );
+    }
     (
         Settings {
             config,
@@ -136,6 +146,30 @@ pub fn parse(file: FileId, text: &str) -> (Settings, Vec<Diagnostic>) {
 pub fn located<T>(file: FileId, v: &Spanned<T>) -> Span {
     let r = v.span();
     Span::new(file, r.start, r.end)
+}
+
+/// The value of `key` (`date_format`, `fields.close_date.currency`): the
+/// quoted value after the last part of the key, else the key.
+fn find_value(file: FileId, text: &str, key: &str, value: &str) -> Span {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let mut from = 0;
+    while let Some(i) = text.get(from..).and_then(|t| t.find(last)) {
+        let at = from + i;
+        let rest = text.get(at..).unwrap_or("");
+        let line = rest.split('\n').next().unwrap_or("");
+        if let Some(v) = line.find(value) {
+            return Span::new(file, at + v, at + v + value.len());
+        }
+        from = at + last.len();
+    }
+    find(file, text, last)
+}
+
+fn find(file: FileId, text: &str, needle: &str) -> Span {
+    match text.find(needle) {
+        Some(i) => Span::new(file, i, i + needle.len()),
+        None => Span::new(file, 0, 0),
+    }
 }
 
 /// Applies a level to a diagnostic: `None` when it is allowed.

@@ -2,6 +2,8 @@
 //! columns, decoding rows, and formatting result rows. Pure: the caller
 //! reads and writes the bytes.
 
+use crate::accounts::cells::CellFormat;
+use crate::accounts::settings::{shorten, ReadSettings, SettingError};
 use crate::eval::{decode, Outcome, Truth, Value};
 use crate::explain::round2;
 use crate::plan::Plan;
@@ -26,29 +28,175 @@ impl std::fmt::Display for MissingColumn {
     }
 }
 
-/// For each plan column, the index of its header in `headers`: an exact
-/// match first, then one that differs only in case and surrounding space.
-pub fn bind_headers(plan: &Plan, headers: &[String]) -> Result<Vec<usize>, Vec<MissingColumn>> {
-    let norm = |s: &str| s.trim().to_lowercase();
-    let mut found = Vec::with_capacity(plan.columns.len());
-    let mut missing = Vec::new();
-    for c in &plan.columns {
-        let exact = headers.iter().position(|h| *h == c.header);
-        let loose = || headers.iter().position(|h| norm(h) == norm(&c.header));
-        match exact.or_else(loose) {
-            Some(i) => found.push(i),
-            None => missing.push(MissingColumn {
-                field: c.field.clone(),
-                header: c.header.clone(),
-                suggestion: suggest::closest(&c.header, headers.iter().map(String::as_str))
-                    .map(str::to_string),
-            }),
+/// Where each of a plan's columns is in a file's records, and how its cells
+/// are written: everything decoding a record needs besides the plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Binding {
+    /// For each plan column, the index of its field in a record.
+    pub columns: Vec<usize>,
+    /// The file's headers (for JSON lines: the keys of its first object).
+    pub headers: Vec<String>,
+    /// Per plan column: the separator inside its list cells.
+    pub list_separators: Vec<char>,
+    /// Per plan column: how its dates, numbers and money are written.
+    pub formats: Vec<CellFormat>,
+    /// Headers that appear more than once where no field reads them.
+    pub warnings: Vec<String>,
+}
+
+/// Why a file's headers do not fit a plan.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BindError {
+    /// Columns the plan reads that the file lacks.
+    Missing(Vec<MissingColumn>),
+    /// Headers a field would read that appear more than once.
+    Duplicate(Vec<String>),
+    /// A setting that does not apply.
+    Settings(SettingError),
+}
+
+impl Binding {
+    /// Binds `headers` to `plan`'s columns: an exact match first, then one
+    /// that differs only in case and surrounding space; two headers a field
+    /// could read are an error naming the column. `json` lists arrive
+    /// joined with U+001F whatever the separator setting.
+    pub fn new(
+        plan: &Plan,
+        headers: &[String],
+        settings: &ReadSettings,
+        json: bool,
+    ) -> Result<Binding, BindError> {
+        let norm = |s: &str| s.trim().to_lowercase();
+        let mut columns = Vec::with_capacity(plan.columns.len());
+        let mut missing = Vec::new();
+        let mut duplicate = Vec::new();
+        for c in &plan.columns {
+            let exact: Vec<usize> = (0..headers.len())
+                .filter(|&i| headers.get(i) == Some(&c.header))
+                .take(2)
+                .collect();
+            let found = if exact.is_empty() {
+                let want = norm(&c.header);
+                (0..headers.len())
+                    .filter(|&i| headers.get(i).is_some_and(|h| norm(h) == want))
+                    .take(2)
+                    .collect()
+            } else {
+                exact
+            };
+            match found.as_slice() {
+                [i] => columns.push(*i),
+                [] => missing.push(MissingColumn {
+                    field: shorten(&c.field, 60),
+                    header: shorten(&c.header, 60),
+                    suggestion: suggest::closest(
+                        &c.header,
+                        headers.iter().take(10_000).map(String::as_str),
+                    )
+                    .map(|s| shorten(s, 60)),
+                }),
+                _ => {
+                    duplicate.push(format!(
+                        "the column `{}` (field `{}`) appears more than once",
+                        shorten(&c.header, 60),
+                        shorten(&c.field, 60)
+                    ));
+                    columns.push(usize::MAX);
+                }
+            }
         }
+        if !missing.is_empty() {
+            return Err(BindError::Missing(missing));
+        }
+        if !duplicate.is_empty() {
+            return Err(BindError::Duplicate(duplicate));
+        }
+        let mut warnings = Vec::new();
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for h in headers {
+            *seen.entry(h.as_str()).or_default() += 1;
+        }
+        let mut repeated: Vec<(&str, usize)> = seen.into_iter().filter(|(_, n)| *n > 1).collect();
+        repeated.sort();
+        for (h, n) in repeated.iter().take(10) {
+            warnings.push(format!(
+                "the column `{}` appears {n} times; no field reads it",
+                shorten(h, 60)
+            ));
+        }
+        if repeated.len() > 10 {
+            warnings.push(format!("and {} more repeated columns", repeated.len() - 10));
+        }
+        let mut list_separators = Vec::with_capacity(plan.columns.len());
+        let mut formats = Vec::with_capacity(plan.columns.len());
+        for c in &plan.columns {
+            let (sep, fmt) = settings.column(&c.field).map_err(BindError::Settings)?;
+            list_separators.push(if json { '\u{1f}' } else { sep });
+            formats.push(fmt);
+        }
+        Ok(Binding {
+            columns,
+            headers: headers.to_vec(),
+            list_separators,
+            formats,
+            warnings,
+        })
     }
-    if missing.is_empty() {
-        Ok(found)
-    } else {
-        Err(missing)
+
+    /// The field index of the plan's key column, if it has one.
+    pub fn key(&self, plan: &Plan) -> Option<usize> {
+        self.columns.get(plan.key?).copied()
+    }
+
+    /// Decodes a record into `row` (cleared first) and appends bad cells to
+    /// `errors`; `field` gives a field's text, or `NotText` for bytes that
+    /// are not UTF-8 (borrowed from the input unless quotes had to be
+    /// undone). Bad cells are `Missing` in the row. `keep_text` keeps every
+    /// text value (for explanations). The scoring loop reuses both buffers
+    /// for every record.
+    pub fn decode_into<'a>(
+        &self,
+        plan: &Plan,
+        field: impl Fn(usize) -> Result<Cow<'a, str>, NotText<'a>>,
+        record: u64,
+        keep_text: bool,
+        row: &mut Vec<Value>,
+        errors: &mut Vec<CellError>,
+    ) {
+        row.clear();
+        let columns = self
+            .columns
+            .iter()
+            .zip(&self.list_separators)
+            .zip(&self.formats);
+        for (col, ((&idx, &sep), fmt)) in columns.enumerate() {
+            let header = || shorten(self.headers.get(idx).map_or("", String::as_str), 60);
+            let cell = match field(idx) {
+                Ok(c) => c,
+                Err(bad) => {
+                    errors.push(CellError {
+                        record,
+                        header: header(),
+                        value: bad.shown(),
+                        expected: "UTF-8 text".to_string(),
+                    });
+                    row.push(Value::Missing);
+                    continue;
+                }
+            };
+            match decode(plan, col, &cell, sep, fmt, keep_text) {
+                Ok(v) => row.push(v),
+                Err(e) => {
+                    errors.push(CellError {
+                        record,
+                        header: header(),
+                        value: shorten(&cell, 60),
+                        expected: e.expected,
+                    });
+                    row.push(Value::Missing);
+                }
+            }
+        }
     }
 }
 
@@ -64,12 +212,21 @@ pub struct CellError {
 
 impl std::fmt::Display for CellError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown: String = self.value.chars().take(60).collect();
         write!(
             f,
-            "record {}, column `{}`: `{shown}` is not {}",
-            self.record, self.header, self.expected
+            "record {}, column `{}`: {}",
+            self.record,
+            self.header,
+            self.problem()
         )
+    }
+}
+
+impl CellError {
+    /// What is wrong, without where: `` `many` is not a whole number ``.
+    pub fn problem(&self) -> String {
+        let shown: String = self.value.chars().take(60).collect();
+        format!("`{shown}` is not {}", self.expected)
     }
 }
 
@@ -83,28 +240,6 @@ pub enum OnError {
     Missing,
 }
 
-/// Decodes one record's cells (already split) into a row for `plan`.
-/// Returns the row and the cells that did not decode; with `OnError::Missing`
-/// those cells are `Missing` in the row.
-pub fn decode_row(
-    plan: &Plan,
-    binding: &[usize],
-    cells: &[&str],
-    record: u64,
-    list_separator: char,
-    headers: &[String],
-) -> (Vec<Value>, Vec<CellError>) {
-    decode_fields(
-        plan,
-        binding,
-        |i| cells.get(i).copied(),
-        record,
-        list_separator,
-        headers,
-        true,
-    )
-}
-
 /// A field that is not UTF-8 text: its bytes, shown with each bad byte as
 /// U+FFFD in messages (and for an account id, which must not be lost).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,79 +248,6 @@ pub struct NotText<'a>(pub &'a [u8]);
 impl NotText<'_> {
     pub fn shown(self) -> String {
         String::from_utf8_lossy(self.0).into_owned()
-    }
-}
-
-/// `decode_row` over any way of reaching a record's fields; `keep_text`
-/// keeps every text value (for explanations).
-pub fn decode_fields<'a>(
-    plan: &Plan,
-    binding: &[usize],
-    field: impl Fn(usize) -> Option<&'a str>,
-    record: u64,
-    list_separator: char,
-    headers: &[String],
-    keep_text: bool,
-) -> (Vec<Value>, Vec<CellError>) {
-    let (mut row, mut errors) = (Vec::new(), Vec::new());
-    decode_into(
-        plan,
-        binding,
-        |i| Ok(Cow::Borrowed(field(i).unwrap_or(""))),
-        record,
-        list_separator,
-        headers,
-        keep_text,
-        &mut row,
-        &mut errors,
-    );
-    (row, errors)
-}
-
-/// Decodes a record into `row` (cleared first) and appends bad cells to
-/// `errors`; `field` gives a field's text, or `NotText` for bytes that are
-/// not UTF-8 (borrowed from the input unless quotes had to be undone). The
-/// scoring loop reuses both buffers for every record.
-#[allow(clippy::too_many_arguments)]
-pub fn decode_into<'a>(
-    plan: &Plan,
-    binding: &[usize],
-    field: impl Fn(usize) -> Result<Cow<'a, str>, NotText<'a>>,
-    record: u64,
-    list_separator: char,
-    headers: &[String],
-    keep_text: bool,
-    row: &mut Vec<Value>,
-    errors: &mut Vec<CellError>,
-) {
-    row.clear();
-    for (col, &idx) in binding.iter().enumerate() {
-        let header = || headers.get(idx).cloned().unwrap_or_default();
-        let cell = match field(idx) {
-            Ok(c) => c,
-            Err(bad) => {
-                errors.push(CellError {
-                    record,
-                    header: header(),
-                    value: bad.shown(),
-                    expected: "UTF-8 text".to_string(),
-                });
-                row.push(Value::Missing);
-                continue;
-            }
-        };
-        match decode(plan, col, &cell, list_separator, keep_text) {
-            Ok(v) => row.push(v),
-            Err(e) => {
-                errors.push(CellError {
-                    record,
-                    header: header(),
-                    value: cell.to_string(),
-                    expected: e.expected,
-                });
-                row.push(Value::Missing);
-            }
-        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! conditions (missing data is unknown, never false), gates, points, groups,
 //! tiers. Pure and allocation-light; the CLI feeds it rows.
 
+use crate::accounts::cells::{self, CellFormat, MoneyError};
 use crate::ast::{CmpOp, Date, HasMode};
 use crate::plan::{BandTest, Bound, ColType, Cond, Const, Plan, Points, ScoreCond, ScoreVar};
 use crate::values::ordering;
@@ -61,14 +62,15 @@ pub struct DecodeError {
     pub expected: String,
 }
 
-/// Decodes one cell for column `col`; an empty cell is `Missing`. Text is
-/// kept only when `keep_text` (explanations) or the column needs it; else
-/// only its match against the plan's constants is.
+/// Decodes one cell for column `col`, written as `fmt` says; an empty cell
+/// is `Missing`. Text is kept only when `keep_text` (explanations) or the
+/// column needs it; else only its match against the plan's constants is.
 pub fn decode(
     plan: &Plan,
     col: usize,
     cell: &str,
     list_separator: char,
+    fmt: &CellFormat,
     keep_text: bool,
 ) -> Result<Value, DecodeError> {
     let Some(column) = plan.columns.get(col) else {
@@ -82,9 +84,9 @@ pub fn decode(
         return Ok(Value::Missing);
     }
     let keep = keep_text || column.needs_text;
-    match quick(plan, &column.ty, cell, list_separator, keep) {
+    match quick(plan, &column.ty, cell, list_separator, fmt, keep) {
         Some(v) => Ok(v),
-        None => decode_general(plan, &column.ty, cell, list_separator, keep),
+        None => decode_general(plan, &column.ty, cell, list_separator, fmt, keep),
     }
 }
 
@@ -94,11 +96,19 @@ pub fn decode(
 /// `decode_general`, which gives the same value for every cell `quick`
 /// takes (a test compares them on generated cells).
 #[inline]
-fn quick(plan: &Plan, ty: &ColType, cell: &str, list_separator: char, keep: bool) -> Option<Value> {
+fn quick(
+    plan: &Plan,
+    ty: &ColType,
+    cell: &str,
+    list_separator: char,
+    fmt: &CellFormat,
+    keep: bool,
+) -> Option<Value> {
     let whole = |s: &str| plain_whole(s.as_bytes()).map(|n| Value::Num(n as f64));
     match ty {
         ColType::Int | ColType::Number => whole(cell),
-        ColType::Money => whole(cell.strip_prefix('$').unwrap_or(cell)),
+        ColType::Money if fmt.dollar() => whole(cell.strip_prefix('$').unwrap_or(cell)),
+        ColType::Money => whole(cell),
         ColType::Percent => whole(cell.strip_suffix('%').unwrap_or(cell)),
         ColType::Duration => whole(cell.trim_end_matches('d')),
         ColType::Date => iso_date(cell.as_bytes()).map(Value::Date),
@@ -170,7 +180,9 @@ fn set_bits<E>(
     Ok(bits)
 }
 
-/// An optional minus and 1 to 15 digits, as `number` reads them.
+/// An optional minus and 1 to 15 digits, as `number` reads them. Inlined
+/// into the cell shortcut, where most numbers are read.
+#[inline(always)]
 fn plain_whole(b: &[u8]) -> Option<i64> {
     let (negative, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
@@ -210,12 +222,13 @@ fn decode_general(
     ty: &ColType,
     cell: &str,
     list_separator: char,
+    fmt: &CellFormat,
     keep: bool,
 ) -> Result<Value, DecodeError> {
     match ty {
         ColType::Set(elem) if !keep && bits_fit(plan, elem) => {
             let bits = set_bits(cell, list_separator, |part| {
-                Ok(match decode_scalar(plan, elem, part, false)? {
+                Ok(match decode_scalar(plan, elem, part, fmt, false)? {
                     Value::Text { id, .. } => id,
                     Value::Enum(e) => Some(usize::from(e)),
                     _ => None,
@@ -228,12 +241,12 @@ fn decode_general(
             for part in cell.split(list_separator) {
                 let part = part.trim();
                 if !part.is_empty() {
-                    items.push(decode_scalar(plan, elem, part, keep)?);
+                    items.push(decode_scalar(plan, elem, part, fmt, keep)?);
                 }
             }
             Ok(Value::Set(items))
         }
-        ty => decode_scalar(plan, ty, cell, keep),
+        ty => decode_scalar(plan, ty, cell, fmt, keep),
     }
 }
 
@@ -282,30 +295,49 @@ fn decode_scalar(
     plan: &Plan,
     ty: &ColType,
     cell: &str,
+    fmt: &CellFormat,
     keep_text: bool,
 ) -> Result<Value, DecodeError> {
     let err = |expected: &str| DecodeError {
         expected: expected.to_string(),
     };
+    let comma = fmt.decimal_comma;
+    let num = |s: &str| number_in(s, comma);
     match ty {
-        ColType::Int => match number(cell) {
+        ColType::Int => match num(cell) {
             Some(n) if n.fract() == 0.0 => Ok(Value::Num(n)),
             _ => Err(err("a whole number")),
         },
-        ColType::Number => number(cell).map(Value::Num).ok_or_else(|| err("a number")),
-        ColType::Money => {
-            let (neg, rest) = match cell.strip_prefix('-') {
-                Some(r) => (true, r.trim_start()),
-                None => (false, cell),
-            };
-            let rest = rest.strip_prefix('$').unwrap_or(rest).trim_start();
-            number(rest)
-                .map(|n| Value::Num(if neg { -n } else { n }))
-                .ok_or_else(|| err("an amount of money such as 1500000 or $1.5M"))
-        }
-        ColType::Percent => number(cell.strip_suffix('%').unwrap_or(cell).trim_end())
+        ColType::Number => num(cell).map(Value::Num).ok_or_else(|| {
+            err(if comma {
+                "a number such as 1.500,25"
+            } else {
+                "a number"
+            })
+        }),
+        ColType::Money => match cells::money(cell, fmt) {
+            Ok(n) => Ok(Value::Num(n)),
+            Err(MoneyError::NotAmount) => {
+                let symbol = fmt.currency.symbols.first().copied().unwrap_or("");
+                let example = if comma { "1,5M" } else { "1.5M" };
+                Err(err(&format!(
+                    "an amount of money such as 1500000 or {symbol}{example}"
+                )))
+            }
+            Err(MoneyError::OtherCurrency(other)) => Err(err(&format!(
+                "an amount in {} (`{other}` is another currency)",
+                fmt.currency.code
+            ))),
+        },
+        ColType::Percent => num(cell.strip_suffix('%').unwrap_or(cell).trim_end())
             .map(Value::Num)
-            .ok_or_else(|| err("a percent such as 12.5 or 12.5%")),
+            .ok_or_else(|| {
+                err(if comma {
+                    "a percent such as 12,5 or 12,5%"
+                } else {
+                    "a percent such as 12.5 or 12.5%"
+                })
+            }),
         ColType::Text => Ok(text_value(plan, cell, keep_text)),
         ColType::Bool => bool_word(cell)
             .map(Value::Bool)
@@ -317,10 +349,22 @@ fn decode_scalar(
             let ok_rest = rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ');
             match Date::parse(day) {
                 Some(d) if ok_rest && day.len() == 10 => Ok(Value::Date(d.days())),
-                _ => Err(err("a date such as 2026-09-01")),
+                _ => match &fmt.date {
+                    Some(p) => p.read(cell).map(|d| Value::Date(d.days())).ok_or_else(|| {
+                        err(&format!(
+                            "a date such as {} ({}) or 2026-10-15",
+                            p.example(),
+                            p.text
+                        ))
+                    }),
+                    None if cell.contains(['/', '.', ' ']) => Err(err(
+                        "a date such as 2026-09-01 (set `date_format` in icp.toml's [data] to read other layouts)",
+                    )),
+                    None => Err(err("a date such as 2026-09-01")),
+                },
             }
         }
-        ColType::Duration => number(cell.trim_end_matches('d'))
+        ColType::Duration => num(cell.trim_end_matches('d'))
             .map(Value::Num)
             .ok_or_else(|| err("a number of days")),
         ColType::Enum(e) => {
@@ -355,47 +399,19 @@ fn decode_scalar(
 }
 
 /// A plain number as CRMs export them: `1500000`, `1,500,000`, `1_500_000`,
-/// `1.5M`, `250k`, `-3.5`.
+/// `1.5M`, `250k`, `-3.5` (with a decimal point; see
+/// [`cells::number`] for a decimal comma).
 pub fn number(s: &str) -> Option<f64> {
+    number_in(s, false)
+}
+
+/// [`number`], with a decimal comma when `comma`.
+fn number_in(s: &str, comma: bool) -> Option<f64> {
     let s = trim(s);
-    // Most cells are plain: digits, maybe a sign and a point. Parse those
-    // without copying; whole numbers as integers, which is faster.
-    if let Some(n) = plain_whole(s.as_bytes()) {
-        return Some(n as f64);
+    match plain_whole(s.as_bytes()) {
+        Some(n) => Some(n as f64),
+        None => cells::number(s, comma),
     }
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-    {
-        return s.parse::<f64>().ok().filter(|v| v.is_finite());
-    }
-    let (body, scale) = match s.chars().last()? {
-        'k' | 'K' => (&s[..s.len() - 1], 1e3),
-        'M' | 'm' => (&s[..s.len() - 1], 1e6),
-        'B' | 'b' => (&s[..s.len() - 1], 1e9),
-        _ => (s, 1.0),
-    };
-    let body = body.trim_end();
-    if body.contains(',') {
-        // Thousands separators only: groups of three after the first.
-        let int_part = body.split('.').next().unwrap_or("");
-        let mut groups = int_part.trim_start_matches('-').split(',');
-        let first = groups.next().unwrap_or("");
-        if first.is_empty() || first.len() > 3 || !groups.all(|g| g.len() == 3) {
-            return None;
-        }
-    }
-    let cleaned: String = body.chars().filter(|c| *c != ',' && *c != '_').collect();
-    if cleaned.is_empty()
-        || !cleaned
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
-    {
-        return None;
-    }
-    let v: f64 = cleaned.parse().ok()?;
-    let v = v * scale;
-    v.is_finite().then_some(v)
 }
 
 // ------------------------------------------------------------------ conditions
@@ -894,12 +910,13 @@ mod tests {
             ColType::Set(Box::new(ColType::Enum(0))),
         ];
         let mut taken = 0;
+        let fmt = CellFormat::default();
         for ty in &types {
             for cell in cells {
                 for (sep, keep) in [(';', false), (';', true), ('|', false), ('·', false)] {
-                    if let Some(v) = quick(&plan, ty, cell, sep, keep) {
+                    if let Some(v) = quick(&plan, ty, cell, sep, &fmt, keep) {
                         taken += 1;
-                        let general = decode_general(&plan, ty, cell, sep, keep);
+                        let general = decode_general(&plan, ty, cell, sep, &fmt, keep);
                         assert_eq!(Ok(v), general, "{ty:?} {cell:?} sep {sep:?} keep {keep}");
                     }
                 }

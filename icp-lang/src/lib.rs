@@ -4,6 +4,7 @@
 //! caller hands to a [`workspace::Workspace`]; `disk` is that tree for the
 //! disk, the only file-system code here, used only when a caller picks it.
 
+pub mod accounts;
 pub mod analysis;
 pub mod ast;
 pub mod check;

@@ -66,9 +66,9 @@ enum Command {
     /// Score accounts from a CRM export (CSV or JSON lines) with an ICP.
     Score(cli::score::ScoreArgs),
     /// Explain why one account is where it is.
-    Explain(cli::score::ExplainArgs),
+    Explain(cli::explain::ExplainArgs),
     /// Market sizing: accounts left after each filter, what each filter removes, per tier.
-    Funnel(cli::score::FunnelArgs),
+    Funnel(cli::funnel::FunnelArgs),
     /// What a change does, against a git revision: rules changed and, with
     /// accounts, tier moves, accounts newly excluded or admitted, largest score changes.
     Diff(cli::diff::DiffArgs),
@@ -153,7 +153,7 @@ fn main() -> ExitCode {
         }
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
         Command::Diff(args) => cli::diff::diff(&args, &mut out, &mut err),
-        Command::Funnel(args) => cli::score::funnel(&args, &mut out, &mut err),
+        Command::Funnel(args) => cli::funnel::funnel(&args, &mut out, &mut err),
         Command::Fmt {
             paths,
             check,
@@ -164,7 +164,7 @@ fn main() -> ExitCode {
             let code = cli::score::score(&args, &mut err);
             return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
-        Command::Explain(args) => cli::score::explain(&args, &mut out, &mut err),
+        Command::Explain(args) => cli::explain::explain(&args, &mut out, &mut err),
         Command::Test {
             paths,
             format,

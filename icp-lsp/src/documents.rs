@@ -705,9 +705,13 @@ impl Documents {
         self.analyse_ws(uri, |checked, ws| {
             let product = ws.product(FileId(0));
             let tree = self.tree();
+            let settings = ws
+                .settings(FileId(0))
+                .map(|s| s.config.data.clone())
+                .unwrap_or_default();
             let sample = |plan: &icp_lang::plan::Plan| {
                 let data = product.sample_data.as_ref()?;
-                Some(tier_counts(&tree, plan, data, &product.root))
+                Some(tier_counts(&tree, plan, data, &product.root, &settings))
             };
             icp_lang::ide::lens::lenses(checked, FileId(0), ws.as_of(FileId(0)), sample)
                 .into_iter()
@@ -828,8 +832,13 @@ impl Tree for Overlay {
 const LENS_BYTES: u64 = 32 << 20;
 
 /// "tiers on sample data: A 7 · B 3 · C 7 · removed 9", or why not.
-fn tier_counts(tree: &Overlay, plan: &icp_lang::plan::Plan, data: &Path, root: &Path) -> String {
-    use std::io::Read;
+fn tier_counts(
+    tree: &Overlay,
+    plan: &icp_lang::plan::Plan,
+    data: &Path,
+    root: &Path,
+    settings: &icp_lang::accounts::ReadSettings,
+) -> String {
     let shown = tree.display_name(data);
     let (reader, len) = match icp_lang::tree::open_data(tree, data, root) {
         Ok(r) => r,
@@ -842,47 +851,20 @@ fn tier_counts(tree: &Overlay, plan: &icp_lang::plan::Plan, data: &Path, root: &
             LENS_BYTES >> 20
         );
     }
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(reader.take(LENS_BYTES));
-    let headers: Vec<String> = match r.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_string())
-            .collect(),
-        Err(e) => return format!("sample data: cannot read `{shown}`: {e}"),
+    // The same reader and counts as `icp score`, with the product's [data]
+    // settings, bounded in bytes (the file may grow after the check above).
+    let limits = icp_lang::accounts::Limits {
+        max_input_bytes: Some(LENS_BYTES),
+        ..Default::default()
     };
-    let Ok(binding) = icp_lang::data::bind_headers(plan, &headers) else {
-        return format!("sample data: `{shown}` lacks columns this ICP reads");
+    let t = match icp_lang::accounts::tally(plan, reader, &shown, settings, limits) {
+        Ok(t) => t,
+        Err(e) => return format!("sample data: {e}"),
     };
-    let (mut tiers, mut removed, mut bad) = (vec![0u64; plan.tiers.len()], 0u64, 0u64);
-    for (n, rec) in r.records().enumerate() {
-        let Ok(rec) = rec else {
-            bad += 1;
-            continue;
-        };
-        let cells: Vec<&str> = rec.iter().collect();
-        let (row, errors) =
-            icp_lang::data::decode_row(plan, &binding, &cells, n as u64 + 1, ';', &headers);
-        if !errors.is_empty() {
-            bad += 1;
-            continue;
-        }
-        let o = icp_lang::eval::evaluate(plan, &row);
-        match (o.removed_by, o.tier) {
-            (Some(_), _) => removed += 1,
-            (None, Some(t)) => {
-                if let Some(c) = tiers.get_mut(t) {
-                    *c += 1;
-                }
-            }
-            (None, None) => {}
-        }
-    }
     let counts = icp_lang::ide::lens::TierCounts {
-        tiers,
-        removed,
-        bad,
+        tiers: t.tiers,
+        removed: t.removed.iter().sum(),
+        bad: t.skipped + t.unreadable,
     };
     icp_lang::ide::lens::sample_title(plan, &counts)
 }

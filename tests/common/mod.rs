@@ -160,3 +160,24 @@ pub fn icp_env(
 pub fn icp(dir: &Path, args: &[&str]) -> (i32, String, String) {
     icp_env(dir, args, &[], None)
 }
+
+/// Runs `icp` in `dir` with its address space limited to `mib` MiB (a
+/// run that needs more fails instead of growing); returns (exit code,
+/// stdout, stderr).
+pub fn icp_limited(dir: &Path, args: &[&str], mib: u64) -> (i32, String, String) {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", mib * 1024))
+        .arg(env!("CARGO_BIN_EXE_icp"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run icp");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -7,9 +7,10 @@
 //! by which rule, and the largest score changes.
 
 use super::git::GitTree;
+use super::input::{group_digits, ReadOptions};
 use super::run::runnable_plans;
-use super::score::{group_digits, open_input, ReadOptions};
-use icp_lang::data::{bind_headers, decode_fields};
+use icp_lang::accounts::{self, ReadSettings, Reader, Visit};
+use icp_lang::data::{Binding, NotText};
 use icp_lang::diff::{diff_plans, Change};
 use icp_lang::eval::{evaluate, Outcome};
 use icp_lang::plan::Plan;
@@ -17,10 +18,10 @@ use icp_lang::testing::fmt_points;
 use icp_lang::tree::Tree;
 use icp_lang::workspace::{Product, Workspace};
 use serde_json::json;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum DiffFormat {
@@ -56,6 +57,8 @@ struct Side {
     product: Product,
     file: String,
     plan: Plan,
+    /// The product's `[data]` settings with the flags over them.
+    settings: ReadSettings,
 }
 
 /// One ICP's comparison.
@@ -72,6 +75,9 @@ struct IcpDiff {
     broken: Option<String>,
     /// "renamed from `x`" or "moved from `folder/icp.icp`".
     was: Option<String>,
+    /// How the accounts are read: the product's settings (the working
+    /// tree's, else the base's for a removed ICP).
+    settings: ReadSettings,
 }
 
 /// How one ICP's change moves a set of accounts.
@@ -129,7 +135,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             icp_lang::render::human(&head_session.project.sources, &errors, false).as_bytes(),
         );
     }
-    let head = sides(&head_session, &head_checked, &head_diags);
+    let head = sides(&head_session, &head_checked, &head_diags, &args.read);
     let head_segments = segments(&head_session, &head_checked);
     let cwd = head_session.cwd.clone();
     let tree = match GitTree::open(&cwd, &args.base) {
@@ -156,7 +162,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let diags = s.diagnostics(&checked.diagnostics, false);
             broken.extend(broken_files(&s, &diags, "base"));
             base_segments = segments(&s, &checked);
-            sides(&s, &checked, &diags)
+            sides(&s, &checked, &diags, &args.read)
         }
         _ => Vec::new(),
     };
@@ -167,7 +173,23 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             continue;
         }
         let data = args.data.clone().or_else(|| d.product.sample_data.clone());
-        d.impact = data.map(|path| impact(d.base.as_ref(), d.head.as_ref(), &path, &cwd, args));
+        d.impact = data.map(|path| {
+            // A removed product's sample accounts may be gone from the
+            // working tree: they are read as the base revision has them.
+            let from_base = d.head.is_none() && args.data.is_none() && !path.exists();
+            let shown = icp_lang::tree::display_name(&cwd, &path);
+            let file = if from_base {
+                tree.open(&path)
+                    .map_err(|e| format!("cannot read `{shown}` at `{}`: {}", args.base, e.describe()))
+            } else {
+                super::input::open_file(&path)
+            };
+            // Messages name files as the command line does, never by a
+            // runner's absolute path.
+            let absolute = path.display().to_string();
+            file.and_then(|f| impact(d.base.as_ref(), d.head.as_ref(), f, &shown, args, &d.settings))
+                .map_err(|e| e.replace(&absolute, &shown))
+        });
     }
     let report = Report {
         base: &args.base,
@@ -298,6 +320,7 @@ fn sides(
     session: &Workspace,
     checked: &icp_lang::check::Checked<'_>,
     diags: &[icp_lang::diagnostic::Diagnostic],
+    flags: &ReadOptions,
 ) -> Vec<Side> {
     let broken = session.broken_roots(diags);
     runnable_plans(session, checked, None, &broken)
@@ -308,6 +331,7 @@ fn sides(
                 product: session.product(file),
                 file: session.project.sources.get(file)?.name.clone(),
                 plan,
+                settings: super::input::read_settings(session, Some(file), flags),
             })
         })
         .collect()
@@ -352,6 +376,7 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDif
             impact: None,
             broken: why,
             was: None,
+            settings: h.settings,
         });
     }
     // What is left on both sides may be one ICP renamed (same product, same
@@ -395,6 +420,7 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDif
             impact: None,
             broken: why,
             was: None,
+            settings: b.settings,
         });
     }
     out.sort_by(|a, b| (&a.product.dir, &a.file, &a.icp).cmp(&(&b.product.dir, &b.file, &b.icp)));
@@ -435,29 +461,83 @@ fn labels(plan: Option<&Plan>) -> Vec<String> {
     }
 }
 
+/// One record as both plans see it.
+enum Seen {
+    /// Cannot be cut into fields, or a cell either plan reads is bad.
+    Bad,
+    Read {
+        id: Option<String>,
+        base: Option<Box<Outcome>>,
+        head: Option<Box<Outcome>>,
+    },
+}
+
+/// Collects a chunk's records as both plans see them.
+struct Collect<'a> {
+    base: Option<(&'a Plan, &'a Binding)>,
+    head: Option<(&'a Plan, &'a Binding)>,
+    key: Option<usize>,
+    seen: Vec<Seen>,
+}
+
+impl Visit for Collect<'_> {
+    fn unreadable(&mut self, _: String) {
+        self.seen.push(Seen::Bad);
+    }
+
+    fn record<'f>(&mut self, field: impl Fn(usize) -> Result<Cow<'f, str>, NotText<'f>>) {
+        let outcome = |side: Option<(&Plan, &Binding)>| {
+            let (plan, binding) = side?;
+            let (mut row, mut errors) = (Vec::new(), Vec::new());
+            binding.decode_into(plan, &field, 0, false, &mut row, &mut errors);
+            Some(if errors.is_empty() {
+                Ok(evaluate(plan, &row))
+            } else {
+                Err(())
+            })
+        };
+        let (b, h) = (outcome(self.base), outcome(self.head));
+        if matches!(b, Some(Err(()))) || matches!(h, Some(Err(()))) {
+            self.seen.push(Seen::Bad);
+            return;
+        }
+        let id = self
+            .key
+            .map(|k| field(k).unwrap_or_else(|bad| Cow::Owned(bad.shown())))
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty());
+        self.seen.push(Seen::Read {
+            id,
+            base: b.and_then(Result::ok).map(Box::new),
+            head: h.and_then(Result::ok).map(Box::new),
+        });
+    }
+}
+
 fn impact(
     base: Option<&Plan>,
     head: Option<&Plan>,
-    data: &Path,
-    cwd: &Path,
+    file: Box<dyn std::io::Read + Send>,
+    shown: &str,
     args: &DiffArgs,
+    settings: &ReadSettings,
 ) -> Result<Impact, String> {
-    let shown = icp_lang::tree::display_name(cwd, data);
-    let mut input = open_input(data, args.read.input_format, args.read.delimiter)?;
-    let headers = input.headers.clone();
-    let bind = |plan: Option<&Plan>| -> Result<Option<Vec<usize>>, String> {
+    let shown = shown.to_string();
+    let mut input =
+        Reader::open(file, &shown, settings, accounts::Limits::default()).map_err(|e| e.message)?;
+    let mut bind = |plan: Option<&Plan>| -> Result<Option<Binding>, String> {
         let Some(plan) = plan else { return Ok(None) };
-        bind_headers(plan, &headers).map(Some).map_err(|missing| {
-            let list: Vec<String> = missing.iter().map(|m| m.to_string()).collect();
-            format!("`{shown}` lacks columns the ICP reads: {}", list.join("; "))
-        })
+        let headers = input.headers().to_vec();
+        input
+            .bind(plan, settings)
+            .map(Some)
+            .map_err(|e| super::input::bind_message(plan, &shown, &headers, &e).replace('\n', " "))
     };
     let (base_binding, head_binding) = (bind(base)?, bind(head)?);
-    let separator = input.list_separator(args.read.list_separator);
     // The account id: the key of the newer plan, else of the older.
     let key_cell = [(head, &head_binding), (base, &base_binding)]
         .into_iter()
-        .find_map(|(p, b)| b.as_ref()?.get(p?.key?).copied());
+        .find_map(|(p, b)| b.as_ref()?.key(p?));
     let mut im = Impact {
         data: shown,
         accounts: 0,
@@ -470,77 +550,73 @@ fn impact(
         movers: Vec::new(),
     };
     let top = args.top;
-    let read = input.each_record(|cells| {
-        im.accounts += 1;
-        let record = im.accounts;
-        if cells.len() != headers.len() {
-            im.unreadable += 1;
-            return ControlFlow::Continue(());
-        }
-        let outcome = |plan: Option<&Plan>, binding: &Option<Vec<usize>>| {
-            let (plan, binding) = (plan?, binding.as_ref()?);
-            let (row, errors) = decode_fields(
-                plan,
-                binding,
-                |i| cells.get(i).map(String::as_str),
-                record,
-                separator,
-                &headers,
-                false,
-            );
-            Some(if errors.is_empty() {
-                Ok(evaluate(plan, &row))
-            } else {
-                Err(())
-            })
-        };
-        let (b, h) = (outcome(base, &base_binding), outcome(head, &head_binding));
-        if matches!(b, Some(Err(()))) || matches!(h, Some(Err(()))) {
-            im.unreadable += 1;
-            return ControlFlow::Continue(());
-        }
-        let (b, h) = (b.and_then(Result::ok), h.and_then(Result::ok));
-        let (lb, lh) = (label(base, b.as_ref()), label(head, h.as_ref()));
-        *im.matrix.entry((lb.clone(), lh.clone())).or_default() += 1;
-        let id = || {
-            key_cell
-                .and_then(|k| cells.get(k))
-                .map(|c| c.trim().to_string())
-                .filter(|c| !c.is_empty())
-                .unwrap_or_else(|| format!("record {record}"))
-        };
-        let note = |map: &mut BTreeMap<String, (u64, Vec<String>)>, rule: String| {
-            let e = map.entry(rule).or_default();
-            e.0 += 1;
-            if e.1.len() < EXAMPLES {
-                e.1.push(id());
+    let shape = input.shape().clone();
+    let base_side = base.zip(base_binding.as_ref());
+    let head_side = head.zip(head_binding.as_ref());
+    let mut read = Ok(());
+    loop {
+        let chunk = match input.next_chunk() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                read = Err(e.message);
+                break;
             }
         };
-        if let (Some(bo), Some(ho), Some(bp), Some(hp)) = (&b, &h, base, head) {
-            match (bo.passed(), ho.passed()) {
-                (true, false) => note(&mut im.newly_excluded, gate_name(hp, ho)),
-                (false, true) => note(&mut im.newly_admitted, gate_name(bp, bo)),
-                (true, true) if (ho.score - bo.score).abs() >= 0.005 => {
-                    im.movers.push(Mover {
-                        record,
-                        id: id(),
-                        before: bo.score,
-                        after: ho.score,
-                        tier_before: lb,
-                        tier_after: lh,
-                    });
-                    // Keep only the largest, so memory stays small on big exports.
-                    if im.movers.len() > 4 * top.max(16) {
-                        sort_movers(&mut im.movers);
-                        im.movers.truncate(top);
-                    }
+        let collected = shape.walk(&chunk, || Collect {
+            base: base_side,
+            head: head_side,
+            key: key_cell,
+            seen: Vec::new(),
+        });
+        for seen in collected.seen {
+            im.accounts += 1;
+            let record = im.accounts;
+            let Seen::Read {
+                id,
+                base: b,
+                head: h,
+            } = seen
+            else {
+                im.unreadable += 1;
+                continue;
+            };
+            let (b, h) = (b.map(|b| *b), h.map(|h| *h));
+            let (lb, lh) = (label(base, b.as_ref()), label(head, h.as_ref()));
+            *im.matrix.entry((lb.clone(), lh.clone())).or_default() += 1;
+            let id = || id.clone().unwrap_or_else(|| format!("record {record}"));
+            let note = |map: &mut BTreeMap<String, (u64, Vec<String>)>, rule: String| {
+                let e = map.entry(rule).or_default();
+                e.0 += 1;
+                if e.1.len() < EXAMPLES {
+                    e.1.push(id());
                 }
-                _ => {}
+            };
+            if let (Some(bo), Some(ho), Some(bp), Some(hp)) = (&b, &h, base, head) {
+                match (bo.passed(), ho.passed()) {
+                    (true, false) => note(&mut im.newly_excluded, gate_name(hp, ho)),
+                    (false, true) => note(&mut im.newly_admitted, gate_name(bp, bo)),
+                    (true, true) if (ho.score - bo.score).abs() >= 0.005 => {
+                        im.movers.push(Mover {
+                            record,
+                            id: id(),
+                            before: bo.score,
+                            after: ho.score,
+                            tier_before: lb,
+                            tier_after: lh,
+                        });
+                        // Keep only the largest, so memory stays small on big exports.
+                        if im.movers.len() > 4 * top.max(16) {
+                            sort_movers(&mut im.movers);
+                            im.movers.truncate(top);
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
-        ControlFlow::Continue(())
-    });
-    read.map_err(|e| format!("cannot read `{}`: {e}", im.data))?;
+    }
+    read?;
     sort_movers(&mut im.movers);
     im.movers.truncate(top);
     // Show "no tier" only where it happens.

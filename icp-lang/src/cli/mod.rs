@@ -1,7 +1,11 @@
 pub mod check;
 pub mod diff;
+pub mod explain;
 pub mod fmt_cmd;
+pub mod funnel;
 pub mod git;
+pub mod input;
+pub mod output;
 pub mod run;
 pub mod score;
 

@@ -8,8 +8,8 @@ use crate::span::FileId;
 
 /// Marker text in examples/erp/icp.icp; the cursor goes right after it.
 const CURSORS: &[&str] = &[
-    "exclude public_sector: indus",
-    "industry in [educ",
+    "filter makes_things: indus",
+    "industry in [manu",
     "filter right_size: employees in 5",
     "erp has any [",
     "signal multi_plant: pla",

@@ -179,16 +179,26 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let from_base = d.head.is_none() && args.data.is_none() && !path.exists();
             let shown = icp_lang::tree::display_name(&cwd, &path);
             let file = if from_base {
-                tree.open(&path)
-                    .map_err(|e| format!("cannot read `{shown}` at `{}`: {}", args.base, e.describe()))
+                tree.open(&path).map_err(|e| {
+                    format!("cannot read `{shown}` at `{}`: {}", args.base, e.describe())
+                })
             } else {
                 super::input::open_file(&path)
             };
             // Messages name files as the command line does, never by a
             // runner's absolute path.
             let absolute = path.display().to_string();
-            file.and_then(|f| impact(d.base.as_ref(), d.head.as_ref(), f, &shown, args, &d.settings))
-                .map_err(|e| e.replace(&absolute, &shown))
+            file.and_then(|f| {
+                impact(
+                    d.base.as_ref(),
+                    d.head.as_ref(),
+                    f,
+                    &shown,
+                    args,
+                    &d.settings,
+                )
+            })
+            .map_err(|e| e.replace(&absolute, &shown))
         });
     }
     let report = Report {

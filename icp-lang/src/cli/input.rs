@@ -4,12 +4,12 @@
 //! is one of the inputs.
 
 use super::run::plans;
-use icp_lang::workspace::Workspace;
 use icp_lang::accounts::{self, InputFormat, ReadSettings, Reader};
 use icp_lang::ast::Date;
 use icp_lang::data::{BindError, Binding, OnError};
 use icp_lang::plan::Plan;
 use icp_lang::span::FileId;
+use icp_lang::workspace::Workspace;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -105,7 +105,11 @@ impl ReadOptions {
 /// The product's `[data]` settings for the ICP in `file`, overridden by
 /// the flags. The one place data commands reach into the session's
 /// configs.
-pub fn read_settings(session: &Workspace, file: Option<FileId>, flags: &ReadOptions) -> ReadSettings {
+pub fn read_settings(
+    session: &Workspace,
+    file: Option<FileId>,
+    flags: &ReadOptions,
+) -> ReadSettings {
     let product = file
         .and_then(|f| session.settings(f))
         .map(|s| s.config.data.clone())

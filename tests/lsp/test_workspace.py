@@ -167,3 +167,61 @@ async def test_hostile_sample_data_gives_a_lens_that_says_why_at_once(client: La
     assert any(says in t for t in titles), titles
     # Not a timed test of speed: a bound on a hang (it used to never answer).
     assert took < 10, took
+
+
+def score_counts(dir: pathlib.Path, data: str) -> dict:
+    """Tier and removed counts as `icp score` gives them."""
+    out = subprocess.run([ICP, "score", "a.icp", data, "--format", "jsonl", "--on-error", "skip"],
+                         cwd=dir, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    counts: dict = {}
+    for line in out.stdout.splitlines():
+        row = json.loads(line)
+        key = "removed" if row["removed_by"] else row["tier"]
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def lens_counts(title: str) -> dict:
+    # "sample data: A 7 · B 3 · removed 9"
+    assert title.startswith("sample data: "), title
+    parts = [p.rsplit(" ", 1) for p in title[len("sample data: "):].split(" · ")]
+    return {name: int(n) for name, n in parts if int(n) > 0 and name not in ("bad",)}
+
+
+LENS_ICP = """schema S {
+  id: text key from "Account"
+  n: int from "Employees"
+  tech: set<text> from "Tech"
+}
+icp p for S {
+  filter some: n >= 10
+  signal big: n > 500 weight 10
+  signal modern: tech has "dbt" weight 5
+  tier A: score >= 15
+  tier B: score >= 10
+  tier C: otherwise
+}
+"""
+
+ROWS = [("1", 800, ["dbt", "SAP"]), ("2", 600, ["SAP"]), ("3", 5, []), ("4", 50, ["dbt"]), ("5", 20, [])]
+
+
+@pytest.mark.parametrize("layout", ["semicolons", "jsonl"])
+async def test_the_lens_counts_what_icp_score_counts(client: LanguageClient, layout):
+    if layout == "semicolons":
+        data = "accounts.csv"
+        body = "Account;Employees;Tech\n" + "".join(f"{i};{n};{'|'.join(t)}\n" for i, n, t in ROWS)
+        toml = '[project]\nsample_data = "accounts.csv"\n\n[data]\ndelimiter = ";"\nlist_separator = "|"\n'
+    else:
+        data = "accounts.jsonl"
+        body = "".join(json.dumps({"Account": i, "Employees": n, "Tech": t}) + "\n" for i, n, t in ROWS)
+        toml = '[project]\nsample_data = "accounts.jsonl"\n'
+    dir = project({"icp.toml": toml, "a.icp": LENS_ICP, data: body})
+    uri = open_doc(client, dir / "a.icp", LENS_ICP)
+    await published(client, uri)
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    title = next(l.command.title for l in lenses if l.command.title.startswith("sample data"))
+    expected = score_counts(dir, data)
+    assert expected == {"A": 1, "B": 1, "C": 2, "removed": 1}, expected
+    assert lens_counts(title) == expected, title

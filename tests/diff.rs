@@ -353,3 +353,35 @@ fn renames_moves_and_enum_values_say_exactly_what_changed() {
         .iter()
         .any(|i| i["status"] == "moved" && i["was"] == "moved from `products/erp/icp.icp`"));
 }
+
+#[test]
+fn a_deleted_product_is_measured_on_its_sample_data_at_the_base() {
+    let dir = monorepo();
+    std::fs::remove_dir_all(dir.join("products/erp")).unwrap();
+    for format in ["table", "markdown", "json"] {
+        let (code, out, err) = icp(&dir, &["diff", "products", "--format", format]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("removed"), "{out}");
+        assert!(
+            out.contains("products/erp/accounts.csv"),
+            "measured on the base's sample data: {out}"
+        );
+        assert!(
+            !out.contains("not measured") && !out.contains("cannot read"),
+            "{out}"
+        );
+        // No absolute path of the machine appears in a report.
+        assert!(!out.contains(dir.to_str().unwrap()), "{out}");
+    }
+    let (_, out, _) = icp(&dir, &["diff", "products"]);
+    assert!(
+        out.contains("impact on 26 accounts in products/erp/accounts.csv"),
+        "{out}"
+    );
+    // A data file that cannot be read is named as the command line names it.
+    let (_, out, _) = icp(&dir, &["diff", "products", "--data", "nope.csv"]);
+    assert!(
+        out.contains("`nope.csv`") && !out.contains(dir.to_str().unwrap()),
+        "{out}"
+    );
+}

@@ -378,3 +378,43 @@ def test_files_committed_with_crlf_pass_fmt_and_are_measured(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "title=icp fmt" not in r.stdout and "would reformat 0 of" in r.stderr
     assert "| reweighted | signal `budget` |" in (tmp_path / "summary.md").read_text()
+
+
+def test_a_monorepo_with_a_shared_schema_broken_base_rename_and_deletion(tmp_path):
+    """Four kinds of change in one pull request over a monorepo with a shared
+    schema: the base of one product does not compile, one ICP is renamed,
+    one product is deleted, and a shared segment changes. Each is said as
+    what it is in the comment."""
+    work = tmp_path / "work"
+    shutil.copytree(REPO / "examples" / "acme-print", work / "products" / "acme-print")
+    shutil.copytree(REPO / "examples" / "erp", work / "products" / "erp")
+    shutil.copytree(REPO / "examples" / "intent", work / "products" / "intent")
+    # At the base, the intent product does not compile.
+    intent = work / "products" / "intent" / "icp.icp"
+    good_intent = intent.read_text()
+    intent.write_text(good_intent.replace("weight", "weight weight", 1))
+    git(work, "init", "-q")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "ICPs")
+    git(tmp_path, "clone", "-q", "--bare", str(work), "origin.git")
+    pr = tmp_path / "pr"
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin.git"), "pr")
+    git(pr, "checkout", "-q", "-b", "pr")
+    (pr / "products" / "intent" / "icp.icp").write_text(good_intent)
+    clothing = pr / "products" / "acme-print" / "clothing" / "icp.icp"
+    clothing.write_text(clothing.read_text().replace("icp clothing ", "icp branded_clothing ", 1))
+    shared = pr / "products" / "acme-print" / "shared" / "accounts.icp"
+    shared.write_text(shared.read_text().replace("employees >= 50 and", "employees >= 80 and", 1))
+    shutil.rmtree(pr / "products" / "erp")
+    git(pr, "add", "-A")
+    git(pr, "commit", "-q", "-m", "change")
+    r = run_step(tmp_path, pr, paths="products", **{"deny-warnings": "false"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    body = body_of(json.loads((tmp_path / "gh.json").read_text())[-1])
+    assert "does not compile at `origin/main`" in body and "products/intent/icp.icp" in body, body
+    assert "not compared" in body
+    assert "Renamed from `clothing`" in body or "renamed" in body, body
+    assert "`bulk_buyer` in `products/acme-print/shared/accounts.icp`" in body, body
+    assert "| ERP connector | `mid_market_manufacturing` removed |" in body, body
+    assert "**Impact on 26 accounts** in `products/erp/accounts.csv`" in body, body
+    assert str(tmp_path) not in body, "no path of the runner in a comment"

@@ -402,9 +402,12 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDif
                 let moved = b.product.name == d.product.name
                     && b.product.dir != d.product.dir
                     && b.plan.icp == h.icp;
+                // Renamed: the same rules under another name, or the one
+                // ICP of the same file under another name (rules may
+                // have changed too).
                 let renamed = b.product.dir == d.product.dir
                     && b.plan.icp != h.icp
-                    && diff_plans(&b.plan, h).is_empty();
+                    && (b.file == d.file || diff_plans(&b.plan, h).is_empty());
                 moved || renamed
             })
         });
@@ -794,7 +797,7 @@ impl Report<'_> {
                     }
                 }
                 match &d.impact {
-                    None if status(d) != "unchanged" => s.push_str(
+                    None if !matches!(status(d), "unchanged" | "not compared") => s.push_str(
                         "    no accounts to measure on: pass --data, or set sample_data in icp.toml\n",
                     ),
                     None => {}
@@ -926,7 +929,7 @@ impl Report<'_> {
                     }
                 }
                 match &d.impact {
-                    None if status(d) != "unchanged" => s.push_str(
+                    None if !matches!(status(d), "unchanged" | "not compared") => s.push_str(
                         "\nNo accounts to measure on: pass `--data`, or set `sample_data` in `icp.toml`.\n",
                     ),
                     None => {}

@@ -225,3 +225,28 @@ async def test_the_lens_counts_what_icp_score_counts(client: LanguageClient, lay
     expected = score_counts(dir, data)
     assert expected == {"A": 1, "B": 1, "C": 2, "removed": 1}, expected
     assert lens_counts(title) == expected, title
+
+
+async def test_links_out_of_the_project_and_pipes_are_refused_in_the_editor(client: LanguageClient):
+    outside = project({"secret.icp": "enum Leak { the_secret_value }\n"})
+    main = 'import "l.icp"\nimport "pipe.icp"\n'
+    dir = project({"icp.toml": "[project]\n", "main.icp": main})
+    os.symlink(outside / "secret.icp", dir / "l.icp")
+    os.mkfifo(dir / "pipe.icp")
+    started = time.monotonic()
+    uri = open_doc(client, dir / "main.icp", main)
+    diags = list(await published(client, uri))
+    assert time.monotonic() - started < 10, "a FIFO must not block the server"
+    by_line = {d.range.start.line: d for d in diags}
+    assert by_line[0].code == "E0205" and "outside the project root" in by_line[0].message, diags
+    assert "not a regular file" in by_line[1].message, diags
+    assert all("the_secret_value" not in d.message for d in diags)
+    # And the command line says the same.
+    cli = cli_diagnostics_in(dir, "main.icp")
+    assert sorted((d.range.start.line, d.code) for d in diags) == cli
+
+
+def cli_diagnostics_in(dir: pathlib.Path, name: str):
+    out = subprocess.run([ICP, "check", "--format", "json", name], cwd=dir, capture_output=True, text=True, timeout=30)
+    return sorted((d["location"]["start"]["line"] - 1, d["code"])
+                  for d in json.loads(out.stdout)["diagnostics"] if d["location"]["file"] == name)

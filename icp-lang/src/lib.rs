@@ -25,6 +25,7 @@ pub mod project;
 pub mod render;
 pub mod rng;
 pub mod source;
+pub mod sql;
 pub mod span;
 pub mod split;
 pub mod suggest;

@@ -1,0 +1,115 @@
+"""The engines, each started once for every case: DuckDB in process,
+PostgreSQL (a cluster of its own in a temporary folder, on a Unix socket,
+run as the `postgres` user when the tests run as root) and Spark in local
+mode. A missing engine is an error, never a skip."""
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+
+class DuckDB:
+    name = "duckdb"
+
+    def __init__(self):
+        import duckdb
+        self.duckdb = duckdb
+
+    def run(self, ddl, csv_path, sql):
+        con = self.duckdb.connect()
+        try:
+            con.execute(ddl)
+            con.execute(f"COPY accounts FROM '{csv_path}' (HEADER)")
+            cur = con.execute(sql)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r)) for r in cur.fetchall()]
+        finally:
+            con.close()
+
+    def close(self):
+        pass
+
+
+def _pg_bin(tool):
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"))
+    if found:
+        return found[-1]
+    path = shutil.which(tool)
+    if not path:
+        raise RuntimeError(f"PostgreSQL's {tool} is not installed (apt-get install postgresql)")
+    return path
+
+
+class Postgres:
+    name = "postgres"
+
+    def __init__(self):
+        import psycopg
+        self.psycopg = psycopg
+        self.dir = tempfile.mkdtemp(prefix="icp-pg-")
+        os.chmod(self.dir, 0o777)
+        self.as_root = os.geteuid() == 0
+        if self.as_root:
+            shutil.chown(self.dir, "postgres")
+        data = os.path.join(self.dir, "data")
+        self.data = data
+        self._sh([_pg_bin("initdb"), "-D", data, "-U", "postgres", "--auth=trust",
+                  "--encoding=UTF8", "--locale=C.UTF-8"])
+        self._sh([_pg_bin("pg_ctl"), "-D", data, "-l", os.path.join(self.dir, "log"), "-w",
+                  "-o", f"-k {self.dir} -c listen_addresses='' -c fsync=off", "start"])
+        self.conn = psycopg.connect(host=self.dir, user="postgres", dbname="postgres", autocommit=True)
+
+    def _sh(self, cmd):
+        if self.as_root:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stdout}\n{p.stderr}")
+
+    def run(self, ddl, csv_path, sql):
+        with self.conn.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS accounts CASCADE")
+            cur.execute(ddl)
+            with cur.copy("COPY accounts FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
+                cp.write(Path(csv_path).read_bytes())
+            cur.execute(sql)
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def close(self):
+        try:
+            self.conn.close()
+        finally:
+            self._sh([_pg_bin("pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop"])
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Spark:
+    name = "spark"
+
+    def __init__(self):
+        from pyspark.sql import SparkSession
+        self.dir = tempfile.mkdtemp(prefix="icp-spark-")
+        self.spark = (SparkSession.builder.master("local[2]").appName("icp-sql-tests")
+                      .config("spark.ui.enabled", "false")
+                      .config("spark.sql.shuffle.partitions", "2")
+                      .config("spark.sql.warehouse.dir", os.path.join(self.dir, "warehouse"))
+                      .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={self.dir}")
+                      .getOrCreate())
+        self.spark.sparkContext.setLogLevel("ERROR")
+        self.n = 0
+
+    def run(self, ddl, csv_path, sql):
+        # The DDL as written, read by Spark's own CSV data source.
+        self.spark.sql("DROP TABLE IF EXISTS accounts")
+        body = ddl.strip().rstrip(";")
+        escaped = str(csv_path).replace("\\", "\\\\").replace("'", "\\'")
+        self.spark.sql(f"{body} USING csv OPTIONS (path '{escaped}', header 'true')")
+        rows = self.spark.sql(sql.strip().rstrip(";")).collect()
+        return [r.asDict() for r in rows]
+
+    def close(self):
+        self.spark.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -620,13 +620,13 @@ impl Writer<'_> {
             return self.fail(format!(
                 "comparing the set `{}` with `{}`",
                 self.field_name(column),
-                op.as_str()
+                sql_op(op)
             ));
         }
         let ordered = (Self::is_numeric(&ty) && matches!(value, Const::Num(_)))
             || (ty == ColType::Date && matches!(value, Const::Date(_)));
         if ordered {
-            return format!("{f} {} {}", op.as_str(), self.constant(value, &ty));
+            return format!("{f} {} {}", sql_op(op), self.constant(value, &ty));
         }
         match op {
             CmpOp::Eq | CmpOp::Ne if Self::comparable(&ty, value) => {
@@ -751,7 +751,7 @@ impl Writer<'_> {
                     ColType::Text => (self.h.binary_text(&fa), self.h.binary_text(&fb)),
                     _ => (fa, fb),
                 };
-                format!("({ea} {} {eb})", op.as_str())
+                format!("({ea} {} {eb})", sql_op(*op))
             }
             Cond::InRange {
                 column,
@@ -995,12 +995,21 @@ impl Writer<'_> {
             }
             ScoreCond::Not(x) => format!("(NOT {})", self.score_cond(x)),
             ScoreCond::Cmp { var, op, value } => {
-                format!("{} {} {}", self.score_var(var), op.as_str(), num(*value))
+                format!("{} {} {}", self.score_var(var), sql_op(*op), num(*value))
             }
             ScoreCond::CmpVars { a, op, b } => {
-                format!("{} {} {}", self.score_var(a), op.as_str(), self.score_var(b))
+                format!("{} {} {}", self.score_var(a), sql_op(*op), self.score_var(b))
             }
         }
+    }
+}
+
+/// A comparison as SQL writes it.
+fn sql_op(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Eq => "=",
+        CmpOp::Ne => "<>",
+        other => other.as_str(),
     }
 }
 

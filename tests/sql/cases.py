@@ -86,7 +86,7 @@ def make_case(name, icp_file, icp_name, csv_source, tmp):
     plan = json.loads(icp("compile", icp_file, "--icp", icp_name, "--emit", "plan", "--as-of", AS_OF).stdout)["plans"][0]
     headers = schema_headers(icp_file, icp_name)
     text = reorder(csv_source, headers) if not callable(csv_source) else csv_source(plan, headers)
-    data = Path(tmp) / f"{name.replace('/', '_')}.csv"
+    data = Path(tmp) / f"{zlib.crc32(name.encode()):08x}.csv"
     data.write_text(text, encoding="utf-8")
     out = icp("score", icp_file, data, "--icp", icp_name, "--as-of", AS_OF, "--format", "jsonl").stdout
     expected = {}

@@ -17,11 +17,13 @@ class DuckDB:
         import duckdb
         self.duckdb = duckdb
 
-    def run(self, ddl, csv_path, sql):
+    def run(self, ddl, csv_path, sql, table="accounts"):
         con = self.duckdb.connect()
         try:
             con.execute(ddl)
-            con.execute(f"COPY accounts FROM '{csv_path}' (HEADER)")
+            quoted = '"' + table.replace('"', '""') + '"'
+            path = str(csv_path).replace("'", "''")
+            con.execute(f"COPY {quoted} FROM '{path}' (HEADER)")
             cur = con.execute(sql)
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r)) for r in cur.fetchall()]
@@ -68,11 +70,12 @@ class Postgres:
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stdout}\n{p.stderr}")
 
-    def run(self, ddl, csv_path, sql):
+    def run(self, ddl, csv_path, sql, table="accounts"):
+        quoted = '"' + table.replace('"', '""') + '"'
         with self.conn.cursor() as cur:
-            cur.execute("DROP TABLE IF EXISTS accounts CASCADE")
+            cur.execute(f"DROP TABLE IF EXISTS {quoted} CASCADE")
             cur.execute(ddl)
-            with cur.copy("COPY accounts FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
+            with cur.copy(f"COPY {quoted} FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
                 cp.write(Path(csv_path).read_bytes())
             cur.execute(sql)
             names = [d.name for d in cur.description]
@@ -101,9 +104,9 @@ class Spark:
         self.spark.sparkContext.setLogLevel("ERROR")
         self.n = 0
 
-    def run(self, ddl, csv_path, sql):
+    def run(self, ddl, csv_path, sql, table="accounts"):
         # The DDL as written, read by Spark's own CSV data source.
-        self.spark.sql("DROP TABLE IF EXISTS accounts")
+        self.spark.sql(f"DROP TABLE IF EXISTS `{table.replace('`', '``')}`")
         body = ddl.strip().rstrip(";")
         escaped = str(csv_path).replace("\\", "\\\\").replace("'", "\\'")
         self.spark.sql(f"{body} USING csv OPTIONS (path '{escaped}', header 'true')")

@@ -1,0 +1,173 @@
+//! The SQL back end's output, snapshot-tested per dialect for every example
+//! (`icp compile --emit sql|ddl|dbt`), and its located diagnostics. Whether
+//! the SQL scores as `icp score` does is tested on real engines by
+//! `tests/sql` (Python: DuckDB, PostgreSQL, Spark; sqlglot for Snowflake and
+//! BigQuery).
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{icp, repo, temp_dir};
+
+const EXAMPLES: &[(&str, &str, &str)] = &[
+    ("erp", "examples/erp/icp.icp", "mid_market_manufacturing"),
+    ("intent", "examples/intent/icp.icp", "in_market"),
+    ("saas", "examples/saas/icp.icp", "pipeline_analytics"),
+    (
+        "stationery",
+        "examples/acme-print/stationery/icp.icp",
+        "stationery",
+    ),
+    ("clothing", "examples/acme-print/clothing/icp.icp", "clothing"),
+];
+
+const DIALECTS: &[&str] = &["duckdb", "postgres", "spark", "snowflake", "bigquery"];
+
+#[test]
+fn every_example_as_sql_and_ddl_in_every_dialect() {
+    for (name, file, icp_name) in EXAMPLES {
+        for d in DIALECTS {
+            let (code, sql, err) = icp(
+                &repo(),
+                &[
+                    "compile", file, "--icp", icp_name, "--emit", "sql", "--dialect", d, "--from",
+                    "crm.accounts", "--as-of", "2026-11-01",
+                ],
+            );
+            assert_eq!(code, 0, "{err}");
+            insta::assert_snapshot!(format!("sql_{name}_{d}"), sql);
+            let (code, ddl, err) = icp(
+                &repo(),
+                &[
+                    "compile", file, "--icp", icp_name, "--emit", "ddl", "--dialect", d, "--from",
+                    "crm.accounts",
+                ],
+            );
+            assert_eq!(code, 0, "{err}");
+            insta::assert_snapshot!(format!("ddl_{name}_{d}"), ddl);
+        }
+    }
+}
+
+#[test]
+fn options_view_current_date_columns_and_arrays() {
+    let (code, sql, err) = icp(
+        &repo(),
+        &[
+            "compile",
+            "examples/intent/icp.icp",
+            "--emit",
+            "sql",
+            "--dialect",
+            "postgres",
+            "--from",
+            "accounts",
+            "--view",
+            "analytics.in_market",
+            "--as-of-current-date",
+            "--columns",
+            "id,tier,score_fit,fired,unknown,coverage",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("sql_intent_postgres_view", sql);
+    let (code, ddl, err) = icp(
+        &repo(),
+        &[
+            "compile",
+            "examples/erp/icp.icp",
+            "--emit",
+            "ddl",
+            "--dialect",
+            "bigquery",
+            "--from",
+            "accounts",
+            "--sets",
+            "array",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("ddl_erp_bigquery_arrays", ddl);
+}
+
+#[test]
+fn dbt_model_and_schema() {
+    let dir = temp_dir();
+    let (code, _, err) = icp(
+        &repo(),
+        &[
+            "compile",
+            "examples/saas/icp.icp",
+            "--emit",
+            "dbt",
+            "--dialect",
+            "snowflake",
+            "--dbt-source",
+            "crm.companies",
+            "--as-of",
+            "2026-11-01",
+            "--out-dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let model = std::fs::read_to_string(dir.join("pipeline_analytics.sql")).unwrap();
+    let schema = std::fs::read_to_string(dir.join("schema.yml")).unwrap();
+    assert!(model.contains("{{ source('crm', 'companies') }}"), "{model}");
+    insta::assert_snapshot!("dbt_saas_model", model);
+    insta::assert_snapshot!("dbt_saas_schema", schema);
+    let (code, _, err) = icp(
+        &repo(),
+        &[
+            "compile",
+            "examples/saas/icp.icp",
+            "--emit",
+            "dbt",
+            "--dbt-ref",
+            "stg_companies",
+            "--out-dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let model = std::fs::read_to_string(dir.join("pipeline_analytics.sql")).unwrap();
+    assert!(model.contains("FROM {{ ref('stg_companies') }}"), "{model}");
+}
+
+#[test]
+fn what_sql_cannot_express_is_a_located_error() {
+    let dir = temp_dir();
+    let file = dir.join("x.icp");
+    std::fs::write(
+        &file,
+        "schema S {\n  k: text key\n  tech: set<text>\n}\nicp x for S {\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  signal snow: tech matches \"Snow*\" weight 5\n  tier A: otherwise\n}\n",
+    )
+    .unwrap();
+    for d in DIALECTS {
+        let (code, out, err) = icp(
+            &dir,
+            &[
+                "compile", "x.icp", "--emit", "sql", "--dialect", d, "--from", "t", "--as-of",
+                "2026-11-01",
+            ],
+        );
+        assert_eq!(code, 1, "{out}");
+        assert!(out.is_empty(), "no query is written: {out}");
+        assert!(err.contains("error[E0401]"), "{err}");
+        assert!(err.contains("x.icp:8:3"), "located at the rule: {err}");
+        assert!(err.contains("`matches` on the set `tech`"), "{err}");
+        let name = match *d {
+            "duckdb" => "DuckDB",
+            "postgres" => "PostgreSQL",
+            "spark" => "Spark SQL",
+            "snowflake" => "Snowflake",
+            _ => "BigQuery",
+        };
+        assert!(err.contains(&format!("not expressible in {name}")), "{err}");
+    }
+}

@@ -18,7 +18,7 @@ if [ ! -x target/py-venv/bin/python ]; then
   python3 -m venv target/py-venv
 fi
 target/py-venv/bin/pip install --quiet --disable-pip-version-check \
-  -r tests/lsp/requirements.txt -r tests/ci/requirements.txt
+  -r tests/lsp/requirements.txt -r tests/ci/requirements.txt -r tests/sql/requirements.txt
 
 # The language server end to end: the real binary over stdio, with the
 # capabilities real editors send (pytest-lsp).
@@ -27,3 +27,10 @@ ICP_LSP="$PWD/target/debug/icp-lsp" target/py-venv/bin/python -m pytest -q -p no
 
 # The GitHub Action's script in a simulated runner, and the pre-commit hooks.
 ICP="$PWD/target/debug/icp" target/py-venv/bin/python -m pytest -q -p no:cacheprovider tests/ci
+
+# The SQL back end on real engines: every example, clean fixture and the
+# generated cases of tests/semantics.rs compiled to SQL, run on DuckDB,
+# PostgreSQL (a temporary cluster on a socket) and Spark (local mode), and
+# compared row for row with `icp score`; Snowflake and BigQuery parsed with
+# sqlglot. A missing engine fails the run (.ci/run installs them).
+ICP="$PWD/target/debug/icp" target/py-venv/bin/python -m pytest -q -p no:cacheprovider tests/sql

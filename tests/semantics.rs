@@ -620,7 +620,11 @@ fn csv_cell(v: &RefVal, look: &mut Rng) -> String {
         RefVal::Num(n) => format!("{n}"),
         RefVal::Bool(b) => format!("{b}"),
         RefVal::Date(d) => Date::from_days(*d).to_string(),
-        RefVal::Text(t) => quote(if look.chance(20) { format!(" {t} ") } else { t.clone() }),
+        RefVal::Text(t) => quote(if look.chance(20) {
+            format!(" {t} ")
+        } else {
+            t.clone()
+        }),
         RefVal::Enum(e) => quote(match look.below(4) {
             0 => e.to_uppercase(),
             1 => format!(" {e}"),

@@ -23,7 +23,11 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
         "examples/acme-print/stationery/icp.icp",
         "stationery",
     ),
-    ("clothing", "examples/acme-print/clothing/icp.icp", "clothing"),
+    (
+        "clothing",
+        "examples/acme-print/clothing/icp.icp",
+        "clothing",
+    ),
 ];
 
 const DIALECTS: &[&str] = &["duckdb", "postgres", "spark", "snowflake", "bigquery"];
@@ -35,8 +39,18 @@ fn every_example_as_sql_and_ddl_in_every_dialect() {
             let (code, sql, err) = icp(
                 &repo(),
                 &[
-                    "compile", file, "--icp", icp_name, "--emit", "sql", "--dialect", d, "--from",
-                    "crm.accounts", "--as-of", "2026-11-01",
+                    "compile",
+                    file,
+                    "--icp",
+                    icp_name,
+                    "--emit",
+                    "sql",
+                    "--dialect",
+                    d,
+                    "--from",
+                    "crm.accounts",
+                    "--as-of",
+                    "2026-11-01",
                 ],
             );
             assert_eq!(code, 0, "{err}");
@@ -44,7 +58,15 @@ fn every_example_as_sql_and_ddl_in_every_dialect() {
             let (code, ddl, err) = icp(
                 &repo(),
                 &[
-                    "compile", file, "--icp", icp_name, "--emit", "ddl", "--dialect", d, "--from",
+                    "compile",
+                    file,
+                    "--icp",
+                    icp_name,
+                    "--emit",
+                    "ddl",
+                    "--dialect",
+                    d,
+                    "--from",
                     "crm.accounts",
                 ],
             );
@@ -118,7 +140,10 @@ fn dbt_model_and_schema() {
     assert_eq!(code, 0, "{err}");
     let model = std::fs::read_to_string(dir.join("pipeline_analytics.sql")).unwrap();
     let schema = std::fs::read_to_string(dir.join("schema.yml")).unwrap();
-    assert!(model.contains("{{ source('crm', 'companies') }}"), "{model}");
+    assert!(
+        model.contains("{{ source('crm', 'companies') }}"),
+        "{model}"
+    );
     insta::assert_snapshot!("dbt_saas_model", model);
     insta::assert_snapshot!("dbt_saas_schema", schema);
     let (code, _, err) = icp(
@@ -152,7 +177,15 @@ fn what_sql_cannot_express_is_a_located_error() {
         let (code, out, err) = icp(
             &dir,
             &[
-                "compile", "x.icp", "--emit", "sql", "--dialect", d, "--from", "t", "--as-of",
+                "compile",
+                "x.icp",
+                "--emit",
+                "sql",
+                "--dialect",
+                d,
+                "--from",
+                "t",
+                "--as-of",
                 "2026-11-01",
             ],
         );

@@ -158,7 +158,15 @@ fn main() -> ExitCode {
             icp,
             as_of,
             sql,
-        } => cli::run::compile(&paths, as_of, icp.as_deref(), emit, &sql, &mut out, &mut err),
+        } => cli::run::compile(
+            &paths,
+            as_of,
+            icp.as_deref(),
+            emit,
+            &sql,
+            &mut out,
+            &mut err,
+        ),
     };
     let _ = out.flush();
     ExitCode::from(u8::try_from(code).unwrap_or(2))

@@ -45,16 +45,16 @@ class Case:
     expected: dict = field(default_factory=dict)  # id -> icp score's row
     columns: list = field(default_factory=list)
 
-    def compile(self, emit, dialect, *extra):
+    def compile(self, emit, dialect, *extra, table="accounts"):
         args = ["compile", self.icp_file, "--icp", self.icp, "--emit", emit, "--dialect", dialect,
-                "--from", "accounts", "--as-of", AS_OF, *extra]
+                "--from", table, "--as-of", AS_OF, *extra]
         return icp(*args).stdout
 
-    def sql(self, dialect):
-        return self.compile("sql", dialect, "--columns", ",".join(self.columns))
+    def sql(self, dialect, table="accounts"):
+        return self.compile("sql", dialect, "--columns", ",".join(self.columns), table=table)
 
-    def ddl(self, dialect):
-        return self.compile("ddl", dialect)
+    def ddl(self, dialect, table="accounts"):
+        return self.compile("ddl", dialect, table=table)
 
 
 def schema_headers(icp_file, name):

@@ -91,6 +91,7 @@ class Postgres:
 
 class Spark:
     name = "spark"
+    parallel = 6
 
     def __init__(self):
         from pyspark.sql import SparkSession
@@ -106,11 +107,15 @@ class Spark:
 
     def run(self, ddl, csv_path, sql, table="accounts"):
         # The DDL as written, read by Spark's own CSV data source.
-        self.spark.sql(f"DROP TABLE IF EXISTS `{table.replace('`', '``')}`")
+        quoted = f"`{table.replace('`', '``')}`"
+        self.spark.sql(f"DROP TABLE IF EXISTS {quoted}")
         body = ddl.strip().rstrip(";")
         escaped = str(csv_path).replace("\\", "\\\\").replace("'", "\\'")
         self.spark.sql(f"{body} USING csv OPTIONS (path '{escaped}', header 'true')")
-        rows = self.spark.sql(sql.strip().rstrip(";")).collect()
+        try:
+            rows = self.spark.sql(sql.strip().rstrip(";")).collect()
+        finally:
+            self.spark.sql(f"DROP TABLE IF EXISTS {quoted}")
         return [r.asDict() for r in rows]
 
     def close(self):

@@ -70,23 +70,39 @@ def differences(case, got_rows):
     return problems
 
 
+def run_case(engine, i, case, tmp_root):
+    """The case on the engine; a list of what differs (empty when it agrees)."""
+    # Plain file names: Hadoop reads `:` as a URI scheme. A table per case,
+    # so cases can run side by side.
+    path = os.path.join(tmp_root, f"{engine.name}-{i:04}.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(case.csv_text)
+    table = f"accounts_{i}"
+    sql = case.sql(engine.name, table)
+    try:
+        rows = engine.run(case.ddl(engine.name, table), path, sql, table=table)
+    except Exception as e:  # the engine refused the SQL: a failure, with the SQL
+        return [f"{case.name}: {engine.name} failed: {e}\n{sql}"]
+    diffs = differences(case, rows)
+    if diffs:
+        return [f"{case.name} ({len(diffs)} accounts differ):\n  " + "\n  ".join(diffs[:SHOWN])
+                + f"\n--- {case.icp_file}\n{case.icp_file.read_text()}\n--- SQL\n{sql}"]
+    return []
+
+
 def run_all(engine, cases, tmp_root):
     failures = []
-    for i, case in enumerate(cases):
-        # Plain file names: Hadoop reads `:` as a URI scheme.
-        path = os.path.join(tmp_root, f"{engine.name}-{i:04}.csv")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(case.csv_text)
-        sql = case.sql(engine.name)
-        try:
-            rows = engine.run(case.ddl(engine.name), path, sql)
-        except Exception as e:  # the engine refused the SQL: a failure, with the SQL
-            failures.append(f"{case.name}: {engine.name} failed: {e}\n{sql}")
-            continue
-        diffs = differences(case, rows)
-        if diffs:
-            failures.append(f"{case.name} ({len(diffs)} accounts differ):\n  " + "\n  ".join(diffs[:SHOWN])
-                            + f"\n--- {case.icp_file}\n{case.icp_file.read_text()}\n--- SQL\n{sql}")
+    workers = getattr(engine, "parallel", 1)
+    if workers > 1:
+        # Spark spends most of a small query waiting on its scheduler: run
+        # several cases at once (one session, one table each).
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(workers) as pool:
+            for found in pool.map(lambda ic: run_case(engine, ic[0], ic[1], tmp_root), enumerate(cases)):
+                failures += found
+    else:
+        for i, case in enumerate(cases):
+            failures += run_case(engine, i, case, tmp_root)
     assert not failures, f"{len(failures)} of {len(cases)} cases differ on {engine.name}:\n\n" + "\n\n".join(failures[:3])
 
 

@@ -146,7 +146,10 @@ pub fn emit(
                         }
                     },
                     (None, None) => {
-                        let _ = writeln!(err, "error: --emit dbt needs --dbt-source SOURCE.TABLE or --dbt-ref MODEL");
+                        let _ = writeln!(
+                            err,
+                            "error: --emit dbt needs --dbt-source SOURCE.TABLE or --dbt-ref MODEL"
+                        );
                         return 2;
                     }
                 };
@@ -163,7 +166,9 @@ pub fn emit(
                         };
                         let yml = sql::dbt_schema(plan, &plan.icp, &columns);
                         let write = std::fs::create_dir_all(dir)
-                            .and_then(|_| std::fs::write(dir.join(format!("{}.sql", plan.icp)), model))
+                            .and_then(|_| {
+                                std::fs::write(dir.join(format!("{}.sql", plan.icp)), model)
+                            })
                             .and_then(|_| std::fs::write(dir.join("schema.yml"), yml));
                         if let Err(e) = write {
                             let _ = writeln!(err, "error: cannot write to {}: {e}", dir.display());

@@ -414,7 +414,13 @@ mod tests {
             let id = h.ident(hostile);
             let s = h.string(hostile);
             // No unescaped line break: a comment or statement cannot start.
-            assert!(!id.contains('\n') || matches!(d, Dialect::DuckDb | Dialect::Postgres | Dialect::Spark | Dialect::Snowflake));
+            assert!(
+                !id.contains('\n')
+                    || matches!(
+                        d,
+                        Dialect::DuckDb | Dialect::Postgres | Dialect::Spark | Dialect::Snowflake
+                    )
+            );
             assert!(!s.contains('\n') || matches!(d, Dialect::DuckDb | Dialect::Postgres));
         }
         assert_eq!(DuckDb.ident("a\"b"), "\"a\"\"b\"");

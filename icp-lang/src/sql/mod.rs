@@ -151,7 +151,11 @@ fn check_text(plan: &Plan, opts: &Options) -> Result<(), Vec<Diagnostic>> {
     all.extend(plan.signals.iter().map(|s| s.name.as_str()));
     all.extend(plan.gates.iter().map(|s| s.name.as_str()));
     all.extend(plan.tiers.iter().map(|s| s.name.as_str()));
-    all.extend(plan.enums.iter().flat_map(|e| e.variants.iter().map(String::as_str)));
+    all.extend(
+        plan.enums
+            .iter()
+            .flat_map(|e| e.variants.iter().map(String::as_str)),
+    );
     for c in &plan.conds {
         if let Cond::Matches { patterns, .. } = c {
             all.extend(patterns.iter().map(String::as_str));
@@ -272,11 +276,12 @@ impl Writer<'_> {
         for c in &plan.columns {
             let src = self.id(&c.header);
             let textual = matches!(c.ty, ColType::Text | ColType::Enum(_) | ColType::Set(_));
-            let e = if textual && !(self.opts.sets == Sets::Array && matches!(c.ty, ColType::Set(_))) {
-                format!("NULLIF(TRIM({src}), '')")
-            } else {
-                src
-            };
+            let e =
+                if textual && !(self.opts.sets == Sets::Array && matches!(c.ty, ColType::Set(_))) {
+                    format!("NULLIF(TRIM({src}), '')")
+                } else {
+                    src
+                };
             items.push(format!("    {e} AS {}", self.id(&c.field)));
         }
         if items.is_empty() {
@@ -330,7 +335,9 @@ impl Writer<'_> {
                 self.id("icp removed_by")
             ));
         } else {
-            q.push_str("    -- The first rule, in written order, that removes the account.\n    CASE\n");
+            q.push_str(
+                "    -- The first rule, in written order, that removes the account.\n    CASE\n",
+            );
             for g in gates {
                 self.span = g.span;
                 let kind = match g.kind {
@@ -355,7 +362,9 @@ impl Writer<'_> {
             q.push_str(&format!("    END AS {}", self.id("icp removed_by")));
         }
         let extras = self.extras();
-        let want_known = extras.iter().any(|e| matches!(e, Extra::Unknown | Extra::Coverage));
+        let want_known = extras
+            .iter()
+            .any(|e| matches!(e, Extra::Unknown | Extra::Coverage));
         for s in &plan.signals {
             self.span = s.span;
             q.push_str(&format!(
@@ -407,7 +416,9 @@ impl Writer<'_> {
             q.push_str(&format!(
                 ",\n    -- group {}{}\n    {e} AS {name}",
                 comment(&g.name),
-                g.cap.map(|c| format!(" cap {}", num(c))).unwrap_or_default()
+                g.cap
+                    .map(|c| format!(" cap {}", num(c)))
+                    .unwrap_or_default()
             ));
             group_cols.push(name);
         }
@@ -596,7 +607,11 @@ impl Writer<'_> {
         matches!(
             (ty, c),
             (
-                ColType::Int | ColType::Number | ColType::Money | ColType::Percent | ColType::Duration,
+                ColType::Int
+                    | ColType::Number
+                    | ColType::Money
+                    | ColType::Percent
+                    | ColType::Duration,
                 Const::Num(_)
             ) | (ColType::Date, Const::Date(_))
                 | (ColType::Enum(_), Const::Enum(_))
@@ -680,9 +695,6 @@ impl Writer<'_> {
 
     /// Whether the set (as `;a;b;`) holds the constant.
     fn set_has(&self, f: &str, elem: &ColType, c: &Const) -> String {
-        if self.opts.sets == Sets::Array {
-            return self.h.contains(f, "NULL");
-        }
         let needle = match (elem, c) {
             (ColType::Text, Const::Text(i)) => {
                 let t = self.plan.texts.get(*i).map(String::as_str).unwrap_or("");
@@ -714,10 +726,19 @@ impl Writer<'_> {
         };
         match c {
             Cond::And(ids) | Cond::Or(ids) => {
-                let word = if matches!(c, Cond::And(_)) { " AND " } else { " OR " };
+                let word = if matches!(c, Cond::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 let parts: Vec<String> = ids.iter().map(|i| self.cond(*i)).collect();
                 if parts.is_empty() {
-                    return if matches!(c, Cond::And(_)) { "TRUE" } else { "FALSE" }.into();
+                    return if matches!(c, Cond::And(_)) {
+                        "TRUE"
+                    } else {
+                        "FALSE"
+                    }
+                    .into();
                 }
                 format!("({})", parts.join(word))
             }
@@ -779,10 +800,7 @@ impl Writer<'_> {
                 let ty = self.col_type(*column);
                 let f = self.col(*column);
                 if let ColType::Set(_) = ty {
-                    return self.fail(format!(
-                        "`in` on the set `{}`",
-                        self.field_name(*column)
-                    ));
+                    return self.fail(format!("`in` on the set `{}`", self.field_name(*column)));
                 }
                 let items: Vec<String> = values
                     .iter()
@@ -816,7 +834,8 @@ impl Writer<'_> {
                         self.field_name(*column)
                     ));
                 }
-                let tests: Vec<String> = values.iter().map(|v| self.set_has(&f, &elem, v)).collect();
+                let tests: Vec<String> =
+                    values.iter().map(|v| self.set_has(&f, &elem, v)).collect();
                 match (mode, tests.is_empty()) {
                     (HasMode::All | HasMode::None, true) => self.known_then(&f, "TRUE"),
                     (_, true) => self.known_then(&f, "FALSE"),
@@ -952,13 +971,15 @@ impl Writer<'_> {
     fn tiers(&self) -> String {
         let removed = self.id("icp removed_by");
         let mut s = format!("CASE\n    WHEN {removed} IS NOT NULL THEN NULL\n");
-        let mut closed = false;
         for t in &self.plan.tiers {
-            s.push_str(&format!("    -- tier {}: {}\n", comment(&t.name), comment(&t.text)));
+            s.push_str(&format!(
+                "    -- tier {}: {}\n",
+                comment(&t.name),
+                comment(&t.text)
+            ));
             match &t.cond {
                 None => {
                     s.push_str(&format!("    ELSE {}\n", self.s(&t.name)));
-                    closed = true;
                     break;
                 }
                 Some(c) => s.push_str(&format!(
@@ -968,7 +989,6 @@ impl Writer<'_> {
                 )),
             }
         }
-        let _ = closed;
         s.push_str("  END");
         s
     }
@@ -978,7 +998,11 @@ impl Writer<'_> {
             ScoreVar::Total => self.id("icp score"),
             ScoreVar::Group(g) => self.id(&format!(
                 "icp group {}",
-                self.plan.groups.get(*g).map(|g| g.name.as_str()).unwrap_or("")
+                self.plan
+                    .groups
+                    .get(*g)
+                    .map(|g| g.name.as_str())
+                    .unwrap_or("")
             )),
         }
     }
@@ -986,10 +1010,19 @@ impl Writer<'_> {
     fn score_cond(&self, c: &ScoreCond) -> String {
         match c {
             ScoreCond::And(p) | ScoreCond::Or(p) => {
-                let word = if matches!(c, ScoreCond::And(_)) { " AND " } else { " OR " };
+                let word = if matches!(c, ScoreCond::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 let parts: Vec<String> = p.iter().map(|x| self.score_cond(x)).collect();
                 if parts.is_empty() {
-                    return if matches!(c, ScoreCond::And(_)) { "TRUE" } else { "FALSE" }.into();
+                    return if matches!(c, ScoreCond::And(_)) {
+                        "TRUE"
+                    } else {
+                        "FALSE"
+                    }
+                    .into();
                 }
                 format!("({})", parts.join(word))
             }
@@ -998,7 +1031,12 @@ impl Writer<'_> {
                 format!("{} {} {}", self.score_var(var), sql_op(*op), num(*value))
             }
             ScoreCond::CmpVars { a, op, b } => {
-                format!("{} {} {}", self.score_var(a), sql_op(*op), self.score_var(b))
+                format!(
+                    "{} {} {}",
+                    self.score_var(a),
+                    sql_op(*op),
+                    self.score_var(b)
+                )
             }
         }
     }
@@ -1038,7 +1076,12 @@ pub fn like_pattern(glob: &str) -> String {
 
 /// The `CREATE TABLE` the query expects: every field of the schema in
 /// declared order, named as the CRM names it.
-pub fn ddl(plan: &Plan, dialect: Dialect, table: &str, sets: Sets) -> Result<String, Vec<Diagnostic>> {
+pub fn ddl(
+    plan: &Plan,
+    dialect: Dialect,
+    table: &str,
+    sets: Sets,
+) -> Result<String, Vec<Diagnostic>> {
     let opts = Options {
         sets,
         ..Options::new(dialect, table)
@@ -1072,7 +1115,12 @@ pub fn ddl(plan: &Plan, dialect: Dialect, table: &str, sets: Sets) -> Result<Str
             FieldKind::Enum(e) => format!("enum {e}"),
             FieldKind::Set(inner) => match sets {
                 Sets::Delimited => "set, `;`-separated".into(),
-                Sets::Array => format!("set of {}", matches!(**inner, FieldKind::Enum(_)).then_some("enum values").unwrap_or("text")),
+                Sets::Array => format!(
+                    "set of {}",
+                    matches!(**inner, FieldKind::Enum(_))
+                        .then_some("enum values")
+                        .unwrap_or("text")
+                ),
             },
         }
     };
@@ -1083,30 +1131,19 @@ pub fn ddl(plan: &Plan, dialect: Dialect, table: &str, sets: Sets) -> Result<Str
         h.name(),
         path(h, table)
     );
-    let lines: Vec<String> = plan
-        .fields
-        .iter()
-        .map(|f| {
-            format!(
-                "  {} {}{}  -- {}{}{}",
-                h.ident(&f.header),
-                ty(&f.kind),
-                if f.key { " NOT NULL" } else { "" },
-                comment(&f.field),
-                format!(": {}", describe(&f.kind)),
-                if f.optional { ", may be missing" } else { "" }
-            )
-        })
-        .collect();
-    // Commas before the comments.
-    let n = lines.len();
-    for (i, l) in lines.into_iter().enumerate() {
-        let l = match l.split_once("  -- ") {
-            Some((decl, c)) if i + 1 < n => format!("{decl},  -- {c}"),
-            _ => l,
-        };
-        s.push_str(&l);
-        s.push('\n');
+    let n = plan.fields.len();
+    for (i, f) in plan.fields.iter().enumerate() {
+        // The comma before the comment.
+        s.push_str(&format!(
+            "  {} {}{}{}  -- {}: {}{}\n",
+            h.ident(&f.header),
+            ty(&f.kind),
+            if f.key { " NOT NULL" } else { "" },
+            if i + 1 < n { "," } else { "" },
+            comment(&f.field),
+            describe(&f.kind),
+            if f.optional { ", may be missing" } else { "" }
+        ));
     }
     s.push_str(");\n");
     Ok(s)
@@ -1149,7 +1186,11 @@ pub fn dbt_model(plan: &Plan, opts: &Options, input: &DbtInput) -> Result<String
     let sql = query(plan, &o)?;
     let call = match input {
         DbtInput::Source { source, table } => {
-            format!("{{{{ source({}, {}) }}}}", jinja_string(source), jinja_string(table))
+            format!(
+                "{{{{ source({}, {}) }}}}",
+                jinja_string(source),
+                jinja_string(table)
+            )
         }
         DbtInput::Ref(m) => format!("{{{{ ref({}) }}}}", jinja_string(m)),
     };
@@ -1179,7 +1220,10 @@ pub fn dbt_schema(plan: &Plan, model: &str, columns: &[String]) -> String {
         .clone()
         .or_else(|| plan.title.clone())
         .unwrap_or_else(|| format!("Accounts scored by the ICP {}", plan.icp));
-    s.push_str(&format!("    description: {}\n    columns:\n", yaml(desc.trim())));
+    s.push_str(&format!(
+        "    description: {}\n    columns:\n",
+        yaml(desc.trim())
+    ));
     let key_doc = plan
         .key
         .and_then(|k| plan.columns.get(k))
@@ -1194,9 +1238,18 @@ pub fn dbt_schema(plan: &Plan, model: &str, columns: &[String]) -> String {
                     .unwrap_or_else(|| "The account's key.".into()),
                 vec!["not_null".into(), "unique".into()],
             ),
-            "passed" => ("Whether the account passed every filter and exclusion.".into(), vec!["not_null".into()]),
-            "removed_by" => ("The first filter or exclusion, in written order, that removed the account.".into(), vec![]),
-            "score" => ("The score (passed accounts only), rounded to two decimals.".into(), vec![]),
+            "passed" => (
+                "Whether the account passed every filter and exclusion.".into(),
+                vec!["not_null".into()],
+            ),
+            "removed_by" => (
+                "The first filter or exclusion, in written order, that removed the account.".into(),
+                vec![],
+            ),
+            "score" => (
+                "The score (passed accounts only), rounded to two decimals.".into(),
+                vec![],
+            ),
             "tier" => (
                 "The tier (passed accounts only).".into(),
                 vec![format!(
@@ -1205,11 +1258,24 @@ pub fn dbt_schema(plan: &Plan, model: &str, columns: &[String]) -> String {
                 )],
             ),
             "fired" => ("The signals that fired, with their points.".into(), vec![]),
-            "unknown" => ("The signals that could not be evaluated (data gaps).".into(), vec![]),
-            "coverage" => ("The share of the signals' weight that could be evaluated.".into(), vec![]),
-            other => (format!("The score of group {}.", other.trim_start_matches("score_")), vec![]),
+            "unknown" => (
+                "The signals that could not be evaluated (data gaps).".into(),
+                vec![],
+            ),
+            "coverage" => (
+                "The share of the signals' weight that could be evaluated.".into(),
+                vec![],
+            ),
+            other => (
+                format!("The score of group {}.", other.trim_start_matches("score_")),
+                vec![],
+            ),
         };
-        s.push_str(&format!("      - name: {}\n        description: {}\n", yaml(c), yaml(d.trim())));
+        s.push_str(&format!(
+            "      - name: {}\n        description: {}\n",
+            yaml(c),
+            yaml(d.trim())
+        ));
         if !tests.is_empty() {
             s.push_str("        data_tests:\n");
             for t in tests {

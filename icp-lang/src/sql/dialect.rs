@@ -245,6 +245,10 @@ impl DialectHandler for Postgres {
     fn binary_text(&self, expr: &str) -> String {
         format!("({expr} COLLATE \"C\")")
     }
+    /// The backslash is PostgreSQL's default `LIKE` escape.
+    fn like(&self, expr: &str, pattern: &str) -> String {
+        format!("{expr} LIKE {pattern}")
+    }
     /// `round(double, int)` does not exist in PostgreSQL.
     fn round2(&self, expr: &str) -> String {
         format!("ROUND(CAST({expr} AS NUMERIC), 2)")

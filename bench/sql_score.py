@@ -38,7 +38,7 @@ def duckdb_runs(icp, data, out, runs):
     times = []
     for _ in range(runs):
         con = duckdb.connect()
-        con.execute(f"CREATE VIEW accounts AS SELECT * FROM read_csv('{data}', header = true, columns = {{{spec}}})")
+        con.execute(f"CREATE VIEW accounts AS SELECT * FROM read_csv('{data}', header = true, types = {{{spec}}})")
         start = time.perf_counter()
         con.execute(f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',')")
         times.append(time.perf_counter() - start)
@@ -60,13 +60,22 @@ def spark_runs(icp, data, outdir, runs):
     for _ in range(runs):
         shutil.rmtree(outdir, ignore_errors=True)
         start = time.perf_counter()
-        spark.sql(sql).coalesce(1).write.option("header", "true").csv(outdir)
+        df = spark.sql(sql)
+        df.write.csv(outdir)
         times.append(time.perf_counter() - start)
     times.sort()
     print(f"spark {spark.version} local[2], compiled SQL: best {times[0]:.3f} s, median {times[len(times) // 2]:.3f} s over {runs} runs")
+    columns = df.columns
     spark.stop()
-    part = [f for f in os.listdir(outdir) if f.startswith("part-") and f.endswith(".csv")]
-    return os.path.join(outdir, part[0])
+    # The parts (one per task), joined under one header for bench/compare.py.
+    joined = outdir + ".csv"
+    with open(joined, "w", encoding="utf-8") as out:
+        out.write(",".join(columns) + "\n")
+        for f in sorted(os.listdir(outdir)):
+            if f.startswith("part-") and f.endswith(".csv"):
+                with open(os.path.join(outdir, f), encoding="utf-8") as part:
+                    shutil.copyfileobj(part, out)
+    return joined
 
 
 def main():

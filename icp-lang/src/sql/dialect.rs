@@ -117,6 +117,13 @@ pub trait DialectHandler {
     /// `date` moved back by `d` (days and weeks as days; months and years as
     /// calendar months clamped to the month's last day).
     fn date_minus(&self, date: &str, d: Duration) -> String;
+    /// Whether some part of a set written `;a;b;` satisfies `test` (given
+    /// the part's SQL), unknown when the set is missing; `None` when the
+    /// back end has no way to write it for this dialect.
+    fn any_part(&self, set: &str, test: &dyn Fn(&str) -> String) -> Option<String> {
+        let _ = (set, test);
+        None
+    }
     /// `CREATE OR REPLACE VIEW`.
     fn create_view(&self, name: &str, query: &str) -> String {
         format!("CREATE OR REPLACE VIEW {name} AS\n{query}")
@@ -195,6 +202,12 @@ impl DialectHandler for DuckDb {
     fn replace_all(&self, s: &str, pattern: &str, replacement: &str) -> String {
         format!("regexp_replace({s}, {pattern}, {replacement}, 'g')")
     }
+    fn any_part(&self, set: &str, test: &dyn Fn(&str) -> String) -> Option<String> {
+        Some(format!(
+            "CASE WHEN {set} IS NOT NULL THEN EXISTS (SELECT 1 FROM unnest(string_split({set}, ';')) AS icp_parts(part) WHERE part <> '' AND {}) END",
+            test("part")
+        ))
+    }
     fn date_minus(&self, date: &str, d: Duration) -> String {
         match months(d) {
             Some(m) => format!("CAST({date} - INTERVAL {m} MONTH AS DATE)"),
@@ -256,6 +269,12 @@ impl DialectHandler for Postgres {
     fn round4(&self, expr: &str) -> String {
         format!("ROUND(CAST({expr} AS NUMERIC), 4)")
     }
+    fn any_part(&self, set: &str, test: &dyn Fn(&str) -> String) -> Option<String> {
+        Some(format!(
+            "CASE WHEN {set} IS NOT NULL THEN EXISTS (SELECT 1 FROM unnest(string_to_array({set}, ';')) AS icp_parts(part) WHERE part <> '' AND {}) END",
+            test("part")
+        ))
+    }
     fn date_minus(&self, date: &str, d: Duration) -> String {
         match months(d) {
             Some(m) => format!("CAST({date} - INTERVAL '{m} months' AS DATE)"),
@@ -294,6 +313,13 @@ impl DialectHandler for Spark {
     }
     fn current_date(&self) -> &'static str {
         "current_date()"
+    }
+    /// `exists` is unknown when the array is missing.
+    fn any_part(&self, set: &str, test: &dyn Fn(&str) -> String) -> Option<String> {
+        Some(format!(
+            "exists(split({set}, ';'), part -> part <> '' AND {})",
+            test("part")
+        ))
     }
     fn date_minus(&self, date: &str, d: Duration) -> String {
         match months(d) {
@@ -397,6 +423,12 @@ impl DialectHandler for BigQuery {
     }
     fn current_date(&self) -> &'static str {
         "CURRENT_DATE()"
+    }
+    fn any_part(&self, set: &str, test: &dyn Fn(&str) -> String) -> Option<String> {
+        Some(format!(
+            "CASE WHEN {set} IS NOT NULL THEN EXISTS (SELECT 1 FROM UNNEST(SPLIT({set}, ';')) AS part WHERE part <> '' AND {}) END",
+            test("part")
+        ))
     }
     fn date_minus(&self, date: &str, d: Duration) -> String {
         match months(d) {

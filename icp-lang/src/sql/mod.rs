@@ -298,7 +298,15 @@ impl Writer<'_> {
             let e = match &c.ty {
                 ColType::Enum(e) => self.enum_decode(&f, *e),
                 ColType::Set(elem) if self.opts.sets == Sets::Delimited => {
-                    let parts = h.replace_all(&f, &self.s("\\s*;\\s*"), "';'");
+                    // Parts trimmed: only when a space touches a separator
+                    // (the cell itself is trimmed), so the usual cell takes
+                    // no regular expression.
+                    let parts = format!(
+                        "CASE WHEN {} OR {} THEN {} ELSE {f} END",
+                        h.contains(&f, "' ;'"),
+                        h.contains(&f, "'; '"),
+                        h.replace_all(&f, "' *; *'", "';'")
+                    );
                     let norm = match elem.as_ref() {
                         ColType::Enum(_) => normalize_sql(&parts),
                         _ => parts,
@@ -851,20 +859,42 @@ impl Writer<'_> {
             } => {
                 let ty = self.col_type(*column);
                 let f = self.col(*column);
-                if ty != ColType::Text {
-                    if let ColType::Set(_) = ty {
+                let text_set = matches!(&ty, ColType::Set(e) if **e == ColType::Text);
+                if let (ColType::Set(_), false) = (&ty, text_set) {
+                    // Parts that are no text never match (as `icp score`).
+                    return self.known_then(&f, "FALSE");
+                }
+                if ty != ColType::Text && !text_set {
+                    return self.null_bool();
+                }
+                let h = self.h;
+                let pats: Vec<String> = patterns.iter().map(|p| self.s(&like_pattern(p))).collect();
+                let test = |e: &str| -> String {
+                    let lower = format!("LOWER({e})");
+                    let tests: Vec<String> = pats.iter().map(|p| h.like(&lower, p)).collect();
+                    format!("({})", tests.join(" OR "))
+                };
+                let tests: Vec<String> = if pats.is_empty() {
+                    Vec::new()
+                } else if text_set {
+                    if self.opts.sets == Sets::Array {
                         return self.fail(format!(
-                            "`matches` on the set `{}` (a pattern against each part of a set)",
+                            "`matches` on `{}` with sets stored as arrays",
                             self.field_name(*column)
                         ));
                     }
-                    return self.null_bool();
-                }
-                let lower = format!("LOWER({f})");
-                let tests: Vec<String> = patterns
-                    .iter()
-                    .map(|p| self.h.like(&lower, &self.s(&like_pattern(p))))
-                    .collect();
+                    match h.any_part(&f, &test) {
+                        Some(t) => vec![t],
+                        None => {
+                            return self.fail(format!(
+                                "`matches` on the set `{}` (a pattern against each part of a set)",
+                                self.field_name(*column)
+                            ))
+                        }
+                    }
+                } else {
+                    vec![test(&f)]
+                };
                 let t = if tests.is_empty() {
                     self.known_then(&f, "FALSE")
                 } else {

@@ -111,6 +111,17 @@ def example_cases(tmp):
     ]
 
 
+def corner_cases(tmp):
+    """Hand-written corners (tests/sql/corners): every ICP with its accounts."""
+    d = ROOT / "tests" / "sql" / "corners"
+    out = []
+    for f in sorted(d.glob("*.icp")):
+        plans = json.loads(icp("compile", f, "--emit", "plan", "--as-of", AS_OF).stdout)["plans"]
+        for plan in plans:
+            out.append(make_case(f"corners {f.name}:{plan['icp']}", f, plan["icp"], f.with_suffix(".csv"), tmp))
+    return out
+
+
 def _constants(plan):
     """Per column, values worth trying: the ICP's own constants and bounds,
     either side of them, and a few others."""

@@ -14,7 +14,8 @@ def tmp_root():
 
 @pytest.fixture(scope="session")
 def all_cases(tmp_root):
-    return C.example_cases(tmp_root) + C.fixture_cases(tmp_root) + C.generated_cases(tmp_root)
+    return (C.example_cases(tmp_root) + C.corner_cases(tmp_root) + C.fixture_cases(tmp_root)
+            + C.generated_cases(tmp_root))
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,14 @@ class DuckDB:
         import duckdb
         self.duckdb = duckdb
 
-    def run(self, ddl, csv_path, sql, table="accounts"):
+    def today(self):
+        con = self.duckdb.connect()
+        try:
+            return str(con.execute("SELECT CURRENT_DATE").fetchone()[0])
+        finally:
+            con.close()
+
+    def run(self, ddl, csv_path, sql, table="accounts", then=None):
         con = self.duckdb.connect()
         try:
             con.execute(ddl)
@@ -25,6 +32,8 @@ class DuckDB:
             path = str(csv_path).replace("'", "''")
             con.execute(f"COPY {quoted} FROM '{path}' (HEADER)")
             cur = con.execute(sql)
+            if then:
+                cur = con.execute(then)
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r)) for r in cur.fetchall()]
         finally:
@@ -70,7 +79,12 @@ class Postgres:
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stdout}\n{p.stderr}")
 
-    def run(self, ddl, csv_path, sql, table="accounts"):
+    def today(self):
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT CURRENT_DATE")
+            return str(cur.fetchone()[0])
+
+    def run(self, ddl, csv_path, sql, table="accounts", then=None):
         quoted = '"' + table.replace('"', '""') + '"'
         with self.conn.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {quoted} CASCADE")
@@ -78,6 +92,8 @@ class Postgres:
             with cur.copy(f"COPY {quoted} FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
                 cp.write(Path(csv_path).read_bytes())
             cur.execute(sql)
+            if then:
+                cur.execute(then)
             names = [d.name for d in cur.description]
             return [dict(zip(names, r)) for r in cur.fetchall()]
 

@@ -121,3 +121,67 @@ def test_postgres_agrees_with_icp_score(postgres_engine, all_cases, tmp_root):
 
 def test_spark_agrees_with_icp_score(spark_engine, all_cases, tmp_root):
     run_all(spark_engine, all_cases, tmp_root)
+
+
+def _data(case, tmp_root, i):
+    path = os.path.join(tmp_root, f"extra-{i:04}.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(case.csv_text)
+    return path
+
+
+def test_current_date_in_views_on_duckdb_and_postgres(duckdb_engine, postgres_engine, all_cases, tmp_root):
+    """`--as-of-current-date` (inside a view) scores as `icp score --as-of
+    <the engine's current date>` does: `within` in days, weeks and months,
+    and decay, judged against CURRENT_DATE."""
+    import json
+    import cases as C
+    subset = [c for c in all_cases if not c.name.startswith("generated")] + \
+        [c for c in all_cases if c.name.startswith("generated")][:40]
+    failures = []
+    for engine in (duckdb_engine, postgres_engine):
+        today = engine.today()
+        for i, case in enumerate(subset):
+            data = _data(case, tmp_root, i)
+            expected = {}
+            out = C.icp("score", case.icp_file, data, "--icp", case.icp, "--as-of", today, "--format", "jsonl").stdout
+            for line in out.splitlines():
+                row = json.loads(line)
+                expected[row["id"]] = row
+            table, view = f"accounts_now_{i}", f"scored_now_{i}"
+            sql = case.compile("sql", engine.name, "--columns", ",".join(case.columns), "--as-of-current-date",
+                               "--view", view, table=table)
+            assert sql.startswith("CREATE OR REPLACE VIEW") or "CREATE OR REPLACE VIEW" in sql
+            rows = engine.run(case.ddl(engine.name, table), data, sql, table=table, then=f'SELECT * FROM "{view}"')
+            now = C.Case(case.name, case.icp_file, case.icp, case.csv_text, case.plan, expected, case.columns)
+            diffs = differences(now, rows)
+            if diffs:
+                failures.append(f"{engine.name} {case.name}: " + "\n  ".join(diffs[:SHOWN]) + "\n" + sql)
+    assert not failures, "\n\n".join(failures[:3])
+
+
+def test_dbt_model_runs_on_duckdb(duckdb_engine, all_cases, tmp_root):
+    """The dbt model, with `{{ source(...) }}` rendered as dbt renders it,
+    scores as `icp score` does; schema.yml lists the tiers."""
+    import re
+    import cases as C
+    failures = []
+    for i, case in enumerate(c for c in all_cases if not c.name.startswith("generated")):
+        out = os.path.join(tmp_root, f"dbt-{i}")
+        C.icp("compile", case.icp_file, "--icp", case.icp, "--emit", "dbt", "--dialect", "duckdb",
+              "--dbt-source", "crm.accounts", "--as-of", C.AS_OF, "--columns", ",".join(case.columns),
+              "--out-dir", out)
+        model = open(os.path.join(out, f"{case.icp}.sql"), encoding="utf-8").read()
+        schema = open(os.path.join(out, "schema.yml"), encoding="utf-8").read()
+        assert model.startswith("{{ config(materialized='view') }}\n")
+        assert "{{ source('crm', 'accounts') }}" in model
+        body = model.split("\n", 1)[1].replace("{{ source('crm', 'accounts') }}", '"dbt_accounts"')
+        assert not re.search(r"\{\{|\{%|\{#", body), body
+        for t in case.plan["tiers"]:
+            assert f'"{t["name"]}"' in schema
+        rows = duckdb_engine.run(case.ddl("duckdb", "dbt_accounts"), _data(case, tmp_root, 1000 + i), body,
+                                 table="dbt_accounts")
+        diffs = differences(case, rows)
+        if diffs:
+            failures.append(f"{case.name}: " + "\n  ".join(diffs[:SHOWN]))
+    assert not failures, "\n\n".join(failures)

@@ -124,6 +124,13 @@ pub trait DialectHandler {
         let _ = (set, test);
         None
     }
+    /// Whether some element of a text array satisfies `test` (given the
+    /// element's SQL), unknown when the array is missing; `Err` says why the
+    /// dialect cannot (sets stored as arrays, `--sets array`).
+    fn any_elem(&self, array: &str, test: &dyn Fn(&str) -> String) -> Result<String, String> {
+        let _ = (array, test);
+        Err("sets stored as arrays are not written for this dialect".into())
+    }
     /// `CREATE OR REPLACE VIEW`.
     fn create_view(&self, name: &str, query: &str) -> String {
         format!("CREATE OR REPLACE VIEW {name} AS\n{query}")
@@ -202,6 +209,12 @@ impl DialectHandler for DuckDb {
     fn replace_all(&self, s: &str, pattern: &str, replacement: &str) -> String {
         format!("regexp_replace({s}, {pattern}, {replacement}, 'g')")
     }
+    fn any_elem(&self, array: &str, test: &dyn Fn(&str) -> String) -> Result<String, String> {
+        Ok(format!(
+            "CASE WHEN {array} IS NOT NULL THEN EXISTS (SELECT 1 FROM unnest({array}) AS icp_parts(part) WHERE part IS NOT NULL AND {}) END",
+            test("part")
+        ))
+    }
     fn any_part(&self, set: &str, test: &dyn Fn(&str) -> String) -> Option<String> {
         Some(format!(
             "CASE WHEN {set} IS NOT NULL THEN EXISTS (SELECT 1 FROM unnest(string_split({set}, ';')) AS icp_parts(part) WHERE part <> '' AND {}) END",
@@ -269,6 +282,12 @@ impl DialectHandler for Postgres {
     fn round4(&self, expr: &str) -> String {
         format!("ROUND(CAST({expr} AS NUMERIC), 4)")
     }
+    fn any_elem(&self, array: &str, test: &dyn Fn(&str) -> String) -> Result<String, String> {
+        Ok(format!(
+            "CASE WHEN {array} IS NOT NULL THEN EXISTS (SELECT 1 FROM unnest({array}) AS icp_parts(part) WHERE part IS NOT NULL AND {}) END",
+            test("part")
+        ))
+    }
     fn any_part(&self, set: &str, test: &dyn Fn(&str) -> String) -> Option<String> {
         Some(format!(
             "CASE WHEN {set} IS NOT NULL THEN EXISTS (SELECT 1 FROM unnest(string_to_array({set}, ';')) AS icp_parts(part) WHERE part <> '' AND {}) END",
@@ -313,6 +332,12 @@ impl DialectHandler for Spark {
     }
     fn current_date(&self) -> &'static str {
         "current_date()"
+    }
+    fn any_elem(&self, array: &str, test: &dyn Fn(&str) -> String) -> Result<String, String> {
+        Ok(format!(
+            "exists({array}, part -> part IS NOT NULL AND {})",
+            test("part")
+        ))
     }
     /// `exists` is unknown when the array is missing.
     fn any_part(&self, set: &str, test: &dyn Fn(&str) -> String) -> Option<String> {
@@ -423,6 +448,10 @@ impl DialectHandler for BigQuery {
     }
     fn current_date(&self) -> &'static str {
         "CURRENT_DATE()"
+    }
+    /// BigQuery stores a missing array as an empty one.
+    fn any_elem(&self, _: &str, _: &dyn Fn(&str) -> String) -> Result<String, String> {
+        Err("BigQuery stores a missing (NULL) array as an empty one, so a missing set cannot be told from an empty one".into())
     }
     fn any_part(&self, set: &str, test: &dyn Fn(&str) -> String) -> Option<String> {
         Some(format!(

@@ -701,6 +701,35 @@ impl Writer<'_> {
         }
     }
 
+    /// Whether the set (an array) holds the constant: some element, trimmed,
+    /// is it (enum elements matched forgivingly).
+    fn array_has(&self, f: &str, elem: &ColType, c: &Const) -> Result<String, String> {
+        let test = match (elem, c) {
+            (ColType::Text, Const::Text(i)) => {
+                let t = self.plan.texts.get(*i).map(String::as_str).unwrap_or("");
+                if t.is_empty() || t.trim() != t {
+                    return Ok(self.known_then(f, "FALSE"));
+                }
+                let lit = self.s(t);
+                Box::new(move |e: &str| format!("TRIM({e}) = {lit}")) as Box<dyn Fn(&str) -> String>
+            }
+            (ColType::Enum(e), Const::Enum(v)) => {
+                let Some(n) = self
+                    .plan
+                    .enums
+                    .get(*e)
+                    .and_then(|t| t.normalized.get(usize::from(*v)))
+                else {
+                    return Ok(self.known_then(f, "FALSE"));
+                };
+                let lit = self.s(n);
+                Box::new(move |e: &str| format!("{} = {lit}", normalize_sql(&format!("TRIM({e})"))))
+            }
+            _ => return Ok(self.known_then(f, "FALSE")),
+        };
+        self.h.any_elem(f, test.as_ref())
+    }
+
     /// Whether the set (as `;a;b;`) holds the constant.
     fn set_has(&self, f: &str, elem: &ColType, c: &Const) -> String {
         let needle = match (elem, c) {
@@ -836,14 +865,23 @@ impl Writer<'_> {
                 let ColType::Set(elem) = ty else {
                     return self.null_bool();
                 };
-                if self.opts.sets == Sets::Array {
-                    return self.fail(format!(
-                        "`has` on `{}` with sets stored as arrays (use the default, `;`-separated text)",
-                        self.field_name(*column)
-                    ));
-                }
-                let tests: Vec<String> =
-                    values.iter().map(|v| self.set_has(&f, &elem, v)).collect();
+                let tests: Vec<String> = if self.opts.sets == Sets::Array {
+                    let mut tests = Vec::new();
+                    for v in values {
+                        match self.array_has(&f, &elem, v) {
+                            Ok(t) => tests.push(t),
+                            Err(why) => {
+                                return self.fail(format!(
+                                    "`has` on `{}` with sets stored as arrays: {why}",
+                                    self.field_name(*column)
+                                ))
+                            }
+                        }
+                    }
+                    tests
+                } else {
+                    values.iter().map(|v| self.set_has(&f, &elem, v)).collect()
+                };
                 match (mode, tests.is_empty()) {
                     (HasMode::All | HasMode::None, true) => self.known_then(&f, "TRUE"),
                     (_, true) => self.known_then(&f, "FALSE"),
@@ -878,18 +916,27 @@ impl Writer<'_> {
                     Vec::new()
                 } else if text_set {
                     if self.opts.sets == Sets::Array {
-                        return self.fail(format!(
-                            "`matches` on `{}` with sets stored as arrays",
-                            self.field_name(*column)
-                        ));
-                    }
-                    match h.any_part(&f, &test) {
-                        Some(t) => vec![t],
-                        None => {
-                            return self.fail(format!(
+                        let elem_test = |e: &str| {
+                            format!("TRIM({e}) <> '' AND {}", test(&format!("TRIM({e})")))
+                        };
+                        match h.any_elem(&f, &elem_test) {
+                            Ok(t) => vec![t],
+                            Err(why) => {
+                                return self.fail(format!(
+                                    "`matches` on `{}` with sets stored as arrays: {why}",
+                                    self.field_name(*column)
+                                ))
+                            }
+                        }
+                    } else {
+                        match h.any_part(&f, &test) {
+                            Some(t) => vec![t],
+                            None => {
+                                return self.fail(format!(
                                 "`matches` on the set `{}` (a pattern against each part of a set)",
                                 self.field_name(*column)
                             ))
+                            }
                         }
                     }
                 } else {

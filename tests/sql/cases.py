@@ -46,8 +46,9 @@ class Case:
     columns: list = field(default_factory=list)
 
     def compile(self, emit, dialect, *extra, table="accounts"):
+        as_of = [] if "--as-of-current-date" in extra else ["--as-of", AS_OF]
         args = ["compile", self.icp_file, "--icp", self.icp, "--emit", emit, "--dialect", dialect,
-                "--from", table, "--as-of", AS_OF, *extra]
+                "--from", table, *as_of, *extra]
         return icp(*args).stdout
 
     def sql(self, dialect, table="accounts"):

@@ -39,6 +39,24 @@ class DuckDB:
         finally:
             con.close()
 
+    def run_arrays(self, ddl, csv_path, sql, table):
+        """The export loaded as the DDL says with sets as arrays: read as
+        text, set columns split on `;`, the rest cast to their types."""
+        con = self.duckdb.connect()
+        try:
+            con.execute(ddl)
+            cols = con.execute(f"SELECT name, type FROM pragma_table_info('{table}') ORDER BY cid").fetchall()
+            q = lambda n: '"' + n.replace('"', '""') + '"'
+            items = [f"string_split({q(n)}, ';')" if t.endswith("[]") else f"CAST({q(n)} AS {t})" for n, t in cols]
+            path = str(csv_path).replace("'", "''")
+            con.execute(f"INSERT INTO {q(table)} SELECT {', '.join(items)} "
+                        f"FROM read_csv('{path}', header = true, all_varchar = true)")
+            cur = con.execute(sql)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r)) for r in cur.fetchall()]
+        finally:
+            con.close()
+
     def close(self):
         pass
 
@@ -94,6 +112,25 @@ class Postgres:
             cur.execute(sql)
             if then:
                 cur.execute(then)
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def run_arrays(self, ddl, csv_path, sql, table):
+        q = lambda n: '"' + n.replace('"', '""') + '"'
+        with self.conn.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {q(table)} CASCADE")
+            cur.execute(ddl)
+            cur.execute("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                        (q(table),))
+            cols = cur.fetchall()
+            cur.execute("DROP TABLE IF EXISTS icp_raw")
+            cur.execute("CREATE TEMP TABLE icp_raw (" + ", ".join(f"{q(n)} TEXT" for n, _ in cols) + ")")
+            with cur.copy("COPY icp_raw FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
+                cp.write(Path(csv_path).read_bytes())
+            items = [f"string_to_array({q(n)}, ';')" if t.endswith("[]") else f"CAST({q(n)} AS {t})" for n, t in cols]
+            cur.execute(f"INSERT INTO {q(table)} SELECT {', '.join(items)} FROM icp_raw")
+            cur.execute(sql)
             names = [d.name for d in cur.description]
             return [dict(zip(names, r)) for r in cur.fetchall()]
 

@@ -185,3 +185,21 @@ def test_dbt_model_runs_on_duckdb(duckdb_engine, all_cases, tmp_root):
         if diffs:
             failures.append(f"{case.name}: " + "\n  ".join(diffs[:SHOWN]))
     assert not failures, "\n\n".join(failures)
+
+
+def test_sets_as_arrays_on_duckdb_and_postgres(duckdb_engine, postgres_engine, all_cases, tmp_root):
+    """`--sets array`: the DDL's array columns, loaded by splitting the
+    export's sets, score as `icp score` scores the export."""
+    subset = [c for c in all_cases if not c.name.startswith("generated")] + \
+        [c for c in all_cases if c.name.startswith("generated")][:60]
+    failures = []
+    for engine in (duckdb_engine, postgres_engine):
+        for i, case in enumerate(subset):
+            table = f"accounts_arrays_{i}"
+            ddl = case.compile("ddl", engine.name, "--sets", "array", table=table)
+            sql = case.compile("sql", engine.name, "--sets", "array", "--columns", ",".join(case.columns), table=table)
+            rows = engine.run_arrays(ddl, _data(case, tmp_root, 2000 + i), sql, table)
+            diffs = differences(case, rows)
+            if diffs:
+                failures.append(f"{engine.name} {case.name}: " + "\n  ".join(diffs[:SHOWN]) + "\n" + sql)
+    assert not failures, "\n\n".join(failures[:3])

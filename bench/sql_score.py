@@ -55,7 +55,7 @@ def spark_runs(icp, data, outdir, runs):
     spark.sparkContext.setLogLevel("ERROR")
     ddl = compile_sql(icp, "spark", "ddl").strip().rstrip(";")
     sql = compile_sql(icp, "spark", "sql").strip().rstrip(";")
-    spark.sql(f"{ddl} USING csv OPTIONS (path '{data}', header 'true')")
+    spark.sql(f"{ddl} USING csv OPTIONS (path '{data}', header 'true', escape '\"')")
     times = []
     for _ in range(runs):
         shutil.rmtree(outdir, ignore_errors=True)

@@ -164,7 +164,8 @@ class Spark:
         self.spark.sql(f"DROP TABLE IF EXISTS {quoted}")
         body = ddl.strip().rstrip(";")
         escaped = str(csv_path).replace("\\", "\\\\").replace("'", "\\'")
-        self.spark.sql(f"{body} USING csv OPTIONS (path '{escaped}', header 'true')")
+        # RFC 4180 quoting (a quote doubled), not Spark's default backslash escape.
+        self.spark.sql(f"{body} USING csv OPTIONS (path '{escaped}', header 'true', escape '\"')")
         try:
             rows = self.spark.sql(sql.strip().rstrip(";")).collect()
         finally:

@@ -117,6 +117,21 @@ pub fn emit(
     };
     let mut text = String::new();
     for plan in plans.iter().take(1) {
+        if let Some(cols) = &args.columns {
+            let mut known = sql::default_columns(plan);
+            known.extend(["fired", "unknown", "coverage"].map(String::from));
+            if let Some(bad) = cols.iter().find(|c| !known.contains(c)) {
+                let hint = icp_lang::suggest::closest(bad, known.iter().map(String::as_str))
+                    .map(|b| format!("; did you mean `{b}`?"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    err,
+                    "error: `{bad}` is not a result column (the columns are {}){hint}",
+                    known.join(", ")
+                );
+                return 2;
+            }
+        }
         let opts = Options {
             dialect,
             from: from.clone(),

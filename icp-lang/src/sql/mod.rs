@@ -453,6 +453,7 @@ impl Writer<'_> {
         ));
 
         // The result.
+        self.span = Span::default();
         let removed = self.id("icp removed_by");
         let passed_then = |e: String| format!("CASE WHEN {removed} IS NULL THEN {e} END");
         let mut cols = Vec::new();
@@ -1361,4 +1362,38 @@ pub fn dbt_schema(plan: &Plan, model: &str, columns: &[String]) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_become_escaped_like_patterns() {
+        assert_eq!(like_pattern("VP* Operations"), "vp% operations");
+        assert_eq!(like_pattern("C?O"), "c_o");
+        assert_eq!(like_pattern("100%_\\*"), "100\\%\\_\\\\%");
+        assert_eq!(like_pattern("ŁÓDŹ*"), "łódź%");
+    }
+
+    #[test]
+    fn numbers_and_comments() {
+        assert_eq!(num(25.0), "25");
+        assert_eq!(num(-10.0), "-10");
+        assert_eq!(num(2.5), "2.5");
+        assert_eq!(num(30.436875), "30.436875");
+        assert_eq!(
+            comment("a\nDROP TABLE x; --\r\u{2028}b"),
+            "a DROP TABLE x; --  b"
+        );
+    }
+
+    #[test]
+    fn table_names_are_quoted_part_by_part() {
+        let h = Dialect::Postgres.handler();
+        assert_eq!(path(h, "crm.accounts"), "\"crm\".\"accounts\"");
+        assert_eq!(path(h, "a\"b"), "\"a\"\"b\"");
+        let h = Dialect::Spark.handler();
+        assert_eq!(path(h, "db.t`x"), "`db`.`t``x`");
+    }
 }

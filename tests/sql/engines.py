@@ -172,6 +172,28 @@ class Spark:
             self.spark.sql(f"DROP TABLE IF EXISTS {quoted}")
         return [r.asDict() for r in rows]
 
+    def run_arrays(self, ddl, csv_path, sql, table):
+        """The DDL (arrays for sets) as a JSON table, filled from the export
+        read as text with the set columns split on `;`."""
+        q = lambda n: "`" + n.replace("`", "``") + "`"
+        self.spark.sql(f"DROP TABLE IF EXISTS {q(table)}")
+        location = os.path.join(self.dir, f"json-{table}").replace("'", "\\'")
+        self.spark.sql(f"{ddl.strip().rstrip(';')} USING json LOCATION '{location}'")
+        cols = []
+        for r in self.spark.sql(f"DESCRIBE {q(table)}").collect():
+            if not r.col_name or r.col_name.startswith("#"):
+                break
+            cols.append((r.col_name, r.data_type))
+        raw = f"icp_raw_{table}"
+        self.spark.read.csv(str(csv_path), header=True, escape='"').createOrReplaceTempView(raw)
+        items = [f"split({q(n)}, ';')" if t.startswith("array") else f"CAST({q(n)} AS {t})" for n, t in cols]
+        try:
+            self.spark.sql(f"INSERT INTO {q(table)} SELECT {', '.join(items)} FROM {q(raw)}")
+            rows = self.spark.sql(sql.strip().rstrip(";")).collect()
+        finally:
+            self.spark.sql(f"DROP TABLE IF EXISTS {q(table)}")
+        return [r.asDict() for r in rows]
+
     def close(self):
         self.spark.stop()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -203,3 +203,26 @@ def test_sets_as_arrays_on_duckdb_and_postgres(duckdb_engine, postgres_engine, a
             if diffs:
                 failures.append(f"{engine.name} {case.name}: " + "\n  ".join(diffs[:SHOWN]) + "\n" + sql)
     assert not failures, "\n\n".join(failures[:3])
+
+
+def test_sets_as_arrays_on_spark(spark_engine, all_cases, tmp_root):
+    """`--sets array` on Spark: a JSON table from the DDL, sets split."""
+    from concurrent.futures import ThreadPoolExecutor
+    subset = [c for c in all_cases if not c.name.startswith("generated")] + \
+        [c for c in all_cases if c.name.startswith("generated")][:30]
+
+    def one(ic):
+        i, case = ic
+        table = f"accounts_arrays_{i}"
+        ddl = case.compile("ddl", "spark", "--sets", "array", table=table)
+        sql = case.compile("sql", "spark", "--sets", "array", "--columns", ",".join(case.columns), table=table)
+        try:
+            rows = spark_engine.run_arrays(ddl, _data(case, tmp_root, 3000 + i), sql, table)
+        except Exception as e:  # reported with the SQL
+            return [f"{case.name}: spark failed: {e}\n{sql}"]
+        diffs = differences(case, rows)
+        return [f"{case.name}: " + "\n  ".join(diffs[:SHOWN]) + "\n" + sql] if diffs else []
+
+    with ThreadPoolExecutor(spark_engine.parallel) as pool:
+        failures = [f for found in pool.map(one, enumerate(subset)) for f in found]
+    assert not failures, "\n\n".join(failures[:3])

@@ -205,6 +205,9 @@ pub struct Decay {
 pub struct GroupPlan {
     pub name: String,
     pub cap: Option<f64>,
+    /// The group's doc comment.
+    #[serde(skip)]
+    pub doc: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -373,6 +376,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
             .map(|g| GroupPlan {
                 name: g.name.name.clone(),
                 cap: g.cap.as_ref().and_then(|c| scalar(&c.value)),
+                doc: g.doc.clone(),
             })
             .collect();
         let mut order = 0;

@@ -390,6 +390,9 @@ impl Writer<'_> {
             if let Some(b) = &s.because {
                 q.push_str(&format!("    --   because \"{}\"\n", comment(b)));
             }
+            for line in s.doc.iter().flat_map(|d| d.lines()) {
+                q.push_str(&format!("    --   {}\n", comment(line.trim())));
+            }
             let (points, known) = self.signal(s);
             q.push_str(&format!("    {points} AS {}", self.id(&s.name)));
             if want_known {
@@ -1335,7 +1338,20 @@ pub fn dbt_schema(plan: &Plan, model: &str, columns: &[String]) -> String {
                     tiers.join(", ")
                 )],
             ),
-            "fired" => ("The signals that fired, with their points.".into(), vec![]),
+            "fired" => {
+                let mut d =
+                    String::from("The signals that fired, with their points (`name:points;...`).");
+                for sig in &plan.signals {
+                    let why = sig.doc.as_deref().or(sig.because.as_deref());
+                    d.push_str(&format!(
+                        "\n- {}: {}{}",
+                        sig.name,
+                        sig.text,
+                        why.map(|w| format!(" ({})", w.trim())).unwrap_or_default()
+                    ));
+                }
+                (d, vec![])
+            }
             "unknown" => (
                 "The signals that could not be evaluated (data gaps).".into(),
                 vec![],
@@ -1344,10 +1360,18 @@ pub fn dbt_schema(plan: &Plan, model: &str, columns: &[String]) -> String {
                 "The share of the signals' weight that could be evaluated.".into(),
                 vec![],
             ),
-            other => (
-                format!("The score of group {}.", other.trim_start_matches("score_")),
-                vec![],
-            ),
+            other => {
+                let g = other.trim_start_matches("score_");
+                let doc = plan
+                    .groups
+                    .iter()
+                    .find(|x| x.name == g)
+                    .and_then(|x| x.doc.clone());
+                (
+                    doc.unwrap_or_else(|| format!("The score of group {g}.")),
+                    vec![],
+                )
+            }
         };
         s.push_str(&format!(
             "      - name: {}\n        description: {}\n",

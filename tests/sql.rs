@@ -230,3 +230,32 @@ fn what_sql_cannot_express_is_a_located_error() {
         );
     }
 }
+
+#[test]
+fn enum_sets_with_variants_written_alike_are_refused() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("z.icp"),
+        "enum K { a, A, b }\nschema S {\n  k: text key\n  kinds: set<K>\n}\nicp z for S {\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  signal has_b: kinds has b weight 2\n  signal has_a: kinds has a weight 5\n  tier A: otherwise\n}\n",
+    )
+    .unwrap();
+    let (code, out, err) = icp(
+        &dir,
+        &[
+            "compile",
+            "z.icp",
+            "--emit",
+            "sql",
+            "--dialect",
+            "duckdb",
+            "--from",
+            "t",
+            "--as-of",
+            "2026-11-01",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("error[E0401]"), "{err}");
+    assert!(err.contains("z.icp:9:3"), "{err}");
+    assert!(err.contains("`a` and `A` are written alike"), "{err}");
+}

@@ -869,6 +869,14 @@ impl Writer<'_> {
                 let ColType::Set(elem) = ty else {
                     return self.null_bool();
                 };
+                if let ColType::Enum(e) = elem.as_ref() {
+                    if let Some((a, b)) = self.plan.enums.get(*e).and_then(clashing_variants) {
+                        return self.fail(format!(
+                            "`has` on the set `{}` of enum values, whose variants `{a}` and `{b}` are written alike (SQL matches set parts by case and `_`-insensitive text)",
+                            self.field_name(*column)
+                        ));
+                    }
+                }
                 let tests: Vec<String> = if self.opts.sets == Sets::Array {
                     let mut tests = Vec::new();
                     for v in values {
@@ -1121,6 +1129,19 @@ impl Writer<'_> {
             }
         }
     }
+}
+
+/// Two variants of the enum that match the same loosely written value
+/// (`a` and `A`), which set parts cannot tell apart in SQL.
+fn clashing_variants(t: &crate::plan::EnumTable) -> Option<(String, String)> {
+    for (i, n) in t.normalized.iter().enumerate() {
+        if let Some(j) = t.normalized.iter().skip(i + 1).position(|m| m == n) {
+            let a = t.variants.get(i)?.clone();
+            let b = t.variants.get(i + 1 + j)?.clone();
+            return Some((a, b));
+        }
+    }
+    None
 }
 
 /// A comparison as SQL writes it.

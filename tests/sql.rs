@@ -259,3 +259,37 @@ fn enum_sets_with_variants_written_alike_are_refused() {
     assert!(err.contains("z.icp:9:3"), "{err}");
     assert!(err.contains("`a` and `A` are written alike"), "{err}");
 }
+
+#[test]
+fn a_nul_character_is_refused_at_the_rule() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("n.icp"),
+        "schema S {\n  k: text key\n  t: text?\n}\nicp n for S {\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  signal nul: t == \"a\\u{0}b\" weight 1\n  tier A: otherwise\n}\n",
+    )
+    .unwrap();
+    for d in DIALECTS {
+        let (code, out, err) = icp(
+            &dir,
+            &[
+                "compile",
+                "n.icp",
+                "--emit",
+                "sql",
+                "--dialect",
+                d,
+                "--from",
+                "t",
+                "--as-of",
+                "2026-11-01",
+            ],
+        );
+        assert_eq!(code, 1, "{out}");
+        assert!(err.contains("error[E0401]"), "{err}");
+        assert!(err.contains("n.icp:8:3"), "{err}");
+        assert!(
+            err.contains("the text `a\\0b` holds a NUL character"),
+            "{err}"
+        );
+    }
+}

@@ -141,6 +141,45 @@ fn date_lit(days: i64) -> String {
     format!("DATE '{}'", Date::from_days(days))
 }
 
+/// Where the rule that holds `text` (a name, constant or pattern) is
+/// written; the start of the ICP's file when no rule does (a header).
+fn rule_mentioning(plan: &Plan, text: &str) -> Span {
+    fn mentions(plan: &Plan, id: usize, text: &str, depth: usize) -> bool {
+        let is_text = |c: &Const| matches!(c, Const::Text(i) if plan.texts.get(*i).is_some_and(|t| t == text));
+        match plan.conds.get(id) {
+            _ if depth > 256 => false,
+            Some(Cond::And(ids) | Cond::Or(ids)) => {
+                ids.iter().any(|i| mentions(plan, *i, text, depth + 1))
+            }
+            Some(Cond::Not(i)) => mentions(plan, *i, text, depth + 1),
+            Some(Cond::Cmp { value, .. }) => is_text(value),
+            Some(Cond::InList { values, .. } | Cond::Has { values, .. }) => {
+                values.iter().any(is_text)
+            }
+            Some(Cond::Matches { patterns, .. }) => patterns.iter().any(|p| p == text),
+            _ => false,
+        }
+    }
+    let gate = plan
+        .gates
+        .iter()
+        .find(|g| g.name == text || mentions(plan, g.cond, text, 0))
+        .map(|g| g.span);
+    let signal = || {
+        plan.signals
+            .iter()
+            .find(|s| {
+                s.name == text
+                    || match &s.points {
+                        Points::Weight { cond, .. } => mentions(plan, *cond, text, 0),
+                        Points::Bands { .. } => false,
+                    }
+            })
+            .map(|s| s.span)
+    };
+    gate.or_else(signal).unwrap_or_default()
+}
+
 /// NUL cannot be quoted in any of the engines: refuse it up front.
 fn check_text(plan: &Plan, opts: &Options) -> Result<(), Vec<Diagnostic>> {
     let mut all: Vec<&str> = vec![opts.from.as_str()];
@@ -163,9 +202,9 @@ fn check_text(plan: &Plan, opts: &Options) -> Result<(), Vec<Diagnostic>> {
     }
     match all.iter().find(|t| t.contains('\0')) {
         Some(t) => Err(vec![error(
-            Span::default(),
+            rule_mentioning(plan, t),
             format!(
-                "the text {:?} holds a NUL character, which {} cannot hold",
+                "the text `{}` holds a NUL character, which {} cannot hold",
                 t.replace('\0', "\\0"),
                 opts.dialect.name()
             ),

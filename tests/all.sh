@@ -23,7 +23,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-  -r tests/lsp/requirements.txt -r tests/ci/requirements.txt
+  -r tests/lsp/requirements.txt -r tests/ci/requirements.txt -r tests/sql/requirements.txt
 
 # The language server end to end: the real binary over stdio, with the
 # capabilities real editors send (pytest-lsp).
@@ -32,3 +32,10 @@ ICP_LSP="$target/debug/icp-lsp" ICP="$target/debug/icp" "$venv/bin/python" -m py
 
 # The GitHub Action's script in a simulated runner, and the pre-commit hooks.
 ICP="$target/debug/icp" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/ci
+
+# The SQL back end on real engines: every example, clean fixture and the
+# generated cases of tests/semantics.rs compiled to SQL, run on DuckDB,
+# PostgreSQL (a temporary cluster on a socket) and Spark (local mode), and
+# compared row for row with `icp score`; Snowflake and BigQuery parsed with
+# sqlglot. A missing engine fails the run (.ci/run installs them).
+ICP="$target/debug/icp" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/sql

@@ -418,7 +418,9 @@ pub fn cond_meaning(plan: &Plan, id: usize) -> Json {
             negated,
             patterns,
         }) => json!({ "matches": [column_meaning(plan, *column), negated, patterns] }),
-        Some(Cond::Within { column, from, to }) => {
+        Some(Cond::Within {
+            column, from, to, ..
+        }) => {
             // Relative to the as-of date, so two plans made on other days agree.
             json!({ "within": [column_meaning(plan, *column), plan.as_of_days - from, plan.as_of_days - to] })
         }

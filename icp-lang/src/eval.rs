@@ -541,7 +541,9 @@ pub fn eval_cond(plan: &Plan, row: &[Value], id: usize) -> Truth {
                 t
             }
         }
-        Cond::Within { column, from, to } => match cell(*column) {
+        Cond::Within {
+            column, from, to, ..
+        } => match cell(*column) {
             Value::Date(d) => Truth::from_bool(*from <= *d && *d <= *to),
             _ => Truth::Unknown,
         },

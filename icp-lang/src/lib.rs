@@ -31,6 +31,7 @@ pub mod rng;
 pub mod source;
 pub mod span;
 pub mod split;
+pub mod sql;
 pub mod stats;
 pub mod suggest;
 pub mod testing;

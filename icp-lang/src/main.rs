@@ -72,7 +72,7 @@ enum Command {
     /// What a change does, against a git revision: rules changed and, with
     /// accounts, tier moves, accounts newly excluded or admitted, largest score changes.
     Diff(cli::diff::DiffArgs),
-    /// Compile ICPs and print their evaluation plans as JSON.
+    /// Compile ICPs: evaluation plans as JSON, or SQL, DDL and dbt models.
     Compile {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -84,6 +84,8 @@ enum Command {
         icp: Option<String>,
         #[arg(long, value_parser = cli::parse_date)]
         as_of: Option<Date>,
+        #[command(flatten)]
+        sql: cli::compile::SqlArgs,
     },
     /// Rewrite .icp files in the canonical layout (only white space changes).
     Fmt {
@@ -176,7 +178,16 @@ fn main() -> ExitCode {
             emit,
             icp,
             as_of,
-        } => cli::run::compile(&paths, as_of, icp.as_deref(), emit, &mut out, &mut err),
+            sql,
+        } => cli::run::compile(
+            &paths,
+            as_of,
+            icp.as_deref(),
+            emit,
+            &sql,
+            &mut out,
+            &mut err,
+        ),
     };
     let _ = out.flush();
     ExitCode::from(u8::try_from(code).unwrap_or(2))

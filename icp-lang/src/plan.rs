@@ -9,7 +9,7 @@
 use crate::ast::{self, CmpOp, Date, Expr, HasMode, InSet, LitValue, Operand, RuleBody, RuleKind};
 use crate::check::icp::{within_field, Effective};
 use crate::check::{Checked, DeclId, Ty};
-use crate::span::FileId;
+use crate::span::{FileId, Span};
 use crate::values::scalar;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -38,6 +38,40 @@ pub struct Plan {
     pub conds: Vec<Cond>,
     /// The ICP's personas, matched against contacts (`icp score --contacts`).
     pub personas: Vec<PersonaPlan>,
+    /// Every field of the schema in declared order, read or not, with its doc
+    /// comment: what the SQL back end's `CREATE TABLE` and dbt docs describe.
+    #[serde(skip)]
+    pub fields: Vec<FieldInfo>,
+    /// The ICP's doc comment.
+    #[serde(skip)]
+    pub doc: Option<String>,
+}
+
+/// A schema field as the SQL back end describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldInfo {
+    pub field: String,
+    /// The CSV header or JSON key.
+    pub header: String,
+    pub kind: FieldKind,
+    pub optional: bool,
+    pub key: bool,
+    pub doc: Option<String>,
+}
+
+/// A field's type, enums by name (the plan lists only the enums it reads).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldKind {
+    Int,
+    Number,
+    Money,
+    Percent,
+    Text,
+    Bool,
+    Date,
+    Duration,
+    Enum(String),
+    Set(Box<FieldKind>),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -119,6 +153,9 @@ pub struct Gate {
     pub because: Option<String>,
     /// Relative cost estimate used for the evaluation order.
     pub cost: u32,
+    /// Where the rule is written, for diagnostics of later stages.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -135,6 +172,12 @@ pub struct Signal {
     /// The most points the signal can award (in absolute value), for the
     /// share of weight that could be evaluated.
     pub max_abs: f64,
+    /// Where the rule is written, for diagnostics of later stages.
+    #[serde(skip)]
+    pub span: Span,
+    /// The rule's doc comment.
+    #[serde(skip)]
+    pub doc: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -176,6 +219,9 @@ pub struct Decay {
 pub struct GroupPlan {
     pub name: String,
     pub cap: Option<f64>,
+    /// The group's doc comment.
+    #[serde(skip)]
+    pub doc: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -271,6 +317,10 @@ pub enum Cond {
         column: usize,
         from: i64,
         to: i64,
+        /// The duration as written, for back ends that judge it against
+        /// another date than the plan's as-of date.
+        #[serde(skip)]
+        duration: Option<ast::Duration>,
     },
     IsMissing {
         column: usize,
@@ -314,6 +364,8 @@ impl<'c, 'p> Lowering<'c, 'p> {
             tiers: Vec::new(),
             personas: Vec::new(),
             conds: Vec::new(),
+            fields: Vec::new(),
+            doc: eff.decl.doc.clone(),
         };
         Lowering {
             checked,
@@ -340,6 +392,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
             .map(|g| GroupPlan {
                 name: g.name.name.clone(),
                 cap: g.cap.as_ref().and_then(|c| scalar(&c.value)),
+                doc: g.doc.clone(),
             })
             .collect();
         let mut order = 0;
@@ -362,6 +415,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
                         cond,
                         because: rule.because.as_ref().map(|b| b.value.clone()),
                         cost,
+                        span: rule.span,
                     });
                     order += 1;
                 }
@@ -431,6 +485,8 @@ impl<'c, 'p> Lowering<'c, 'p> {
                         for_job: rule.for_job.as_ref().map(|j| j.name.clone()),
                         because: rule.because.as_ref().map(|b| b.value.clone()),
                         max_abs,
+                        span: rule.span,
+                        doc: rule.doc.clone(),
                     });
                 }
                 _ => {}
@@ -465,6 +521,24 @@ impl<'c, 'p> Lowering<'c, 'p> {
                     .map(|c| self.checked.text(c.span()))
                     .unwrap_or_else(|| "otherwise".to_string()),
                 cond: t.condition.as_ref().and_then(|c| score_cond(c, &groups)),
+            })
+            .collect();
+        self.plan.fields = eff
+            .schema
+            .fields
+            .iter()
+            .map(|f| FieldInfo {
+                field: f.name().to_string(),
+                header: f
+                    .decl
+                    .from
+                    .as_ref()
+                    .map(|h| h.value.clone())
+                    .unwrap_or_else(|| f.name().to_string()),
+                kind: self.field_kind(&f.ty),
+                optional: f.decl.optional,
+                key: f.decl.key,
+                doc: f.decl.doc.clone(),
             })
             .collect();
         self.plan.personas = eff
@@ -542,6 +616,26 @@ impl<'c, 'p> Lowering<'c, 'p> {
                 self.enum_of.insert(*id, i);
                 ColType::Enum(i)
             }
+        }
+    }
+
+    fn field_kind(&self, t: &Ty) -> FieldKind {
+        match t {
+            Ty::Int => FieldKind::Int,
+            Ty::Number | Ty::Error => FieldKind::Number,
+            Ty::Money => FieldKind::Money,
+            Ty::Percent => FieldKind::Percent,
+            Ty::Text => FieldKind::Text,
+            Ty::Bool => FieldKind::Bool,
+            Ty::Date => FieldKind::Date,
+            Ty::Duration => FieldKind::Duration,
+            Ty::Set(inner) => FieldKind::Set(Box::new(self.field_kind(inner))),
+            Ty::Enum(id) => FieldKind::Enum(
+                self.checked
+                    .decl(*id)
+                    .map(|d| d.name.name.clone())
+                    .unwrap_or_default(),
+            ),
         }
     }
 
@@ -701,6 +795,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
                     column,
                     from: self.as_of.minus(d).days(),
                     to: self.as_of.days(),
+                    duration: Some(d),
                 }
             }
             Expr::Is { lhs, known, .. } => {

@@ -1,4 +1,5 @@
 pub mod check;
+pub mod compile;
 pub mod diff;
 pub mod explain;
 pub mod fmt_cmd;

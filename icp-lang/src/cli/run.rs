@@ -295,14 +295,22 @@ fn xml(s: &str) -> String {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Emit {
+    /// The evaluation plan as JSON.
     Plan,
+    /// One SQL query scoring a table (needs --dialect and --from).
+    Sql,
+    /// The `CREATE TABLE` the query expects.
+    Ddl,
+    /// A dbt model and its schema.yml (needs --out-dir).
+    Dbt,
 }
 
 pub fn compile(
     paths: &[PathBuf],
     as_of: Option<Date>,
     only: Option<&str>,
-    _emit: Emit,
+    emit: Emit,
+    sql_args: &super::compile::SqlArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
@@ -326,6 +334,15 @@ pub fn compile(
                 .unwrap_or_else(|| "no ICP in these files".to_string())
         );
         return 2;
+    }
+    let target = match emit {
+        Emit::Plan => None,
+        Emit::Sql => Some(super::compile::Target::Sql),
+        Emit::Ddl => Some(super::compile::Target::Ddl),
+        Emit::Dbt => Some(super::compile::Target::Dbt),
+    };
+    if let Some(t) = target {
+        return super::compile::emit(t, sql_args, &plans, &session.project.sources, out, err);
     }
     let doc = serde_json::json!({ "plans": plans });
     let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";

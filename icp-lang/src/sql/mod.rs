@@ -387,10 +387,7 @@ impl Writer<'_> {
             );
             for g in gates {
                 self.span = g.span;
-                let kind = match g.kind {
-                    GateKind::Filter => "filter",
-                    GateKind::Exclude => "exclude",
-                };
+                let kind = g.kind.word();
                 q.push_str(&format!(
                     "      -- {kind} {}: {}\n",
                     comment(&g.name),

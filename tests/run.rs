@@ -1304,3 +1304,49 @@ fn tally_counts_as_score_does() {
     .unwrap();
     assert!(t.truncated && t.read > 0 && t.read < 10, "{t:?}");
 }
+
+/// docs/walkthrough.md, run as written: each `<!-- file: NAME -->` block is
+/// written (a later block of the same name replaces it), and each `<!-- run:
+/// ARGS -->` block must be exactly what `icp ARGS` prints, so the page cannot
+/// drift from what icp does.
+#[test]
+fn the_walkthrough_runs_as_written() {
+    let doc = std::fs::read_to_string(repo().join("docs/walkthrough.md")).unwrap();
+    let dir = temp_dir();
+    let mut lines = doc.lines();
+    let (mut files, mut runs) = (0, 0);
+    while let Some(line) = lines.next() {
+        let marker = line.trim();
+        let (kind, arg) = if let Some(name) = marker.strip_prefix("<!-- file: ") {
+            ("file", name.trim_end_matches(" -->"))
+        } else if let Some(cmd) = marker.strip_prefix("<!-- run: ") {
+            ("run", cmd.trim_end_matches(" -->"))
+        } else {
+            continue;
+        };
+        assert!(lines.next().unwrap().starts_with("```"), "{line}");
+        let mut body = String::new();
+        for l in lines.by_ref() {
+            if l == "```" {
+                break;
+            }
+            body.push_str(l);
+            body.push('\n');
+        }
+        if kind == "file" {
+            std::fs::write(dir.join(arg), &body).unwrap();
+            files += 1;
+        } else {
+            let args: Vec<&str> = arg.split_whitespace().collect();
+            let (_, out, err) = icp(&dir, &args);
+            let shown = format!("$ icp {arg}\n{out}");
+            assert_eq!(
+                shown.trim_end(),
+                body.trim_end(),
+                "`icp {arg}` prints otherwise:\n{err}"
+            );
+            runs += 1;
+        }
+    }
+    assert_eq!((files, runs), (5, 5), "every block was found");
+}

@@ -597,3 +597,59 @@ fn fmt_keeps_a_files_line_ends_and_prints_unified_hunks() {
     let headers: Vec<&str> = out.lines().filter(|l| l.starts_with("@@")).collect();
     assert_eq!(headers, ["@@ -1,5 +1,4 @@", "@@ -11,4 +10,4 @@"], "{out}");
 }
+
+#[test]
+fn tests_that_read_the_date_run_on_a_fixed_day() {
+    let icp_text = |test_header: &str| {
+        format!(
+            "schema S {{\n  id: text key\n  seen: date?\n}}\nicp p for S {{\n  owner \"o@example.com\"\n  reviewed 2026-10-01 every 90d\n  signal recent: seen within 30d weight 10\n  tier A: score >= 10\n  tier B: otherwise\n\n  test \"seen lately is A\" {{\n{test_header}    given {{ seen: 2026-10-20 }}\n    expect tier A\n  }}\n}}\n"
+        )
+    };
+    // No day anywhere: a warning, since the test passes now and fails later.
+    let dir = project(&[
+        ("icp.toml", b"[project]\n"),
+        ("a.icp", icp_text("").as_bytes()),
+    ]);
+    let (code, out, _) = icp(&dir, &["check", "a.icp"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning[W0403]: test \"seen lately is A\" depends on today's date"),
+        "{out}"
+    );
+    assert!(out.contains("`recent` uses `within`"), "{out}");
+    // The test's own day: no warning, and it is judged on that day, today
+    // or in a year (--as-of stands for the day it runs).
+    let dir = project(&[
+        ("icp.toml", b"[project]\n"),
+        ("a.icp", icp_text("    as_of 2026-11-01\n").as_bytes()),
+    ]);
+    let (code, out, _) = icp(&dir, &["check", "a.icp"]);
+    assert_eq!((code, out.contains("W0403")), (0, false), "{out}");
+    for today in ["2026-11-01", "2027-11-01"] {
+        let (code, out, _) = icp(&dir, &["test", "--as-of", today, "a.icp"]);
+        assert_eq!(code, 0, "{today}: {out}");
+        assert!(out.contains("... ok"), "{out}");
+    }
+    // Without its own day the same test fails a year later: the warning was right.
+    let dir = project(&[
+        ("icp.toml", b"[project]\n"),
+        ("a.icp", icp_text("").as_bytes()),
+    ]);
+    let (code, _, _) = icp(&dir, &["test", "--as-of", "2027-11-01", "a.icp"]);
+    assert_eq!(code, 1);
+    // The product's pinned `as_of` is a fixed day too, even under --as-of.
+    let dir = project(&[
+        ("icp.toml", b"[project]\nas_of = \"2026-11-01\"\n"),
+        ("a.icp", icp_text("").as_bytes()),
+    ]);
+    let (_, out, _) = icp(&dir, &["check", "--as-of", "2027-01-01", "a.icp"]);
+    assert!(!out.contains("W0403"), "{out}");
+    // The formatter keeps the line.
+    let dir = project(&[("a.icp", icp_text("    as_of   2026-11-01\n").as_bytes())]);
+    icp(&dir, &["fmt", "a.icp"]);
+    let formatted = std::fs::read_to_string(dir.join("a.icp")).unwrap();
+    assert!(
+        formatted.contains("\n    as_of 2026-11-01\n    given"),
+        "{formatted}"
+    );
+}

@@ -53,6 +53,66 @@ fn analyze_icp(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, opts: &Options) {
     let never = domains(cx, eff, opts.as_of(eff.file));
     redundant_gates(cx, eff, opts.as_of(eff.file));
     tiers(cx, eff, &never);
+    undated_tests(cx, eff, opts);
+}
+
+/// Tests of an ICP that reads the date (`within`, decay) change meaning as
+/// days pass unless they run on a fixed day: their own `as_of`, or the
+/// product's `as_of` in `icp.toml`.
+fn undated_tests(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, opts: &Options) {
+    if opts.pinned.contains(&eff.file) {
+        return;
+    }
+    let by_date = eff.rules.iter().find_map(|(rule, _)| {
+        if rule.decay.is_some() {
+            return Some(format!("`{}` decays with time", rule.name.name));
+        }
+        let RuleBody::Condition { expr, .. } = &rule.body else {
+            return None;
+        };
+        reads_date(cx, eff, expr, 0).then(|| format!("`{}` uses `within`", rule.name.name))
+    });
+    let Some(why) = by_date else { return };
+    for m in &eff.decl.members {
+        let ast::Member::Test(t) = m else { continue };
+        if t.as_of.is_some() {
+            continue;
+        }
+        let name = &t.name.value;
+        cx.error(
+            Diagnostic::new(
+                "W0403",
+                t.name.span,
+                format!("test {name:?} depends on today's date"),
+            )
+            .label(format!("judged on the day it runs: {why}"))
+            .help("give the test its day on its first line (`as_of 2026-11-01`), or pin `as_of` in the product's `icp.toml`"),
+        );
+    }
+}
+
+/// Whether a condition reads the date (`within`), through the segments it
+/// names too (segments cannot nest deeper than the files that declare them;
+/// the depth bound stops a cycle the checker reports anyway).
+fn reads_date(cx: &Cx<'_, '_>, eff: &Effective<'_>, e: &Expr, depth: usize) -> bool {
+    match e {
+        Expr::Within { .. } => true,
+        Expr::And(parts, _) | Expr::Or(parts, _) => {
+            parts.iter().any(|p| reads_date(cx, eff, p, depth))
+        }
+        Expr::Not(inner, _) => reads_date(cx, eff, inner, depth),
+        Expr::Operand(Operand::Name(n)) if depth < 16 => cx
+            .checked
+            .scopes
+            .get(&eff.file)
+            .and_then(|scope| scope.get(n.name.as_str()))
+            .and_then(|id| cx.checked.decl(*id))
+            .is_some_and(|d| match d.item {
+                ast::Item::Segment(seg) => reads_date(cx, eff, &seg.expr, depth + 1),
+                _ => false,
+            }),
+        _ => false,
+    }
 }
 
 fn review(cx: &mut Cx<'_, '_>, eff: &Effective<'_>, opts: &Options) {

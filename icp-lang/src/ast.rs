@@ -282,6 +282,9 @@ pub struct JobProp {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TestDecl {
     pub name: StrLit,
+    /// `as_of 2026-11-01`: the day the test is judged on (for `within` and
+    /// decay), whatever day it runs.
+    pub as_of: Option<Literal>,
     pub given: Vec<GivenField>,
     pub expects: Vec<Expect>,
     pub span: Span,

@@ -174,6 +174,7 @@ pub const KEYWORDS: &[&str] = &[
     "tier",
     "persona",
     "test",
+    "as_of",
     "given",
     "expect",
     "no",

@@ -4,7 +4,7 @@
 use crate::ast::{self, Expect, GivenValue, LitValue, Member, Operand, SignalState};
 use crate::check::{Checked, DeclId};
 use crate::eval::{evaluate, Outcome, Truth, Value};
-use crate::plan::{ColType, GateKind, Plan};
+use crate::plan::{lower_icp, ColType, GateKind, Plan};
 use crate::span::Span;
 use serde::Serialize;
 
@@ -18,6 +18,10 @@ pub struct TestResult {
     /// What the plan did with the given account, for explanations.
     #[serde(skip)]
     pub outcome: Outcome,
+    /// The plan the test ran on when it names its own day (`as_of`): the
+    /// ICP's plan lowered for that day.
+    #[serde(skip)]
+    pub plan: Option<Plan>,
 }
 
 impl TestResult {
@@ -34,6 +38,12 @@ pub fn run_tests(checked: &Checked<'_>, id: DeclId, plan: &Plan) -> Vec<TestResu
     let mut out = Vec::new();
     for m in &eff.decl.members {
         let Member::Test(t) = m else { continue };
+        // A test that names its day runs on it, whatever day it is run.
+        let dated = match t.as_of.as_ref().map(|l| &l.value) {
+            Some(LitValue::Date(d)) => lower_icp(checked, id, *d),
+            _ => None,
+        };
+        let plan = dated.as_ref().unwrap_or(plan);
         let row = given_row(plan, &t.given);
         let outcome = evaluate(plan, &row);
         let failures = t
@@ -47,6 +57,7 @@ pub fn run_tests(checked: &Checked<'_>, id: DeclId, plan: &Plan) -> Vec<TestResu
             span: t.span,
             failures,
             outcome,
+            plan: dated,
         });
     }
     out

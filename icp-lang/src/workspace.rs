@@ -134,13 +134,14 @@ impl Workspace {
             config_of_file.insert(*id, cfg);
         }
         let mut opts = Options::new(as_of.unwrap_or(today));
-        if as_of.is_none() {
-            for (id, cfg) in &config_of_file {
-                if let Some(d) = configs
-                    .get(cfg)
-                    .and_then(|c| c.settings.as_ref())
-                    .and_then(|s| s.as_of)
-                {
+        for (id, cfg) in &config_of_file {
+            if let Some(d) = configs
+                .get(cfg)
+                .and_then(|c| c.settings.as_ref())
+                .and_then(|s| s.as_of)
+            {
+                opts.pinned.insert(*id);
+                if as_of.is_none() {
                     opts.as_of_by_file.insert(*id, d);
                 }
             }

@@ -27,7 +27,10 @@ pub fn check_file(root: &Path, file: &Path) -> (Project, Vec<Diagnostic>) {
     // Names are shown relative to `root`, as `icp check` run there shows them.
     let disk = icp_lang::disk::Disk::at(icp_lang::source::normalize(root));
     let project = project::load(&disk, &[icp_lang::source::normalize(file)]);
-    let diags = check::check(&project, &Options::new(as_of())).diagnostics;
+    // The corpus's icp.toml pins `as_of`, as the examples' do.
+    let mut opts = Options::new(as_of());
+    opts.pinned = project.sources.iter().map(|(id, _)| id).collect();
+    let diags = check::check(&project, &opts).diagnostics;
     (project, diags)
 }
 

@@ -17,6 +17,9 @@ pub struct Options {
     pub as_of: Date,
     /// ...unless a file's own project pins another (`as_of` in `icp.toml`).
     pub as_of_by_file: HashMap<FileId, Date>,
+    /// Files whose project pins `as_of` in `icp.toml` (whether or not a
+    /// flag overrides it this run): their tests are judged on a fixed day.
+    pub pinned: std::collections::HashSet<FileId>,
 }
 
 impl Options {
@@ -24,6 +27,7 @@ impl Options {
         Options {
             as_of,
             as_of_by_file: HashMap::new(),
+            pinned: std::collections::HashSet::new(),
         }
     }
 

@@ -130,7 +130,8 @@ pub fn test(
                     })
                 })
                 .unwrap_or_default();
-            results.push((file.clone(), r, plan.clone(), row));
+            let ran_on = r.plan.clone().unwrap_or_else(|| plan.clone());
+            results.push((file.clone(), r, ran_on, row));
         }
     }
     let failed = results.iter().filter(|(_, r, _, _)| !r.passed()).count();

@@ -58,6 +58,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_otherwise
             | kw_persona
             | kw_test
+            | kw_as_of
             | kw_given
             | kw_expect
             | kw_no
@@ -545,7 +546,15 @@ impl<'a> Builder<'a> {
         let span = self.span(&p);
         let mut it = parts(p).into_iter();
         let name = self.string(it.next()?)?;
-        let given_pair = it.next()?;
+        let mut given_pair = it.next()?;
+        let mut as_of = None;
+        if given_pair.as_rule() == Rule::test_as_of {
+            let date = parts(given_pair)
+                .into_iter()
+                .find(|p| p.as_rule() == Rule::date)?;
+            as_of = Some(self.literal_atom(date)?);
+            given_pair = it.next()?;
+        }
         let mut given = Vec::new();
         for g in parts(given_pair) {
             let gspan = self.span(&g);
@@ -605,6 +614,7 @@ impl<'a> Builder<'a> {
         }
         Some(TestDecl {
             name,
+            as_of,
             given,
             expects,
             span,
@@ -1033,6 +1043,7 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         kw_otherwise => "`otherwise`",
         kw_persona => "`persona`",
         kw_test => "`test`",
+        kw_as_of => "`as_of`",
         kw_given => "`given`",
         kw_expect => "`expect`",
         kw_no => "`no`",

@@ -1350,3 +1350,66 @@ fn the_walkthrough_runs_as_written() {
     }
     assert_eq!((files, runs), (5, 5), "every block was found");
 }
+
+/// A table never cuts a cell: long cells wrap within their column, and
+/// columns that do not fit the terminal are left out and named.
+#[test]
+fn the_table_wraps_and_says_what_it_leaves_out() {
+    let erp = repo().join("examples/erp");
+    let (code, out, err) = common::icp_env(
+        &erp,
+        &[
+            "score",
+            "icp.icp",
+            "accounts.csv",
+            "--format",
+            "table",
+            "--columns",
+            "id,tier,fired",
+        ],
+        &[("COLUMNS", "200")],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains('…'), "nothing is cut: {out}");
+    // Every fired signal of account 0013 is shown, over several lines.
+    let csv = icp(
+        &erp,
+        &[
+            "score",
+            "icp.icp",
+            "accounts.csv",
+            "--format",
+            "csv",
+            "--columns",
+            "id,fired",
+        ],
+    )
+    .1;
+    let fired_0013 = csv
+        .lines()
+        .find(|l| l.starts_with("0013,"))
+        .unwrap()
+        .split_once(',')
+        .unwrap()
+        .1;
+    let table_text: String = out.split_whitespace().collect();
+    for part in fired_0013.split(';') {
+        assert!(table_text.contains(part), "{part} missing from:\n{out}");
+    }
+    assert!(out.lines().all(|l| l.chars().count() <= 200), "{out}");
+    // A narrow terminal: the columns that do not fit are named.
+    let (_, out, err) = common::icp_env(
+        &erp,
+        &["score", "icp.icp", "accounts.csv", "--format", "table"],
+        &[("COLUMNS", "60")],
+        None,
+    );
+    assert!(
+        err.contains(
+            "note: the table leaves out tier, fired, unknown, coverage to fit 60 characters"
+        ),
+        "{err}"
+    );
+    assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
+}

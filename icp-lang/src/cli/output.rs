@@ -109,18 +109,32 @@ impl Rows<'_> {
                 buf.extend_from_slice(b"}\n");
             }
             OutFormat::Table => {
-                let mut line = String::new();
-                for (name, c) in self.names.iter().zip(self.columns) {
-                    let mut cell = Vec::new();
-                    match self.people_cell(*c, key) {
-                        Some(text) => cell.extend_from_slice(text.as_bytes()),
-                        None => data::write_cell(&mut cell, self.plan, *c, key, o),
+                // Each cell wrapped to its column's width; the row takes as
+                // many lines as its longest cell.
+                let cells: Vec<Vec<String>> = self
+                    .names
+                    .iter()
+                    .zip(self.columns)
+                    .map(|(name, c)| {
+                        let mut cell = Vec::new();
+                        match self.people_cell(*c, key) {
+                            Some(text) => cell.extend_from_slice(text.as_bytes()),
+                            None => data::write_cell(&mut cell, self.plan, *c, key, o),
+                        }
+                        wrap(&String::from_utf8_lossy(&cell), width(name))
+                    })
+                    .collect();
+                let lines = cells.iter().map(Vec::len).max().unwrap_or(1);
+                for l in 0..lines {
+                    let mut line = String::new();
+                    for (name, cell) in self.names.iter().zip(&cells) {
+                        let part = cell.get(l).map(String::as_str).unwrap_or("");
+                        line.push_str(&pad(part, width(name)));
+                        line.push_str("  ");
                     }
-                    line.push_str(&pad(&String::from_utf8_lossy(&cell), width(name)));
-                    line.push_str("  ");
+                    buf.extend_from_slice(line.trim_end().as_bytes());
+                    buf.push(b'\n');
                 }
-                buf.extend_from_slice(line.trim_end().as_bytes());
-                buf.push(b'\n');
             }
         }
     }
@@ -153,14 +167,57 @@ fn width(column: &str) -> usize {
     }
 }
 
+/// `s` padded to `w` characters (callers wrap longer text first).
 fn pad(s: &str, w: usize) -> String {
     let n = s.chars().count();
-    if n > w {
-        let cut: String = s.chars().take(w.saturating_sub(1)).collect();
-        format!("{cut}…")
-    } else {
-        format!("{s}{}", " ".repeat(w - n))
+    format!("{s}{}", " ".repeat(w.saturating_sub(n)))
+}
+
+/// Text cut into lines of at most `w` characters, at a `;` or space when
+/// there is one (lists of signals break between items), never dropped.
+fn wrap(s: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut out = Vec::new();
+    let mut rest: Vec<char> = s.chars().collect();
+    while rest.len() > w {
+        let head = rest.get(..w).unwrap_or_default();
+        let cut = head
+            .iter()
+            .rposition(|c| *c == ';' || *c == ' ')
+            .map(|i| i + 1)
+            .filter(|&i| i > 0)
+            .unwrap_or(w);
+        out.push(rest.drain(..cut).collect::<String>().trim_end().to_string());
     }
+    out.push(rest.into_iter().collect());
+    out
+}
+
+/// The terminal's width: `COLUMNS` when set, else 120 (no terminal query,
+/// so output is the same wherever it runs).
+pub fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|&c: &usize| c >= 20)
+        .unwrap_or(120)
+}
+
+/// The columns that fit in `max` characters, from the left (the id always),
+/// and the ones left out.
+pub fn fit_table(names: &[String], max: usize) -> (Vec<String>, Vec<String>) {
+    let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+    let mut used = 0;
+    for (i, n) in names.iter().enumerate() {
+        let w = width(n) + if i > 0 { 2 } else { 0 };
+        if i == 0 || (dropped.is_empty() && used + w <= max) {
+            kept.push(n.clone());
+            used += w;
+        } else {
+            dropped.push(n.clone());
+        }
+    }
+    (kept, dropped)
 }
 
 /// Where results go: a temporary file beside the target, renamed on success.

@@ -116,6 +116,22 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
             None => OutFormat::Csv,
         }
     });
+    // A table fits the terminal: columns that do not fit are left out, and
+    // said so; what is shown is never cut (long cells wrap).
+    let names = if format == OutFormat::Table {
+        let (kept, dropped) = super::output::fit_table(&names, super::output::terminal_width());
+        if !dropped.is_empty() {
+            let _ = writeln!(
+                err,
+                "note: the table leaves out {} to fit {} characters (set COLUMNS, choose with --columns, or use --format csv)",
+                dropped.join(", "),
+                super::output::terminal_width()
+            );
+        }
+        kept
+    } else {
+        names
+    };
     let mut out = match Output::open(args.output.as_deref()) {
         Ok(o) => o,
         Err(e) => {

@@ -1413,3 +1413,90 @@ fn the_table_wraps_and_says_what_it_leaves_out() {
     );
     assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
 }
+
+/// Contacts exported by HubSpot (`Job Title`, `Job Level`) are read without
+/// options; other headers are named once in `icp.toml` or by flags; a
+/// champion persona is a seat of the buying committee.
+#[test]
+fn contacts_as_crms_export_them() {
+    let dir = temp_dir();
+    let erp = repo().join("examples/erp");
+    for f in ["icp.icp", "accounts.icp", "accounts.csv"] {
+        std::fs::copy(erp.join(f), dir.join(f)).unwrap();
+    }
+    let icp_file = dir.join("icp.icp");
+    let text = std::fs::read_to_string(&icp_file).unwrap();
+    let with_champion = text.replacen(
+        "  /// The person who signs.",
+        "  persona data_champion {\n    role champion\n    title matches any [\"*Data*\"]\n  }\n\n  /// The person who signs.",
+        1,
+    );
+    std::fs::write(&icp_file, with_champion).unwrap();
+    std::fs::write(
+        dir.join("hubspot.csv"),
+        "Account ID,Job Title,Job Level,Department\n0011,VP Operations,VP,Operations\n0011,ERP Manager,Manager,IT\n0011,Head of Data,Director,IT\n0012,COO,C-Level,Operations\n0012,SAP Lead,Manager,IT\n",
+    )
+    .unwrap();
+    let args = [
+        "score",
+        "icp.icp",
+        "accounts.csv",
+        "--contacts",
+        "hubspot.csv",
+        "--format",
+        "csv",
+        "--columns",
+        "id,personas,committee",
+    ];
+    let (code, out, err) = icp(&dir, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("0011,data_champion;ops_leader;erp_admin,complete"),
+        "{out}"
+    );
+    assert!(
+        out.contains("0012,ops_leader;erp_admin,missing champion"),
+        "{out}"
+    );
+    // Other headers: named in icp.toml, or by a flag over it.
+    std::fs::write(
+        dir.join("crm.csv"),
+        "Acct,Role Name,Rank,Team\n0011,VP Operations,VP,Operations\n",
+    )
+    .unwrap();
+    let args = [
+        "score",
+        "icp.icp",
+        "accounts.csv",
+        "--contacts",
+        "crm.csv",
+        "--format",
+        "csv",
+        "--columns",
+        "id,personas",
+    ];
+    let mut keyed = args.to_vec();
+    keyed.extend(["--contacts-key", "Acct"]);
+    let (code, _, err) = icp(&dir, &keyed);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no job title column (looked for Title, Job Title"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.join("icp.toml"),
+        "[contacts]\nkey = \"Acct\"\ntitle = \"Role Name\"\nseniority = \"Rank\"\ndepartment = \"Team\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = icp(&dir, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("0011,ops_leader"), "{out}");
+    let mut flagged = args.to_vec();
+    flagged.extend(["--contacts-title", "Nope"]);
+    let (code, _, err) = icp(&dir, &flagged);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no column `Nope` for the contacts' job title"),
+        "{err}"
+    );
+}

@@ -21,6 +21,20 @@ pub struct Config {
     /// How the product's accounts are written (`[data]`).
     #[serde(default)]
     pub data: ReadSettings,
+    /// How the product's contacts export names its columns (`[contacts]`).
+    #[serde(default)]
+    pub contacts: ContactColumns,
+}
+
+/// `[contacts]`: the headers of the contacts export, when they are not
+/// among the usual ones (`Title`, `Job Title`, `Seniority`, `Department`...).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactColumns {
+    pub key: Option<String>,
+    pub title: Option<String>,
+    pub seniority: Option<String>,
+    pub department: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,7 +5,17 @@ use crate::eval::glob;
 use crate::plan::{normalize_variant, Plan, SENIORITY};
 
 /// The roles a complete buying committee has.
-pub const COMMITTEE: &[&str] = &["decision_maker", "influencer", "user"];
+/// The roles a full buying committee fills (those the ICP's personas name).
+/// A `blocker` is someone to know about, never a seat to fill, so it is not
+/// one of them.
+pub const COMMITTEE: &[&str] = &["decision_maker", "champion", "influencer", "user"];
+
+/// The contact columns each persona test reads, and the headers CRM exports
+/// give them (matched ignoring case and surrounding spaces), first the usual
+/// one: HubSpot writes `Job Title`, Salesforce `Title`.
+pub const TITLE_HEADERS: &[&str] = &["Title", "Job Title", "Job title", "Position"];
+pub const SENIORITY_HEADERS: &[&str] = &["Seniority", "Job Level", "Management Level", "Level"];
+pub const DEPARTMENT_HEADERS: &[&str] = &["Department", "Job Function", "Function"];
 
 /// A seniority as CRMs write it: `VP`, `C-Level`, `Director`, `Individual
 /// Contributor` ... as a level of [`SENIORITY`]; `None` when unrecognised.

@@ -38,9 +38,18 @@ pub struct ScoreArgs {
     /// against the personas; adds the `personas` and `committee` columns.
     #[arg(long)]
     pub contacts: Option<PathBuf>,
-    /// The contacts' column holding the account id (default: the account key's header).
+    /// The contacts' column holding the account id (default: `[contacts] key`, else the account key's header).
     #[arg(long)]
     pub contacts_key: Option<String>,
+    /// The contacts' job title column (default: `[contacts] title`, else Title, Job Title, ...).
+    #[arg(long)]
+    pub contacts_title: Option<String>,
+    /// The contacts' seniority column (default: `[contacts] seniority`, else Seniority, Job Level, ...).
+    #[arg(long)]
+    pub contacts_seniority: Option<String>,
+    /// The contacts' department column (default: `[contacts] department`, else Department, Job Function, ...).
+    #[arg(long)]
+    pub contacts_department: Option<String>,
 }
 
 /// One chunk's rows, as written.
@@ -75,8 +84,19 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         Ok(x) => x,
         Err(code) => return code,
     };
+    // The contacts' columns: the flags, over the product's `[contacts]`.
+    let product = file
+        .and_then(|f| session.settings(f))
+        .map(|s| s.config.contacts.clone())
+        .unwrap_or_default();
+    let contact_columns = icp_lang::config::ContactColumns {
+        key: args.contacts_key.clone().or(product.key),
+        title: args.contacts_title.clone().or(product.title),
+        seniority: args.contacts_seniority.clone().or(product.seniority),
+        department: args.contacts_department.clone().or(product.department),
+    };
     let people = match &args.contacts {
-        Some(path) => match load_contacts(&plan, path, args.contacts_key.as_deref()) {
+        Some(path) => match load_contacts(&plan, path, &contact_columns) {
             Ok(p) => Some(p),
             Err(e) => {
                 let _ = writeln!(err, "error: {e}");
@@ -305,9 +325,9 @@ fn summary(plan: &Plan, t: &Tally, on_error: OnErrorArg) -> String {
 fn load_contacts(
     plan: &Plan,
     path: &Path,
-    key_header: Option<&str>,
+    names: &icp_lang::config::ContactColumns,
 ) -> Result<HashMap<String, u64>, String> {
-    let key_header = match key_header {
+    let key_header = match names.key.as_deref() {
         Some(k) => k.to_string(),
         None => plan
             .key
@@ -328,17 +348,41 @@ fn load_contacts(
     let find = |name: &str| {
         headers
             .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name))
+            .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
     };
+    // A column named in settings or flags must exist; otherwise the first
+    // of the usual headers that does.
+    let column =
+        |named: &Option<String>, usual: &[&str], what: &str| -> Result<Option<usize>, String> {
+            match named {
+                Some(n) => find(n).map(Some).ok_or_else(|| {
+                    format!(
+                        "`{}` has no column `{n}` for the contacts' {what}",
+                        path.display()
+                    )
+                }),
+                None => Ok(usual.iter().find_map(|u| find(u))),
+            }
+        };
     let key = find(&key_header).ok_or_else(|| {
         format!(
             "`{}` has no column `{key_header}` to join contacts to accounts (use --contacts-key)",
             path.display()
         )
     })?;
-    let title =
-        find("Title").ok_or_else(|| format!("`{}` has no `Title` column", path.display()))?;
-    let (seniority, department) = (find("Seniority"), find("Department"));
+    let title = column(&names.title, contacts::TITLE_HEADERS, "job title")?.ok_or_else(|| {
+        format!(
+            "`{}` has no job title column (looked for {}); name it with --contacts-title or `[contacts] title` in icp.toml",
+            path.display(),
+            contacts::TITLE_HEADERS.join(", ")
+        )
+    })?;
+    let seniority = column(&names.seniority, contacts::SENIORITY_HEADERS, "seniority")?;
+    let department = column(
+        &names.department,
+        contacts::DEPARTMENT_HEADERS,
+        "department",
+    )?;
     let mut people: HashMap<String, u64> = HashMap::new();
     for (n, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| format!("`{}`, contact {}: {e}", path.display(), n + 1))?;

@@ -1500,3 +1500,73 @@ fn contacts_as_crms_export_them() {
         "{err}"
     );
 }
+
+#[test]
+fn enum_cells_are_read_by_their_labels() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("icp.icp"),
+        r#"/// HubSpot's and Salesforce's industry picklists.
+enum Industry {
+  healthcare "Hospital & Health Care" "Health Care",
+  fintech "Financial Services",
+  retail
+}
+
+schema Company {
+  id:       text key from "Record ID"
+  industry: Industry from "Industry"
+  markets:  set<Industry> from "Markets"
+}
+
+icp labels for Company {
+  owner "t@example.com"
+  reviewed 2026-10-01 every 90d
+
+  signal health: industry == healthcare weight 20
+  signal money: industry == fintech weight 10
+  signal sells_to_banks: markets has any [fintech] weight 5
+
+  tier A: score >= 20
+  tier B: score >= 10
+  tier C: score >= 5
+  tier D: otherwise
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("a.csv"),
+        "Record ID,Industry,Markets\n\
+         1,Hospital & Health Care,\n\
+         2,financial services,\n\
+         3,Retail,Financial Services;retail\n\
+         4, health-care ,\n",
+    )
+    .unwrap();
+    let (code, out, err) = icp(&dir, &["score", "icp.icp", "a.csv", "-o", "out.csv"]);
+    let scored = std::fs::read_to_string(dir.join("out.csv")).unwrap_or_default();
+    assert_eq!(code, 0, "{out}{err}{scored}");
+    let tier = |id: &str| -> String {
+        let header: Vec<&str> = scored.lines().next().unwrap().split(',').collect();
+        let col = header.iter().position(|h| *h == "tier").unwrap();
+        let row = scored
+            .lines()
+            .find(|l| l.split(',').next() == Some(id))
+            .unwrap_or_else(|| panic!("no row {id}: {scored}"));
+        row.split(',').nth(col).unwrap().to_string()
+    };
+    assert_eq!(tier("1"), "A", "{scored}");
+    assert_eq!(tier("2"), "B", "{scored}");
+    assert_eq!(tier("3"), "C", "{scored}");
+    assert_eq!(tier("4"), "A", "{scored}");
+    // A cell that is neither a variant nor a label is still a bad cell.
+    std::fs::write(
+        dir.join("b.csv"),
+        "Record ID,Industry,Markets\n5,Banking,\n",
+    )
+    .unwrap();
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "b.csv", "-o", "out.csv"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("Banking"), "{err}");
+}

@@ -293,3 +293,51 @@ fn a_nul_character_is_refused_at_the_rule() {
         );
     }
 }
+
+#[test]
+fn enum_labels_are_decoded_in_every_dialect() {
+    let icp_file = repo().join("tests/sql/corners/labels.icp");
+    let dir = temp_dir();
+    for d in DIALECTS {
+        // Snowflake and BigQuery are not written with sets as arrays.
+        let arrays = ["duckdb", "postgres", "spark"].contains(d);
+        for sets in [None, Some("array")] {
+            if sets.is_some() && !arrays {
+                continue;
+            }
+            let mut args = vec![
+                "compile",
+                icp_file.to_str().unwrap(),
+                "--emit",
+                "sql",
+                "--dialect",
+                d,
+                "--from",
+                "t",
+                "--as-of",
+                "2026-11-01",
+            ];
+            if let Some(s) = sets {
+                args.extend(["--sets", s]);
+            }
+            let (code, out, err) = icp(&dir, &args);
+            assert_eq!(code, 0, "{d} {sets:?}: {err}");
+            // The scalar decode reads each label as its variant.
+            assert!(
+                out.contains("WHEN 'hospital_&_health_care' THEN 'healthcare'"),
+                "{d}: {out}"
+            );
+            assert!(
+                out.contains("WHEN 'financial_services' THEN 'fintech'"),
+                "{d}: {out}"
+            );
+            // A set part is read by its labels too.
+            let part = if sets.is_some() {
+                "IN ('fintech', 'financial_services')"
+            } else {
+                "';financial_services;'"
+            };
+            assert!(out.contains(part), "{d} {sets:?}: {out}");
+        }
+    }
+}

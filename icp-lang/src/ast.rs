@@ -69,8 +69,16 @@ pub struct Import {
 pub struct EnumDecl {
     pub name: Ident,
     pub variants: Vec<Ident>,
+    /// The labels each variant is also read from (`healthcare "Health Care"`),
+    /// one list per variant, in order.
+    #[serde(skip_serializing_if = "no_labels")]
+    pub labels: Vec<Vec<StrLit>>,
     pub doc: Option<String>,
     pub span: Span,
+}
+
+fn no_labels(labels: &[Vec<StrLit>]) -> bool {
+    labels.iter().all(Vec::is_empty)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

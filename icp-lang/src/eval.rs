@@ -376,6 +376,13 @@ fn decode_scalar(
                     .normalized
                     .iter()
                     .position(|v| same_normalized(cell, v))
+                    .or_else(|| {
+                        table
+                            .labels
+                            .iter()
+                            .find(|l| same_normalized(cell, &l.normalized))
+                            .map(|l| usize::from(l.variant))
+                    })
             }) {
                 Some(i) => Ok(Value::Enum(u16::try_from(i).unwrap_or(u16::MAX))),
                 None => {
@@ -836,11 +843,19 @@ mod tests {
                     .map(|v| crate::plan::normalize_variant(v))
                     .collect(),
                 variants,
+                labels: vec![crate::plan::Label {
+                    variant: 0,
+                    text: "Software & Services".into(),
+                    normalized: crate::plan::normalize_variant("Software & Services"),
+                }],
             }],
             texts: ["US", "dbt", "Snowflake", "Łódź"].map(String::from).into(),
             ..Plan::default()
         };
         let cells = [
+            "Software & Services",
+            " software  & services",
+            "software_&_services",
             "0",
             "-0",
             "7",
@@ -925,6 +940,11 @@ mod tests {
             }
         }
         assert!(taken > 150, "quick took only {taken} cells");
+        // A label reads as its variant, as loosely as a variant's name.
+        for cell in ["Software & Services", " SOFTWARE & services "] {
+            let v = decode_general(&plan, &ColType::Enum(0), cell, ';', &fmt, false);
+            assert_eq!(v, Ok(Value::Enum(0)), "{cell:?}");
+        }
     }
 
     #[test]

@@ -113,6 +113,19 @@ pub struct EnumTable {
     /// spaces and hyphens as `_` (`In Cycle` is `in_cycle`).
     #[serde(skip)]
     pub normalized: Vec<String>,
+    /// The labels variants are also read from (`"Hospital & Health Care"`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<Label>,
+}
+
+/// A text a variant is also read from, as a CRM exports it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Label {
+    pub variant: u16,
+    pub text: String,
+    /// `text` as cells are matched against it (`normalize_variant`).
+    #[serde(skip)]
+    pub normalized: String,
 }
 
 /// How a cell is matched against a variant when it is not written exactly.
@@ -608,10 +621,24 @@ impl<'c, 'p> Lowering<'c, 'p> {
                     .iter()
                     .map(|v: &String| normalize_variant(v))
                     .collect();
+                let labels = self
+                    .checked
+                    .labels(*id)
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, ls)| {
+                        ls.iter().map(move |l| Label {
+                            variant: u16::try_from(i).unwrap_or(u16::MAX),
+                            text: l.value.clone(),
+                            normalized: normalize_variant(&l.value),
+                        })
+                    })
+                    .collect();
                 self.plan.enums.push(EnumTable {
                     name,
                     variants,
                     normalized,
+                    labels,
                 });
                 self.enum_of.insert(*id, i);
                 ColType::Enum(i)

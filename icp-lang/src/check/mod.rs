@@ -309,6 +309,9 @@ impl<'p> Context<'p> {
                 );
             }
         }
+        for d in enum_label_errors(e) {
+            self.error(d);
+        }
     }
 
     /// The resolved schema, checked once and cached.
@@ -386,5 +389,122 @@ impl<'p> Context<'p> {
                 }
             }
         }
+    }
+}
+
+/// The labels of an enum that are empty, claimed by two variants, or
+/// written like another variant's name (all compared as cells are read:
+/// `plan::normalize_variant`).
+pub fn enum_label_errors(e: &ast::EnumDecl) -> Vec<Diagnostic> {
+    use crate::plan::normalize_variant;
+    let mut out = Vec::new();
+    let names: Vec<String> = e
+        .variants
+        .iter()
+        .map(|v| normalize_variant(&v.name))
+        .collect();
+    let mut claimed: BTreeMap<String, (usize, Span)> = BTreeMap::new();
+    for (i, (v, labels)) in e.variants.iter().zip(&e.labels).enumerate() {
+        for l in labels {
+            let n = normalize_variant(&l.value);
+            if n.is_empty() {
+                out.push(
+                    Diagnostic::new("E0211", l.span, format!("an empty label for `{}`", v.name))
+                        .label("no cell reads as this")
+                        .help("remove the label"),
+                );
+                continue;
+            }
+            let other = names
+                .iter()
+                .zip(&e.variants)
+                .enumerate()
+                .find_map(|(j, (m, w))| (j != i && *m == n).then_some(w));
+            if let Some(other) = other {
+                out.push(
+                    Diagnostic::new(
+                        "E0211",
+                        l.span,
+                        format!(
+                            "the label {:?} of `{}` reads as the variant `{}`",
+                            l.value, v.name, other.name
+                        ),
+                    )
+                    .label("a label of another variant")
+                    .secondary(other.span, "this variant")
+                    .help("a cell written like a variant's name reads as that variant; remove the label"),
+                );
+                continue;
+            }
+            match claimed.get(&n) {
+                Some(&(j, prev)) if j != i => {
+                    let w = e.variants.get(j).map(|w| w.name.as_str()).unwrap_or("");
+                    out.push(
+                        Diagnostic::new(
+                            "E0211",
+                            l.span,
+                            format!(
+                                "the label {:?} is claimed by both `{w}` and `{}`",
+                                l.value, v.name
+                            ),
+                        )
+                        .label("claimed again here")
+                        .secondary(prev, "first claimed here")
+                        .help("keep the label on the one variant it means"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    claimed.insert(n, (i, l.span));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::enum_label_errors;
+    use crate::ast::Item;
+    use crate::span::FileId;
+
+    /// The messages of the label errors of the file's first enum.
+    fn label_errors(src: &str) -> Vec<String> {
+        let parsed = crate::parser::parse(FileId(0), src);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        match parsed.ast.items.first() {
+            Some(Item::Enum(e)) => enum_label_errors(e)
+                .into_iter()
+                .map(|d| format!("{}: {}", d.code, d.message))
+                .collect(),
+            other => panic!("not an enum: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_label_is_one_variants_and_never_another_variants_name() {
+        assert!(label_errors(
+            r#"enum I { healthcare "Hospital & Health Care" "Health Care", fintech "Financial Services", retail }"#
+        )
+        .is_empty());
+        // Written like another variant's name, after normalisation.
+        assert_eq!(
+            label_errors(r#"enum I { in_cycle, won "In Cycle" }"#),
+            [r#"E0211: the label "In Cycle" of `won` reads as the variant `in_cycle`"#]
+        );
+        // Claimed twice, after normalisation; a label repeated on its own
+        // variant, or equal to its own variant's name, is harmless.
+        assert_eq!(
+            label_errors(r#"enum I { a "Health Care" "health care" "A", b " HEALTH-CARE " }"#),
+            [r#"E0211: the label " HEALTH-CARE " is claimed by both `a` and `b`"#]
+        );
+        assert_eq!(
+            label_errors(r#"enum I { a "", b " " }"#),
+            [
+                "E0211: an empty label for `a`",
+                "E0211: an empty label for `b`"
+            ]
+        );
     }
 }

@@ -109,6 +109,14 @@ impl<'p> Checked<'p> {
         }
     }
 
+    /// The labels of each variant of the enum, in the variants' order.
+    pub fn labels(&self, id: DeclId) -> Vec<&'p [ast::StrLit]> {
+        match self.decl(id).map(|d| d.item) {
+            Some(Item::Enum(e)) => e.labels.iter().map(Vec::as_slice).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The source text under a span, with runs of white space folded.
     pub fn text(&self, span: Span) -> String {
         let raw = self

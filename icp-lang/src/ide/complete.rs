@@ -194,10 +194,26 @@ pub fn complete(checked: &Checked<'_>, file: FileId, offset: u32) -> Vec<Complet
                 };
                 if let Ty::Enum(id) = elem {
                     let enum_name = checked.decl(id).map(|d| d.name.name.clone());
+                    let labels = checked.labels(id);
                     return checked
                         .variants(id)
                         .iter()
-                        .map(|v| item(&v.name, CompletionKind::Value, enum_name.clone()))
+                        .enumerate()
+                        .map(|(i, v)| {
+                            let ls = labels.get(i).copied().unwrap_or_default();
+                            let detail = if ls.is_empty() {
+                                enum_name.clone()
+                            } else {
+                                let shown: Vec<String> =
+                                    ls.iter().map(|l| format!("{:?}", l.value)).collect();
+                                Some(format!(
+                                    "{} ({})",
+                                    enum_name.clone().unwrap_or_default(),
+                                    shown.join(", ")
+                                ))
+                            };
+                            item(&v.name, CompletionKind::Value, detail)
+                        })
                         .collect();
                 }
                 return Vec::new();
@@ -405,6 +421,29 @@ mod tests {
     }
 
     const HEAD: &str = "import \"shared.icp\"\nicp i for A {\n  signal s: industry == saas weight 5\n  job j { job \"x\" }\n  tier T: otherwise\n";
+
+    #[test]
+    fn a_variant_completion_shows_its_labels() {
+        let shared = "enum Industry { healthcare \"Hospital & Health Care\", retail }\nschema A {\n  id: text key\n  industry: Industry\n}\n";
+        let main = "import \"shared.icp\"\nicp i for A {\n  filter f: industry == \n  tier T: otherwise\n}\n";
+        let project = project(main, shared);
+        let checked = check(&project, &options());
+        let offset = main.find("== ").map(|o| o as u32 + 3).unwrap_or(0);
+        let details: Vec<(String, Option<String>)> = complete(&checked, FileId(0), offset)
+            .into_iter()
+            .map(|c| (c.label, c.detail))
+            .collect();
+        assert_eq!(
+            details,
+            [
+                (
+                    "healthcare".to_string(),
+                    Some("Industry (\"Hospital & Health Care\")".to_string())
+                ),
+                ("retail".to_string(), Some("Industry".to_string())),
+            ]
+        );
+    }
 
     #[test]
     fn completes_in_context_even_when_half_typed() {

@@ -42,14 +42,21 @@ fn describe(checked: &Checked<'_>, def: Span) -> Option<String> {
                         &e.doc,
                     ));
                 }
-                if e.variants.iter().any(|v| v.span == def) {
-                    let v = e.variants.iter().find(|v| v.span == def)?;
-                    return Some(format!(
+                if let Some(i) = e.variants.iter().position(|v| v.span == def) {
+                    let v = e.variants.get(i)?;
+                    let mut text = format!(
                         "`{}`: a value of enum `{}` ({})",
                         v.name,
                         e.name.name,
                         values.join(", ")
-                    ));
+                    );
+                    let labels = e.labels.get(i).map(Vec::as_slice).unwrap_or_default();
+                    if !labels.is_empty() {
+                        let shown: Vec<String> =
+                            labels.iter().map(|l| format!("{:?}", l.value)).collect();
+                        text.push_str(&format!("\n\nalso read from {}", shown.join(", ")));
+                    }
+                    return Some(text);
                 }
             }
             Item::Schema(s) => {
@@ -251,6 +258,23 @@ mod tests {
         let project = project(&main_with_cursor.replace("$0", ""), SHARED);
         let checked = check(&project, &options());
         hover(&checked, FileId(0), offset).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_hover_on_a_variant_lists_its_labels() {
+        let shared = "enum Industry { healthcare \"Hospital & Health Care\" \"Health Care\", retail }\nschema A {\n  id: text key\n  industry: Industry\n}\n";
+        let main = "import \"shared.icp\"\nicp i for A {\n  owner \"o@example.com\"\n  signal s: industry == healthcare weight 5\n  tier T: otherwise\n}\n";
+        let project = project(main, shared);
+        let checked = check(&project, &options());
+        let offset = main.find("== health").map(|o| o as u32 + 5).unwrap_or(0);
+        assert_eq!(
+            hover(&checked, FileId(0), offset).unwrap_or_default(),
+            "`healthcare`: a value of enum `Industry` (`healthcare`, `retail`)\n\nalso read from \"Hospital & Health Care\", \"Health Care\""
+        );
+        let retail = main.find("tier").map(|o| o as u32).unwrap_or(0);
+        assert!(!hover(&checked, FileId(0), retail)
+            .unwrap_or_default()
+            .contains("also read"));
     }
 
     #[test]

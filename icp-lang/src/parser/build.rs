@@ -195,13 +195,18 @@ impl<'a> Builder<'a> {
                 let doc = self.doc_of(&p);
                 let mut it = parts(p).into_iter();
                 let name = self.ident(it.next()?);
-                let variants = it
-                    .filter_map(|v| v.into_inner().next())
-                    .map(|v| self.ident(v))
-                    .collect();
+                let mut variants = Vec::new();
+                let mut labels = Vec::new();
+                for v in it {
+                    let mut inner = v.into_inner();
+                    let Some(id) = inner.next() else { continue };
+                    variants.push(self.ident(id));
+                    labels.push(inner.filter_map(|s| self.string(s)).collect());
+                }
                 Item::Enum(EnumDecl {
                     name,
                     variants,
+                    labels,
                     doc,
                     span,
                 })

@@ -195,6 +195,11 @@ fn check_text(plan: &Plan, opts: &Options) -> Result<(), Vec<Diagnostic>> {
             .iter()
             .flat_map(|e| e.variants.iter().map(String::as_str)),
     );
+    all.extend(
+        plan.enums
+            .iter()
+            .flat_map(|e| e.labels.iter().map(|l| l.text.as_str())),
+    );
     for c in &plan.conds {
         if let Cond::Matches { patterns, .. } = c {
             all.extend(patterns.iter().map(String::as_str));
@@ -605,7 +610,8 @@ impl Writer<'_> {
     }
 
     /// The enum value decoded to its variant: exact first, then lower case
-    /// with spaces and hyphens as `_`, as `icp score` does.
+    /// with spaces and hyphens as `_`, then by a label written as loosely,
+    /// as `icp score` does.
     fn enum_decode(&self, f: &str, e: usize) -> String {
         let Some(table) = self.plan.enums.get(e) else {
             return f.to_string();
@@ -618,6 +624,15 @@ impl Writer<'_> {
         );
         for (v, n) in table.variants.iter().zip(&table.normalized) {
             s.push_str(&format!(" WHEN {} THEN {}", self.s(n), self.s(v)));
+        }
+        for l in &table.labels {
+            if let Some(v) = table.variants.get(usize::from(l.variant)) {
+                s.push_str(&format!(
+                    " WHEN {} THEN {}",
+                    self.s(&l.normalized),
+                    self.s(v)
+                ));
+            }
         }
         s.push_str(" END END");
         s
@@ -754,24 +769,61 @@ impl Writer<'_> {
                 Box::new(move |e: &str| format!("TRIM({e}) = {lit}")) as Box<dyn Fn(&str) -> String>
             }
             (ColType::Enum(e), Const::Enum(v)) => {
-                let Some(n) = self
-                    .plan
-                    .enums
-                    .get(*e)
-                    .and_then(|t| t.normalized.get(usize::from(*v)))
-                else {
+                let names = self.set_names(*e, *v);
+                if names.is_empty() {
                     return Ok(self.known_then(f, "FALSE"));
+                }
+                let lits: Vec<String> = names.iter().map(|n| self.s(n)).collect();
+                let test = if let [one] = lits.as_slice() {
+                    format!("= {one}")
+                } else {
+                    format!("IN ({})", lits.join(", "))
                 };
-                let lit = self.s(n);
-                Box::new(move |e: &str| format!("{} = {lit}", normalize_sql(&format!("TRIM({e})"))))
+                Box::new(move |e: &str| format!("{} {test}", normalize_sql(&format!("TRIM({e})"))))
             }
             _ => return Ok(self.known_then(f, "FALSE")),
         };
         self.h.any_elem(f, test.as_ref())
     }
 
+    /// The normalised texts a set part may be to read as variant `v` of
+    /// enum `e`: its name, then its labels (none that holds the separator,
+    /// which no part can be).
+    fn set_names(&self, e: usize, v: u16) -> Vec<String> {
+        let Some(t) = self.plan.enums.get(e) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = t
+            .normalized
+            .get(usize::from(v))
+            .cloned()
+            .into_iter()
+            .collect();
+        for l in t.labels.iter().filter(|l| l.variant == v) {
+            if !l.normalized.contains(';') && !out.contains(&l.normalized) {
+                out.push(l.normalized.clone());
+            }
+        }
+        out
+    }
+
     /// Whether the set (as `;a;b;`) holds the constant.
     fn set_has(&self, f: &str, elem: &ColType, c: &Const) -> String {
+        if let (ColType::Enum(e), Const::Enum(v)) = (elem, c) {
+            let names = self.set_names(*e, *v);
+            if names.is_empty() {
+                return self.known_then(f, "FALSE");
+            }
+            let tests: Vec<String> = names
+                .iter()
+                .map(|n| self.h.contains(f, &self.s(&format!(";{n};"))))
+                .collect();
+            return if let [one] = tests.as_slice() {
+                one.clone()
+            } else {
+                format!("({})", tests.join(" OR "))
+            };
+        }
         let needle = match (elem, c) {
             (ColType::Text, Const::Text(i)) => {
                 let t = self.plan.texts.get(*i).map(String::as_str).unwrap_or("");
@@ -780,17 +832,6 @@ impl Writer<'_> {
                     return self.known_then(f, "FALSE");
                 }
                 t.to_string()
-            }
-            (ColType::Enum(e), Const::Enum(v)) => {
-                match self
-                    .plan
-                    .enums
-                    .get(*e)
-                    .and_then(|t| t.normalized.get(usize::from(*v)))
-                {
-                    Some(n) => n.clone(),
-                    None => return self.known_then(f, "FALSE"),
-                }
             }
             _ => return self.known_then(f, "FALSE"),
         };

@@ -128,10 +128,7 @@ pub struct Label {
     pub normalized: String,
 }
 
-/// How a cell is matched against a variant when it is not written exactly.
-pub fn normalize_variant(s: &str) -> String {
-    s.trim().to_lowercase().replace([' ', '-'], "_")
-}
+pub use crate::values::normalize_variant;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum GateKind {

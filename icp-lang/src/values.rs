@@ -56,6 +56,12 @@ pub fn compare_levels(op: CmpOp, a: u8, b: u8) -> bool {
     ordering(op, a.partial_cmp(&b))
 }
 
+/// How a cell is matched against an enum variant or label when it is not
+/// written exactly: case, surrounding spaces, and spaces or hyphens as `_`.
+pub fn normalize_variant(s: &str) -> String {
+    s.trim().to_lowercase().replace([' ', '-'], "_")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -394,9 +394,9 @@ impl<'p> Context<'p> {
 
 /// The labels of an enum that are empty, claimed by two variants, or
 /// written like another variant's name (all compared as cells are read:
-/// `plan::normalize_variant`).
+/// `values::normalize_variant`).
 pub fn enum_label_errors(e: &ast::EnumDecl) -> Vec<Diagnostic> {
-    use crate::plan::normalize_variant;
+    use crate::values::normalize_variant;
     let mut out = Vec::new();
     let names: Vec<String> = e
         .variants

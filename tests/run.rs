@@ -1304,3 +1304,44 @@ fn tally_counts_as_score_does() {
     .unwrap();
     assert!(t.truncated && t.read > 0 && t.read < 10, "{t:?}");
 }
+
+#[test]
+fn blank_cells_read_as_the_declared_value() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("icp.icp"),
+        "enum Rivalry { none, evaluating, incumbent }\n\
+         schema Account {\n  id: text key\n  webinar_attended: bool blank = false\n  \
+         competitor_status: Rivalry blank = none\n  seats: int blank = 0\n  budget: money?\n}\n\
+         icp i for Account {\n  owner \"a@b.c\"\n  reviewed 2026-09-01 every 90d\n  \
+         exclude rival: competitor_status == incumbent\n  \
+         signal webinar: webinar_attended == false weight 10\n  \
+         signal calm: competitor_status == none weight 5\n  \
+         signal few: seats < 10 weight 1\n  signal rich: budget > $1M weight 4\n  \
+         tier a: score >= 15\n  tier b: otherwise\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("a.csv"),
+        "id,webinar_attended,competitor_status,seats,budget\n1,,,,$2M\n2,true,incumbent,3,\n3,  ,evaluating,12,\n",
+    )
+    .unwrap();
+    let (code, out, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        rows,
+        [
+            "id,passed,removed_by,score,tier,fired,unknown,coverage",
+            "1,true,,20,a,webinar:10;calm:5;few:1;rich:4,,1",
+            "2,false,rival,,,,,",
+            // Only the budget is a data gap: blank checkboxes are no.
+            "3,true,,10,b,webinar:10,rich,0.8",
+        ],
+        "{out}"
+    );
+    let (code, why, err) = icp(&dir, &["explain", "icp.icp", "a.csv", "--id", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(why.contains("saw webinar_attended = false"), "{why}");
+    assert!(why.contains("saw competitor_status = none"), "{why}");
+}

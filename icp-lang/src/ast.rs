@@ -88,6 +88,8 @@ pub struct Field {
     pub optional: bool,
     pub key: bool,
     pub from: Option<StrLit>,
+    /// `blank = value`: what an empty cell means (else it is missing).
+    pub blank: Option<Operand>,
     pub doc: Option<String>,
     pub span: Span,
 }

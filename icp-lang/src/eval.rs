@@ -79,10 +79,24 @@ pub fn decode(
     if !(column.read || keep_text) {
         return Ok(Value::Missing);
     }
-    let cell = trim(cell);
-    if cell.is_empty() {
-        return Ok(Value::Missing);
-    }
+    let mut cell = trim(cell);
+    let plain: CellFormat;
+    let fmt = if cell.is_empty() {
+        match &column.blank {
+            // The declared value, written plainly whatever the file's formats.
+            Some(blank) => {
+                cell = blank;
+                plain = CellFormat {
+                    currency: fmt.currency,
+                    ..CellFormat::default()
+                };
+                &plain
+            }
+            None => return Ok(Value::Missing),
+        }
+    } else {
+        fmt
+    };
     let keep = keep_text || column.needs_text;
     match quick(plan, &column.ty, cell, list_separator, fmt, keep) {
         Some(v) => Ok(v),

@@ -153,6 +153,7 @@ pub const KEYWORDS: &[&str] = &[
     "set",
     "key",
     "from",
+    "blank",
     "segment",
     "icp",
     "for",

@@ -84,6 +84,10 @@ pub struct Column {
     /// Whether conditions need the text itself (`matches`, comparing two
     /// columns), not only whether it equals a constant.
     pub needs_text: bool,
+    /// `blank = value`: the cell an empty cell reads as (plain: numbers as
+    /// `1500000`, bools as `true`, enum values by name), else `None` (missing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blank: Option<String>,
     /// Whether any rule reads the column (the key alone is only written out,
     /// so scoring need not decode it).
     #[serde(skip)]
@@ -571,6 +575,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
             ty,
             optional: info.decl.optional,
             needs_text: false,
+            blank: info.decl.blank.as_ref().and_then(blank_cell),
             read: true,
         });
         self.column_of.insert(field.to_string(), i);
@@ -988,5 +993,19 @@ fn literal_num(o: &Operand) -> Option<f64> {
     match o {
         Operand::Literal(l) => scalar(&l.value),
         Operand::Name(_) => None,
+    }
+}
+
+/// A checked `blank = value` as the plain cell it stands for.
+pub fn blank_cell(v: &crate::ast::Operand) -> Option<String> {
+    use crate::ast::{LitValue, Operand};
+    match v {
+        Operand::Name(n) => Some(n.name.clone()),
+        Operand::Literal(l) => match &l.value {
+            LitValue::Number(n) | LitValue::Money(n) | LitValue::Percent(n) => Some(format!("{n}")),
+            LitValue::Str(s) => Some(s.clone()),
+            LitValue::Bool(b) => Some(b.to_string()),
+            LitValue::Date(_) | LitValue::Duration(_) => None,
+        },
     }
 }

@@ -33,6 +33,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_set
             | kw_key
             | kw_from
+            | kw_blank
             | kw_segment
             | kw_icp
             | kw_for
@@ -244,7 +245,7 @@ impl<'a> Builder<'a> {
         let mut it = parts(p).into_iter();
         let name = self.ident(it.next()?);
         let ty = self.type_expr(it.next()?)?;
-        let (mut optional, mut key, mut from) = (false, false, None);
+        let (mut optional, mut key, mut from, mut blank) = (false, false, None, None);
         for attr in it {
             match attr.as_rule() {
                 Rule::optional_mark => optional = true,
@@ -254,6 +255,10 @@ impl<'a> Builder<'a> {
                         Rule::kw_key => key = true,
                         Rule::from_header => {
                             from = Some(self.string(parts(inner).into_iter().next()?)?)
+                        }
+                        Rule::blank_value => {
+                            let value = parts(inner).into_iter().next()?;
+                            blank = Some(self.operand(value)?);
                         }
                         _ => return None,
                     }
@@ -267,6 +272,7 @@ impl<'a> Builder<'a> {
             optional,
             key,
             from,
+            blank,
             doc,
             span,
         })

@@ -1312,18 +1312,18 @@ fn blank_cells_read_as_the_declared_value() {
         dir.join("icp.icp"),
         "enum Rivalry { none, evaluating, incumbent }\n\
          schema Account {\n  id: text key\n  webinar_attended: bool blank = false\n  \
-         competitor_status: Rivalry blank = none\n  seats: int blank = 0\n  budget: money?\n}\n\
+         competitor_status: Rivalry blank = none\n  seats: int blank = 0\n  budget: money?\n  growth: percent fraction\n}\n\
          icp i for Account {\n  owner \"a@b.c\"\n  reviewed 2026-09-01 every 90d\n  \
          exclude rival: competitor_status == incumbent\n  \
          signal webinar: webinar_attended == false weight 10\n  \
          signal calm: competitor_status == none weight 5\n  \
-         signal few: seats < 10 weight 1\n  signal rich: budget > $1M weight 4\n  \
+         signal few: seats < 10 weight 1\n  signal rich: budget > $1M weight 4\n  signal growing: growth > 20% weight 2\n  \
          tier a: score >= 15\n  tier b: otherwise\n}\n",
     )
     .unwrap();
     std::fs::write(
         dir.join("a.csv"),
-        "id,webinar_attended,competitor_status,seats,budget\n1,,,,$2M\n2,true,incumbent,3,\n3,  ,evaluating,12,\n",
+        "id,webinar_attended,competitor_status,seats,budget,growth\n1,,,,$2M,0.24\n2,true,incumbent,3,,0.1\n3,  ,evaluating,12,,24%\n",
     )
     .unwrap();
     let (code, out, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--format", "csv"]);
@@ -1333,10 +1333,10 @@ fn blank_cells_read_as_the_declared_value() {
         rows,
         [
             "id,passed,removed_by,score,tier,fired,unknown,coverage",
-            "1,true,,20,a,webinar:10;calm:5;few:1;rich:4,,1",
+            "1,true,,22,a,webinar:10;calm:5;few:1;rich:4;growing:2,,1",
             "2,false,rival,,,,,",
             // Only the budget is a data gap: blank checkboxes are no.
-            "3,true,,10,b,webinar:10,rich,0.8",
+            "3,true,,12,b,webinar:10;growing:2,rich,0.8182",
         ],
         "{out}"
     );
@@ -1344,4 +1344,8 @@ fn blank_cells_read_as_the_declared_value() {
     assert_eq!(code, 0, "{err}");
     assert!(why.contains("saw webinar_attended = false"), "{why}");
     assert!(why.contains("saw competitor_status = none"), "{why}");
+    assert!(
+        why.contains("saw growth = 24%"),
+        "a fraction reads as a percent: {why}"
+    );
 }

@@ -90,6 +90,8 @@ pub struct Field {
     pub from: Option<StrLit>,
     /// `blank = value`: what an empty cell means (else it is missing).
     pub blank: Option<Operand>,
+    /// `fraction`: percent cells written as fractions (`0.24` is 24%).
+    pub fraction: bool,
     pub doc: Option<String>,
     pub span: Span,
 }

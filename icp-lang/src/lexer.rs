@@ -154,6 +154,7 @@ pub const KEYWORDS: &[&str] = &[
     "key",
     "from",
     "blank",
+    "fraction",
     "segment",
     "icp",
     "for",

@@ -70,6 +70,17 @@ pub fn resolve_schema<'p>(
                 );
             }
         }
+        if f.fraction && !matches!(ty, Ty::Percent | Ty::Error) {
+            cx.error(
+                Diagnostic::new(
+                    "E0301",
+                    f.name.span,
+                    format!("`{}` is {}, not a percent", f.name.name, cx.ty_noun(&ty)),
+                )
+                .label("`fraction` is for percent fields")
+                .help("remove `fraction`, or make the field a `percent`"),
+            );
+        }
         if let Some(blank) = &f.blank {
             check_blank(cx, f, &ty, blank);
         }

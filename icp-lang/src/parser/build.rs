@@ -34,6 +34,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_key
             | kw_from
             | kw_blank
+            | kw_fraction
             | kw_segment
             | kw_icp
             | kw_for
@@ -246,6 +247,7 @@ impl<'a> Builder<'a> {
         let name = self.ident(it.next()?);
         let ty = self.type_expr(it.next()?)?;
         let (mut optional, mut key, mut from, mut blank) = (false, false, None, None);
+        let mut fraction = false;
         for attr in it {
             match attr.as_rule() {
                 Rule::optional_mark => optional = true,
@@ -253,6 +255,7 @@ impl<'a> Builder<'a> {
                     let inner = attr.into_inner().next()?;
                     match inner.as_rule() {
                         Rule::kw_key => key = true,
+                        Rule::kw_fraction => fraction = true,
                         Rule::from_header => {
                             from = Some(self.string(parts(inner).into_iter().next()?)?)
                         }
@@ -273,6 +276,7 @@ impl<'a> Builder<'a> {
             key,
             from,
             blank,
+            fraction,
             doc,
             span,
         })

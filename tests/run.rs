@@ -1349,3 +1349,35 @@ fn blank_cells_read_as_the_declared_value() {
         "a fraction reads as a percent: {why}"
     );
 }
+
+#[test]
+fn percent_columns_of_fractions_are_named() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("icp.icp"),
+        "schema Account {\n  id: text key\n  growth: percent\n  churn: percent fraction\n}\n\
+         icp i for Account {\n  owner \"a@b.c\"\n  reviewed 2026-09-01 every 90d\n  \
+         signal growing: growth > 20% weight 1\n  signal churning: churn > 20% weight 1\n  \
+         tier a: otherwise\n}\n",
+    )
+    .unwrap();
+    let rows = "id,growth,churn\n1,0.24,0.1\n2,0.5,0.3\n3,0.1,0.2\n4,,0.9\n5,1,0.5\n6,0.05,0.5\n";
+    std::fs::write(dir.join("a.csv"), rows).unwrap();
+    let warning = "warning: all 5 values of the percent column `growth` (field `growth`) lie between 0 and 1; \
+                   if they are fractions (0.24 for 24%), declare `growth: percent fraction`";
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(warning), "{err}");
+    assert!(
+        !err.contains("`churn`"),
+        "a fraction column is not named: {err}"
+    );
+    let (code, _, err) = icp(&dir, &["funnel", "icp.icp", "a.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(warning), "{err}");
+    // One value above 1 (24 written as a percent): no warning.
+    std::fs::write(dir.join("a.csv"), rows.replace("1,0.24,", "1,24%,")).unwrap();
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}

@@ -1570,3 +1570,80 @@ icp labels for Company {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("Banking"), "{err}");
 }
+
+#[test]
+fn blank_cells_read_as_the_declared_value() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("icp.icp"),
+        "enum Rivalry { none, evaluating, incumbent }\n\
+         schema Account {\n  id: text key\n  webinar_attended: bool blank = false\n  \
+         competitor_status: Rivalry blank = none\n  seats: int blank = 0\n  budget: money?\n  growth: percent fraction\n}\n\
+         icp i for Account {\n  owner \"a@b.c\"\n  reviewed 2026-09-01 every 90d\n  \
+         exclude rival: competitor_status == incumbent\n  \
+         signal webinar: webinar_attended == false weight 10\n  \
+         signal calm: competitor_status == none weight 5\n  \
+         signal few: seats < 10 weight 1\n  signal rich: budget > $1M weight 4\n  signal growing: growth > 20% weight 2\n  \
+         tier a: score >= 15\n  tier b: otherwise\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("a.csv"),
+        "id,webinar_attended,competitor_status,seats,budget,growth\n1,,,,$2M,0.24\n2,true,incumbent,3,,0.1\n3,  ,evaluating,12,,24%\n",
+    )
+    .unwrap();
+    let (code, out, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        rows,
+        [
+            "id,passed,removed_by,score,tier,fired,unknown,coverage",
+            "1,true,,22,a,webinar:10;calm:5;few:1;rich:4;growing:2,,1",
+            "2,false,rival,,,,,",
+            // Only the budget is a data gap: blank checkboxes are no.
+            "3,true,,12,b,webinar:10;growing:2,rich,0.8182",
+        ],
+        "{out}"
+    );
+    let (code, why, err) = icp(&dir, &["explain", "icp.icp", "a.csv", "--id", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(why.contains("saw webinar_attended = false"), "{why}");
+    assert!(why.contains("saw competitor_status = none"), "{why}");
+    assert!(
+        why.contains("saw growth = 24%"),
+        "a fraction reads as a percent: {why}"
+    );
+}
+
+#[test]
+fn percent_columns_of_fractions_are_named() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("icp.icp"),
+        "schema Account {\n  id: text key\n  growth: percent\n  churn: percent fraction\n}\n\
+         icp i for Account {\n  owner \"a@b.c\"\n  reviewed 2026-09-01 every 90d\n  \
+         signal growing: growth > 20% weight 1\n  signal churning: churn > 20% weight 1\n  \
+         tier a: otherwise\n}\n",
+    )
+    .unwrap();
+    let rows = "id,growth,churn\n1,0.24,0.1\n2,0.5,0.3\n3,0.1,0.2\n4,,0.9\n5,1,0.5\n6,0.05,0.5\n";
+    std::fs::write(dir.join("a.csv"), rows).unwrap();
+    let warning = "warning: all 5 values of the percent column `growth` (field `growth`) lie between 0 and 1; \
+                   if they are fractions (0.24 for 24%), declare `growth: percent fraction`";
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(warning), "{err}");
+    assert!(
+        !err.contains("`churn`"),
+        "a fraction column is not named: {err}"
+    );
+    let (code, _, err) = icp(&dir, &["funnel", "icp.icp", "a.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(warning), "{err}");
+    // One value above 1 (24 written as a percent): no warning.
+    std::fs::write(dir.join("a.csv"), rows.replace("1,0.24,", "1,24%,")).unwrap();
+    let (code, _, err) = icp(&dir, &["score", "icp.icp", "a.csv", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}

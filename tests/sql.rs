@@ -341,3 +341,36 @@ fn enum_labels_are_decoded_in_every_dialect() {
         }
     }
 }
+
+#[test]
+fn blank_values_and_fractions_read_as_icp_score_reads_them() {
+    for d in DIALECTS {
+        let (code, sql, err) = icp(
+            &repo(),
+            &[
+                "compile",
+                "tests/fixtures/ok/blanks.icp",
+                "--icp",
+                "i",
+                "--emit",
+                "sql",
+                "--dialect",
+                d,
+                "--from",
+                "crm.accounts",
+                "--as-of",
+                "2026-11-01",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        for expected in [
+            "COALESCE(NULLIF(TRIM(",
+            "'none') AS ",
+            ", FALSE) AS ",
+            ", 0) AS ",
+            " * 100), 0) AS ",
+        ] {
+            assert!(sql.contains(expected), "{d}: no `{expected}` in\n{sql}");
+        }
+    }
+}

@@ -96,6 +96,10 @@ pub struct Field {
     pub optional: bool,
     pub key: bool,
     pub from: Option<StrLit>,
+    /// `blank = value`: what an empty cell means (else it is missing).
+    pub blank: Option<Operand>,
+    /// `fraction`: percent cells written as fractions (`0.24` is 24%).
+    pub fraction: bool,
     pub doc: Option<String>,
     pub span: Span,
 }

@@ -79,11 +79,32 @@ pub fn decode(
     if !(column.read || keep_text) {
         return Ok(Value::Missing);
     }
-    let cell = trim(cell);
-    if cell.is_empty() {
-        return Ok(Value::Missing);
-    }
+    let mut cell = trim(cell);
+    let plain: CellFormat;
+    let fmt = if cell.is_empty() {
+        match &column.blank {
+            // The declared value, written plainly whatever the file's formats.
+            Some(blank) => {
+                cell = blank;
+                plain = CellFormat {
+                    currency: fmt.currency,
+                    ..CellFormat::default()
+                };
+                &plain
+            }
+            None => return Ok(Value::Missing),
+        }
+    } else {
+        fmt
+    };
     let keep = keep_text || column.needs_text;
+    if column.fraction && !cell.ends_with('%') {
+        // `0.24` in a `percent fraction` column is 24%; `24%` stays 24%.
+        return match decode_general(plan, &column.ty, cell, list_separator, fmt, keep)? {
+            Value::Num(n) => Ok(Value::Num(times_100(n))),
+            v => Ok(v),
+        };
+    }
     match quick(plan, &column.ty, cell, list_separator, fmt, keep) {
         Some(v) => Ok(v),
         None => decode_general(plan, &column.ty, cell, list_separator, fmt, keep),
@@ -248,6 +269,21 @@ fn decode_general(
         }
         ty => decode_scalar(plan, ty, cell, fmt, keep),
     }
+}
+
+/// `n * 100` as decimal arithmetic gives it (`0.24` is exactly 24, as in SQL's
+/// `DECIMAL`, not `24.000000000000004`): the point of `n`'s shortest decimal
+/// form moved two places.
+fn times_100(n: f64) -> f64 {
+    let text = format!("{n}");
+    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let (moved, rest) = if frac.len() > 2 {
+        frac.split_at(2)
+    } else {
+        (frac, "")
+    };
+    let shifted = format!("{whole}{moved:0<2}.{rest}0");
+    shifted.parse().unwrap_or(n * 100.0)
 }
 
 /// `str::trim`, without its per-character work for the usual cell that
@@ -817,6 +853,16 @@ fn score_true(c: &ScoreCond, score: f64, groups: &[f64]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fractions_are_scaled_as_decimals() {
+        assert_eq!(times_100(0.24), 24.0);
+        assert_eq!(times_100(0.5), 50.0);
+        assert_eq!(times_100(-0.07), -7.0);
+        assert_eq!(times_100(1.0), 100.0);
+        assert_eq!(times_100(0.12345), 12.345);
+        assert_eq!(times_100(3.0), 300.0);
+    }
 
     #[test]
     fn numbers_as_crms_write_them() {

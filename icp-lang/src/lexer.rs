@@ -153,6 +153,8 @@ pub const KEYWORDS: &[&str] = &[
     "set",
     "key",
     "from",
+    "blank",
+    "fraction",
     "segment",
     "icp",
     "for",

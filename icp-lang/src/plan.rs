@@ -84,6 +84,13 @@ pub struct Column {
     /// Whether conditions need the text itself (`matches`, comparing two
     /// columns), not only whether it equals a constant.
     pub needs_text: bool,
+    /// `blank = value`: the cell an empty cell reads as (plain: numbers as
+    /// `1500000`, bools as `true`, enum values by name), else `None` (missing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blank: Option<String>,
+    /// `fraction`: a percent cell without `%` is multiplied by 100.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fraction: bool,
     /// Whether any rule reads the column (the key alone is only written out,
     /// so scoring need not decode it).
     #[serde(skip)]
@@ -574,6 +581,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
             .as_ref()
             .map(|h| h.value.clone())
             .unwrap_or_else(|| field.to_string());
+        let fraction = info.decl.fraction && matches!(ty, ColType::Percent);
         let i = self.plan.columns.len();
         self.plan.columns.push(Column {
             field: field.to_string(),
@@ -581,6 +589,8 @@ impl<'c, 'p> Lowering<'c, 'p> {
             ty,
             optional: info.decl.optional,
             needs_text: false,
+            blank: info.decl.blank.as_ref().and_then(blank_cell),
+            fraction,
             read: true,
         });
         self.column_of.insert(field.to_string(), i);
@@ -1012,5 +1022,21 @@ fn literal_num(o: &Operand) -> Option<f64> {
     match o {
         Operand::Literal(l) => scalar(&l.value),
         Operand::Name(_) => None,
+    }
+}
+
+/// A checked `blank = value` as the plain cell it stands for.
+pub fn blank_cell(v: &crate::ast::Operand) -> Option<String> {
+    use crate::ast::{LitValue, Operand};
+    match v {
+        Operand::Name(n) => Some(n.name.clone()),
+        Operand::Literal(l) => match &l.value {
+            LitValue::Number(n) | LitValue::Money(n) => Some(format!("{n}")),
+            // With its `%`, so a `fraction` column does not scale it.
+            LitValue::Percent(n) => Some(format!("{n}%")),
+            LitValue::Str(s) => Some(s.clone()),
+            LitValue::Bool(b) => Some(b.to_string()),
+            LitValue::Date(_) | LitValue::Duration(_) => None,
+        },
     }
 }

@@ -5,7 +5,7 @@
 use super::{Limits, ReadError, ReadSettings, Reader, Visit};
 use crate::data::{BindError, Binding, CellError, NotText, OnError};
 use crate::eval::{evaluate, evaluate_into, Outcome, Value};
-use crate::plan::Plan;
+use crate::plan::{ColType, Plan};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -142,6 +142,9 @@ pub struct Tally {
     pub failed: u64,
     /// Reading stopped at the byte limit.
     pub truncated: bool,
+    /// Per plan column (percent columns without `fraction`): values read,
+    /// and values outside 0..=1 (none of many suggests fractions).
+    pub percents: Vec<(u64, u64)>,
 }
 
 /// How many problems are kept per chunk (and shown).
@@ -168,6 +171,30 @@ impl Tally {
         self.errors.extend(s.errors.into_iter().take(room));
         self.failed += s.failed;
         self.truncated |= s.truncated;
+        if self.percents.len() < s.percents.len() {
+            self.percents.resize(s.percents.len(), (0, 0));
+        }
+        for (mine, (n, out)) in self.percents.iter_mut().zip(s.percents) {
+            mine.0 += n;
+            mine.1 += out;
+        }
+    }
+
+    /// Warnings for percent columns whose values (at least 5) all lie in
+    /// 0..=1: most likely fractions (`0.24` for 24%).
+    pub fn fraction_warnings(&self, plan: &Plan) -> Vec<String> {
+        self.percents
+            .iter()
+            .zip(&plan.columns)
+            .filter(|((n, out), _)| *n >= 5 && *out == 0)
+            .map(|((n, _), c)| {
+                format!(
+                    "warning: all {n} values of the percent column `{}` (field `{}`) lie between 0 and 1; \
+                     if they are fractions (0.24 for 24%), declare `{}: percent fraction`",
+                    c.header, c.field, c.field
+                )
+            })
+            .collect()
     }
 
     /// Accounts removed by any gate.
@@ -280,6 +307,19 @@ impl<F: Scored> Visit for Counter<'_, F> {
                     return;
                 }
                 OnError::Missing => self.tally.missing_cells += self.errors.len() as u64,
+            }
+        }
+        for (i, c) in self.plan.columns.iter().enumerate() {
+            if let (ColType::Percent, false, Some(Value::Num(n))) =
+                (&c.ty, c.fraction, self.row.get(i))
+            {
+                if self.tally.percents.len() <= i {
+                    self.tally.percents.resize(i + 1, (0, 0));
+                }
+                if let Some(p) = self.tally.percents.get_mut(i) {
+                    p.0 += 1;
+                    p.1 += u64::from(!(0.0..=1.0).contains(n));
+                }
             }
         }
         evaluate_into(self.plan, &self.row, &mut self.outcome);

@@ -70,6 +70,20 @@ pub fn resolve_schema<'p>(
                 );
             }
         }
+        if f.fraction && !matches!(ty, Ty::Percent | Ty::Error) {
+            cx.error(
+                Diagnostic::new(
+                    "E0301",
+                    f.name.span,
+                    format!("`{}` is {}, not a percent", f.name.name, cx.ty_noun(&ty)),
+                )
+                .label("`fraction` is for percent fields")
+                .help("remove `fraction`, or make the field a `percent`"),
+            );
+        }
+        if let Some(blank) = &f.blank {
+            check_blank(cx, f, &ty, blank);
+        }
         cx.refer(f.name.span, f.name.span);
         by_name.insert(f.name.name.as_str(), fields.len());
         fields.push(FieldInfo { decl: f, ty });
@@ -866,4 +880,76 @@ fn list_names(names: &[&str]) -> String {
     let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
     let more = if names.len() > 8 { ", ..." } else { "" };
     format!("{}{more}", shown.join(", "))
+}
+
+/// `blank = value`: the value must have the field's type, and only scalar
+/// fields read as one cell (no sets, dates or durations) take one.
+fn check_blank(cx: &mut Context<'_>, f: &ast::Field, ty: &Ty, blank: &Operand) {
+    let name = &f.name.name;
+    let span = match blank {
+        Operand::Literal(l) => l.span,
+        Operand::Name(n) => n.span,
+    };
+    match ty {
+        Ty::Error => {}
+        Ty::Set(_) | Ty::Date | Ty::Duration => cx.error(
+            Diagnostic::new(
+                "E0301",
+                span,
+                format!("`{name}` is {}, which cannot have a blank value", cx.ty_noun(ty)),
+            )
+            .label("no blank value for this type")
+            .help("`blank = ...` is for numbers, money, percents, text, bools and enums; remove it so a blank cell stays missing"),
+        ),
+        Ty::Enum(e) => match blank {
+            Operand::Name(n) => {
+                let variants = cx.variants(*e);
+                match variants.iter().find(|v| v.name == n.name).map(|v| v.span) {
+                    Some(def) => cx.refer(n.span, def),
+                    None => {
+                        let enum_name = cx.ty_name(ty);
+                        let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
+                        cx.error(
+                            Diagnostic::new(
+                                "E0301",
+                                n.span,
+                                format!("`{enum_name}` has no value `{}`", n.name),
+                            )
+                            .label(format!("not a value of `{enum_name}`"))
+                            .help(format!(
+                                "a blank `{name}` must read as one of {}",
+                                names.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+                            )),
+                        );
+                    }
+                }
+            }
+            Operand::Literal(_) => cx.error(
+                Diagnostic::new(
+                    "E0301",
+                    span,
+                    format!("the blank value of `{name}` is not a value of `{}`", cx.ty_name(ty)),
+                )
+                .label("not a value of the enum")
+                .help(format!("write one of the values of `{}`", cx.ty_name(ty))),
+            ),
+        },
+        _ => {
+            let ok = match blank {
+                Operand::Literal(l) => compatible(ty, &Ty::of_literal(&l.value)),
+                Operand::Name(_) => false,
+            };
+            if !ok {
+                cx.error(
+                    Diagnostic::new(
+                        "E0301",
+                        span,
+                        format!("the blank value of `{name}` is not {}", cx.ty_noun(ty)),
+                    )
+                    .label(format!("not {}", cx.ty_noun(ty)))
+                    .help(format!("write the value a blank `{name}` cell means, as {}", cx.ty_noun(ty))),
+                );
+            }
+        }
+    }
 }

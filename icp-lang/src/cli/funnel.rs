@@ -102,6 +102,9 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
         return 1;
     }
+    for w in t.fraction_warnings(&plan) {
+        let _ = writeln!(err, "{w}");
+    }
     let mut order: Vec<usize> = (0..plan.gates.len()).collect();
     order.sort_by_key(|&g| plan.gates.get(g).map(|x| x.order));
     let total = t.read;

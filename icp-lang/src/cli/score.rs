@@ -248,6 +248,9 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
         return 1;
     }
+    for w in totals.fraction_warnings(&plan) {
+        let _ = writeln!(err, "{w}");
+    }
     if let Some(h) = header {
         if let Err(e) = out.w.write_all(h) {
             let _ = writeln!(err, "error: cannot write the results: {e}");

@@ -33,6 +33,8 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_set
             | kw_key
             | kw_from
+            | kw_blank
+            | kw_fraction
             | kw_segment
             | kw_icp
             | kw_for
@@ -250,7 +252,8 @@ impl<'a> Builder<'a> {
         let mut it = parts(p).into_iter();
         let name = self.ident(it.next()?);
         let ty = self.type_expr(it.next()?)?;
-        let (mut optional, mut key, mut from) = (false, false, None);
+        let (mut optional, mut key, mut from, mut blank) = (false, false, None, None);
+        let mut fraction = false;
         for attr in it {
             match attr.as_rule() {
                 Rule::optional_mark => optional = true,
@@ -258,8 +261,13 @@ impl<'a> Builder<'a> {
                     let inner = attr.into_inner().next()?;
                     match inner.as_rule() {
                         Rule::kw_key => key = true,
+                        Rule::kw_fraction => fraction = true,
                         Rule::from_header => {
                             from = Some(self.string(parts(inner).into_iter().next()?)?)
+                        }
+                        Rule::blank_value => {
+                            let value = parts(inner).into_iter().next()?;
+                            blank = Some(self.operand(value)?);
                         }
                         _ => return None,
                     }
@@ -273,6 +281,8 @@ impl<'a> Builder<'a> {
             optional,
             key,
             from,
+            blank,
+            fraction,
             doc,
             span,
         })

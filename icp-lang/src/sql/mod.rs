@@ -326,6 +326,28 @@ impl Writer<'_> {
                 } else {
                     src
                 };
+            // `fraction`: `0.24` is 24%, as in `icp score` (a typed column
+            // holds no `%`).
+            let e = if c.fraction {
+                format!("({e} * 100)")
+            } else {
+                e
+            };
+            // `blank = value`: an empty cell reads as the value, as in `icp score`.
+            let e = match (&c.blank, &c.ty) {
+                (None, _) => e,
+                (Some(b), ColType::Bool) => {
+                    let v = if b == "true" { "TRUE" } else { "FALSE" };
+                    format!("COALESCE({e}, {v})")
+                }
+                (Some(b), ColType::Text | ColType::Enum(_)) => {
+                    format!("COALESCE({e}, {})", h.string(b))
+                }
+                (Some(b), _) => match b.trim_end_matches('%').parse::<f64>() {
+                    Ok(n) => format!("COALESCE({e}, {})", num(n)),
+                    Err(_) => e,
+                },
+            };
             items.push(format!("    {e} AS {}", self.id(&c.field)));
         }
         if items.is_empty() {

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{icp, icp_env, repo, temp_dir};
+use common::{git, icp, icp_env, repo, temp_dir};
 use std::path::{Path, PathBuf};
 
 /// (product folder, ICP file, sample data, ICP name, an account to explain)
@@ -704,32 +704,6 @@ fn erp_with_data(dir: &Path, data: &str) -> PathBuf {
     )
     .unwrap();
     target
-}
-
-/// git with no user or system configuration.
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Rev Ops")
-        .env("GIT_AUTHOR_EMAIL", "revops@example.com")
-        .env("GIT_COMMITTER_NAME", "Rev Ops")
-        .env("GIT_COMMITTER_EMAIL", "revops@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

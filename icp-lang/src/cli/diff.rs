@@ -126,14 +126,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let head_diags = head_session.diagnostics(&head_checked.diagnostics, false);
     let mut broken = broken_files(&head_session, &head_diags, "working tree");
     if !broken.is_empty() {
-        let errors: Vec<_> = head_diags
-            .iter()
-            .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
-            .cloned()
-            .collect();
-        let _ = err.write_all(
-            icp_lang::render::human(&head_session.project.sources, &errors, false).as_bytes(),
-        );
+        super::print_errors(&head_session, &head_diags, err);
     }
     let head = sides(&head_session, &head_checked, &head_diags, &args.read);
     let head_segments = segments(&head_session, &head_checked);

@@ -49,16 +49,22 @@ pub fn refuse_errors(
     if !has_errors(&diags) {
         return Ok(());
     }
-    let errors: Vec<Diagnostic> = diags
-        .into_iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
-    let _ = err.write_all(icp_lang::render::human(&ws.project.sources, &errors, false).as_bytes());
+    print_errors(ws, &diags, err);
     let _ = writeln!(
         err,
         "error: fix the problems above first (`icp check` lists them all)"
     );
     Err(1)
+}
+
+/// Prints the errors among `diags` (warnings left out), as `icp check` does.
+pub fn print_errors(ws: &Workspace, diags: &[Diagnostic], err: &mut dyn Write) {
+    let errors: Vec<Diagnostic> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    let _ = err.write_all(icp_lang::render::human(&ws.project.sources, &errors, false).as_bytes());
 }
 
 /// A `--as-of` value.

@@ -84,13 +84,7 @@ pub fn test(
     let diags = session.diagnostics(&checked.diagnostics, false);
     let broken = session.broken_roots(&diags);
     if !broken.is_empty() {
-        let errors: Vec<icp_lang::diagnostic::Diagnostic> = diags
-            .into_iter()
-            .filter(|d| d.severity == icp_lang::diagnostic::Severity::Error)
-            .collect();
-        let _ = err.write_all(
-            icp_lang::render::human(&session.project.sources, &errors, false).as_bytes(),
-        );
+        super::print_errors(&session, &diags, err);
     }
     let broken_files: Vec<(String, String)> = broken
         .iter()

@@ -1621,3 +1621,64 @@ fn percent_columns_of_fractions_are_named() {
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("warning"), "{err}");
 }
+
+// ------------------------------------------------------------------ text as CRMs write it
+
+const COUNTRIES_ICP: &str = r#"schema S {
+  id:      text key
+  country: text   from "Country"
+  tools:   set<text>? from "Tools"
+}
+
+icp na for S {
+  filter in_north_america: country in ["United States", "Canada"]
+  signal uses_dbt: tools has "dbt" weight 10
+  tier A: score >= 10
+  tier B: otherwise
+}
+"#;
+
+const COUNTRIES_CSV: &str = "id,Country,Tools\n\
+1,United States,dbt\n\
+2,united states,DBT;Looker\n\
+3, UNITED STATES ,\n\
+4,U.S.,dbt\n\
+5,Untied States,\n\
+6,Untied States,\n\
+7,USA,\n\
+8,canada,Dbt\n\
+9,Mexico,\n\
+10,Canada,d.b.t\n";
+
+/// Rules compare text ignoring case (cells are trimmed), so `united
+/// states` and ` UNITED STATES ` pass `country in ["United States"]`;
+/// a typo (`Untied States`) or other punctuation (`d.b.t`) does not, and
+/// `icp funnel` names them; `U.S.`, `USA` and `Mexico` are other texts,
+/// not near misses of `United States`.
+#[test]
+fn text_ignores_case_and_funnel_names_near_misses() {
+    let dir = temp_dir();
+    std::fs::write(dir.join("na.icp"), COUNTRIES_ICP).unwrap();
+    std::fs::write(dir.join("a.csv"), COUNTRIES_CSV).unwrap();
+    let (code, out, err) = icp(&dir, &["score", "na.icp", "a.csv", "--columns", "id,tier,score"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "id,tier,score\n1,A,10\n2,A,10\n3,B,0\n4,,\n5,,\n6,,\n7,,\n8,A,10\n9,,\n10,B,0\n",
+        "{out}"
+    );
+    let (code, out, err) = icp(&dir, &["funnel", "na.icp", "a.csv"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("funnel_near_misses_text", out);
+    let (code, out, err) = icp(&dir, &["funnel", "na.icp", "a.csv", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["near_misses"],
+        serde_json::json!([
+            {"field": "country", "column": "Country", "value": "Untied States", "accounts": 2, "near": "United States"},
+            {"field": "tools", "column": "Tools", "value": "d.b.t", "accounts": 1, "near": "dbt"},
+        ]),
+        "{out}"
+    );
+}

@@ -17,13 +17,16 @@ use icp_lang::check;
 use icp_lang::diagnostic::Severity;
 use icp_lang::eval::{evaluate, Truth, Value};
 use icp_lang::plan::{lower_icp, ColType, Plan};
+use icp_lang::values::same_text;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use icp_lang::rng::Rng;
 
 const SCHEMA: &str = "enum E { a, b, c }\nschema S {\n  k: text key\n  n: int?\n  m: money?\n  p: percent?\n  t: text?\n  e: E?\n  s: set<text>?\n  d: date?\n  f: bool?\n}\n";
-const TEXTS: &[&str] = &["x", "y", "z"];
+// `Y`: rules compare text ignoring case (cells are lower case, or upper
+// case as `csv_cell` writes them).
+const TEXTS: &[&str] = &["x", "y", "z", "Y"];
 
 /// A random condition over the schema's fields.
 fn condition(r: &mut Rng, depth: u32) -> String {
@@ -214,7 +217,7 @@ fn word(o: &Operand) -> String {
         Operand::Literal(ast::Literal {
             value: LitValue::Str(s),
             ..
-        }) => s.clone(),
+        }) => s.to_lowercase(),
         Operand::Literal(l) => format!("{:?}", l.value),
     }
 }
@@ -502,7 +505,7 @@ fn plan_row(plan: &Plan, row: &HashMap<&str, RefVal>) -> Vec<Value> {
                 RefVal::Bool(b) => Value::Bool(b),
                 RefVal::Date(d) => Value::Date(d),
                 RefVal::Text(t) => Value::Text {
-                    id: plan.texts.iter().position(|x| *x == t),
+                    id: plan.texts.iter().position(|x| same_text(x, &t)),
                     text: t,
                 },
                 RefVal::Enum(v) => {
@@ -515,7 +518,7 @@ fn plan_row(plan: &Plan, row: &HashMap<&str, RefVal>) -> Vec<Value> {
                     items
                         .into_iter()
                         .map(|t| Value::Text {
-                            id: plan.texts.iter().position(|x| *x == t),
+                            id: plan.texts.iter().position(|x| same_text(x, &t)),
                             text: t,
                         })
                         .collect(),
@@ -609,10 +612,10 @@ fn csv_cell(v: &RefVal, look: &mut Rng) -> String {
         RefVal::Num(n) => format!("{n}"),
         RefVal::Bool(b) => format!("{b}"),
         RefVal::Date(d) => Date::from_days(*d).to_string(),
-        RefVal::Text(t) => quote(if look.chance(20) {
-            format!(" {t} ")
-        } else {
-            t.clone()
+        RefVal::Text(t) => quote(match look.below(10) {
+            0 | 1 => format!(" {t} "),
+            2 | 3 => t.to_uppercase(),
+            _ => t.clone(),
         }),
         RefVal::Enum(e) => quote(match look.below(4) {
             0 => e.to_uppercase(),
@@ -621,7 +624,11 @@ fn csv_cell(v: &RefVal, look: &mut Rng) -> String {
         }),
         RefVal::Set(items) => {
             let sep = if look.chance(30) { " ; " } else { ";" };
-            let s = items.join(sep);
+            let s = if look.chance(20) {
+                items.join(sep).to_uppercase()
+            } else {
+                items.join(sep)
+            };
             // A set with no parts is written as a lone separator (known, empty).
             quote(if s.is_empty() { ";".into() } else { s })
         }

@@ -5,7 +5,7 @@
 use crate::accounts::cells::{self, CellFormat, MoneyError};
 use crate::ast::{CmpOp, Date, HasMode};
 use crate::plan::{BandTest, Bound, ColType, Cond, Const, Plan, Points, ScoreCond, ScoreVar};
-use crate::values::ordering;
+use crate::values::{fold_text, ordering, same_text};
 use serde::Serialize;
 
 /// A decoded cell.
@@ -169,9 +169,17 @@ fn exact_variant(plan: &Plan, e: usize, cell: &str) -> Option<usize> {
         .position(|v| same(v, cell))
 }
 
-/// The index of the plan's text constant equal to `text`.
+/// The index of the plan's text constant equal to `text`, case ignored.
 fn text_id(plan: &Plan, text: &str) -> Option<usize> {
-    plan.texts.iter().position(|t| same(t, text))
+    plan.texts
+        .iter()
+        .position(|t| t.len() == text.len() && same_text(t, text))
+        .or_else(|| {
+            // Lower case can change a non-ASCII text's length in bytes.
+            (!text.is_ascii())
+                .then(|| plan.texts.iter().position(|t| same_text(t, text)))
+                .flatten()
+        })
 }
 
 fn text_value(plan: &Plan, cell: &str, keep: bool) -> Value {
@@ -500,7 +508,7 @@ pub fn eval_cond(plan: &Plan, row: &[Value], id: usize) -> Truth {
             (Value::Enum(x), Value::Enum(y)) => Truth::from_bool(ordering(*op, x.partial_cmp(y))),
             (Value::Bool(x), Value::Bool(y)) => Truth::from_bool(ordering(*op, x.partial_cmp(y))),
             (Value::Text { text: x, .. }, Value::Text { text: y, .. }) => {
-                Truth::from_bool(ordering(*op, x.partial_cmp(y)))
+                Truth::from_bool(ordering(*op, fold_text(x).partial_cmp(&fold_text(y))))
             }
             _ => Truth::Unknown,
         },

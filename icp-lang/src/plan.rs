@@ -682,13 +682,16 @@ impl<'c, 'p> Lowering<'c, 'p> {
             .unwrap_or(default)
     }
 
+    /// The constant for `s`: texts that differ only in case are one
+    /// constant (rules compare text ignoring case), kept as first written.
     fn text(&mut self, s: &str) -> usize {
-        if let Some(&i) = self.text_of.get(s) {
+        let key = crate::values::fold_text(s);
+        if let Some(&i) = self.text_of.get(&key) {
             return i;
         }
         let i = self.plan.texts.len();
         self.plan.texts.push(s.to_string());
-        self.text_of.insert(s.to_string(), i);
+        self.text_of.insert(key, i);
         i
     }
 

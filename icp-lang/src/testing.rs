@@ -102,7 +102,10 @@ fn operand_value(plan: &Plan, ty: &ColType, op: &Operand) -> Value {
             LitValue::Date(d) => Value::Date(d.days()),
             LitValue::Bool(b) => Value::Bool(*b),
             LitValue::Str(s) => Value::Text {
-                id: plan.texts.iter().position(|t| t == s),
+                id: plan
+                    .texts
+                    .iter()
+                    .position(|t| crate::values::same_text(t, s)),
                 text: s.clone(),
             },
         },

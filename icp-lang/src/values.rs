@@ -62,6 +62,21 @@ pub fn normalize_variant(s: &str) -> String {
     s.trim().to_lowercase().replace([' ', '-'], "_")
 }
 
+/// Whether two texts are the same text for a rule: case is ignored
+/// (`United States` is `united states`), as it is for enum values and
+/// `matches`; cells are trimmed before they get here.
+pub fn same_text(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.to_lowercase() == b.to_lowercase()
+}
+
+/// A text as rules compare it (see [`same_text`]).
+pub fn fold_text(s: &str) -> String {
+    s.to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

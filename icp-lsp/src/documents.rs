@@ -5,6 +5,7 @@
 use crate::convert::Converter;
 use icp_lang::check::Checked;
 use icp_lang::disk::{today, Disk};
+use icp_lang::ide::lens::Sample;
 use icp_lang::ide::position::Encoding;
 use icp_lang::project::Project;
 use icp_lang::source::{normalize, LoadError};
@@ -831,25 +832,35 @@ impl Tree for Overlay {
 /// answer at once, whatever `sample_data` names.
 const LENS_BYTES: u64 = 32 << 20;
 
-/// "tiers on sample data: A 7 · B 3 · C 7 · removed 9", or why not.
+/// "tiers on sample data: A 7 · B 3 · C 7 · removed 9", or why not, and
+/// the texts near one a rule lists.
 fn tier_counts(
     tree: &Overlay,
     plan: &icp_lang::plan::Plan,
     data: &Path,
     root: &Path,
     settings: &icp_lang::accounts::ReadSettings,
-) -> String {
+) -> Sample {
+    let why = |title: String| Sample {
+        title,
+        ..Sample::default()
+    };
     let shown = tree.display_name(data);
     let (reader, len) = match icp_lang::tree::open_data(tree, data, root) {
         Ok(r) => r,
-        Err(e) => return format!("sample data: cannot read `{shown}`: {}", e.describe()),
+        Err(e) => {
+            return why(format!(
+                "sample data: cannot read `{shown}`: {}",
+                e.describe()
+            ))
+        }
     };
     if len > LENS_BYTES {
-        return format!(
+        return why(format!(
             "sample data: `{shown}` is {} MiB; lenses read at most {} MiB (use `icp score`)",
             len >> 20,
             LENS_BYTES >> 20
-        );
+        ));
     }
     // The same reader and counts as `icp score`, with the product's [data]
     // settings, bounded in bytes (the file may grow after the check above).
@@ -859,12 +870,15 @@ fn tier_counts(
     };
     let t = match icp_lang::accounts::tally(plan, reader, &shown, settings, limits) {
         Ok(t) => t,
-        Err(e) => return format!("sample data: {e}"),
+        Err(e) => return why(format!("sample data: {e}")),
     };
     let counts = icp_lang::ide::lens::TierCounts {
         tiers: t.tiers,
         removed: t.removed.iter().sum(),
         bad: t.skipped + t.unreadable,
     };
-    icp_lang::ide::lens::sample_title(plan, &counts)
+    Sample {
+        title: icp_lang::ide::lens::sample_title(plan, &counts),
+        near: t.near,
+    }
 }

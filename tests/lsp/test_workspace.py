@@ -250,3 +250,32 @@ def cli_diagnostics_in(dir: pathlib.Path, name: str):
     out = subprocess.run([ICP, "check", "--format", "json", name], cwd=dir, capture_output=True, text=True, timeout=30)
     return sorted((d["location"]["start"]["line"] - 1, d["code"])
                   for d in json.loads(out.stdout)["diagnostics"] if d["location"]["file"] == name)
+
+
+NEAR_ICP = """schema S {
+  id: text key from "Account"
+  country: text from "Country"
+}
+icp p for S {
+  filter north_america: country in ["United States", "Canada"]
+  tier A: otherwise
+}
+"""
+
+
+async def test_near_misses_are_shown_on_the_rule_and_agree_with_icp_funnel(client: LanguageClient):
+    body = "Account,Country\n1,United States\n2,united states\n3,Untied States\n4,Untied States\n5,Cnada\n6,Mexico\n"
+    dir = project({"icp.toml": '[project]\nsample_data = "a.csv"\n', "a.icp": NEAR_ICP, "a.csv": body})
+    uri = open_doc(client, dir / "a.icp", NEAR_ICP)
+    await published(client, uri)
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    near = sorted((l.range.start.line, l.command.title) for l in lenses if "no rule lists" in l.command.title)
+    out = subprocess.run([ICP, "funnel", "a.icp", "a.csv", "--format", "json"], cwd=dir, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    funnel = json.loads(out.stdout)["near_misses"]
+    assert [(m["value"], m["accounts"], m["near"]) for m in funnel] == [("Untied States", 2, "United States"), ("Cnada", 1, "Canada")]
+    # Each on the filter that lists what it looks like (line 5).
+    assert near == sorted([
+        (5, "sample data: 2 accounts have `Untied States` in `Country`, which no rule lists (a rule lists `United States`)"),
+        (5, "sample data: 1 account has `Cnada` in `Country`, which no rule lists (a rule lists `Canada`)"),
+    ]), near

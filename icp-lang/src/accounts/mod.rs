@@ -18,6 +18,7 @@
 //! nothing written, for the language server.
 
 pub mod cells;
+pub mod near;
 mod records;
 mod run;
 pub mod settings;

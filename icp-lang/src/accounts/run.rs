@@ -2,6 +2,7 @@
 //! per-record scoring loop and its counts, and [`tally`] for the language
 //! server.
 
+use super::near::{NearFinder, NearMisses};
 use super::{Limits, ReadError, ReadSettings, Reader, Visit};
 use crate::data::{BindError, Binding, CellError, NotText, OnError};
 use crate::eval::{evaluate, evaluate_into, Outcome, Value};
@@ -145,6 +146,9 @@ pub struct Tally {
     /// Per plan column (percent columns without `fraction`): values read,
     /// and values outside 0..=1 (none of many suggests fractions).
     pub percents: Vec<(u64, u64)>,
+    /// Text cells near a text a rule lists (only when the counter looks
+    /// for them: [`Counter::with_near_misses`]).
+    pub near: NearMisses,
 }
 
 /// How many problems are kept per chunk (and shown).
@@ -178,6 +182,7 @@ impl Tally {
             mine.0 += n;
             mine.1 += out;
         }
+        self.near.merge(s.near);
     }
 
     /// Warnings for percent columns whose values (at least 5) all lie in
@@ -238,6 +243,7 @@ pub struct Counter<'a, F> {
     row: Vec<Value>,
     errors: Vec<CellError>,
     outcome: Outcome,
+    near: Option<NearFinder>,
     each: F,
 }
 
@@ -251,12 +257,24 @@ impl<'a, F: Scored> Counter<'a, F> {
             row: Vec::new(),
             errors: Vec::new(),
             outcome: evaluate(&Plan::default(), &[]),
+            near: None,
             each,
         }
     }
 
+    /// Also counts text cells near a text a rule lists (`Tally::near`);
+    /// off for `icp score`, whose loop it would slow.
+    pub fn with_near_misses(mut self) -> Self {
+        let finder = NearFinder::new(self.plan);
+        self.near = finder.active().then_some(finder);
+        self
+    }
+
     /// The counts and the callback's state.
-    pub fn finish(self) -> (Tally, F) {
+    pub fn finish(mut self) -> (Tally, F) {
+        if let Some(f) = self.near.take() {
+            self.tally.near = f.found;
+        }
         (self.tally, self.each)
     }
 
@@ -319,6 +337,20 @@ impl<F: Scored> Visit for Counter<'_, F> {
                 if let Some(p) = self.tally.percents.get_mut(i) {
                     p.0 += 1;
                     p.1 += u64::from(!(0.0..=1.0).contains(n));
+                }
+            }
+        }
+        if let Some(finder) = &mut self.near {
+            let columns = self
+                .binding
+                .columns
+                .iter()
+                .zip(&self.binding.list_separators);
+            for (i, (&idx, &sep)) in columns.enumerate() {
+                if finder.wants(i) {
+                    if let Ok(cell) = field(idx) {
+                        finder.look(self.plan, i, &cell, sep);
+                    }
                 }
             }
         }
@@ -386,8 +418,11 @@ pub fn tally(
         1,
         |chunk| {
             shape
-                .walk(chunk, || Counter::new(plan, &binding, OnError::Skip, ()))
-                .tally
+                .walk(chunk, || {
+                    Counter::new(plan, &binding, OnError::Skip, ()).with_near_misses()
+                })
+                .finish()
+                .0
         },
         |t| {
             total.merge(t);

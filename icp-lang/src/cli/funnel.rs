@@ -7,6 +7,7 @@
 use super::input::{
     count_of, group_digits, open_for, pick_plan, read_settings, Accounts, OnErrorArg, TextOrJson,
 };
+use icp_lang::accounts::near::NearMisses;
 use icp_lang::accounts::{self, Counter, Scored, Tally, SHOWN_ERRORS};
 use icp_lang::eval::{gate_fails, Outcome, Value};
 use icp_lang::plan::Plan;
@@ -73,6 +74,7 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
                         alone: Vec::new(),
                     },
                 )
+                .with_near_misses()
             });
             let (tally, a) = counter.finish();
             (tally, a.alone)
@@ -133,7 +135,22 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             .enumerate()
             .map(|(i, tier)| serde_json::json!({ "tier": tier.name, "accounts": get(&t.tiers, i) }))
             .collect();
-        let doc = serde_json::json!({ "icp": plan.icp, "accounts": total, "unreadable": bad, "stages": stages, "passed": remaining, "tiers": tier_counts, "no_tier": t.no_tier });
+        let near: Vec<serde_json::Value> = t
+            .near
+            .list()
+            .into_iter()
+            .map(|m| {
+                let column = plan.columns.get(m.column);
+                serde_json::json!({
+                    "field": column.map(|c| c.field.as_str()),
+                    "column": column.map(|c| c.header.as_str()),
+                    "value": m.text,
+                    "accounts": m.accounts,
+                    "near": plan.texts.get(m.near),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({ "icp": plan.icp, "accounts": total, "unreadable": bad, "stages": stages, "passed": remaining, "tiers": tier_counts, "no_tier": t.no_tier, "near_misses": near });
         serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
     } else {
         let mut s = format!("{}: {} accounts", plan.icp, group_digits(total));
@@ -193,7 +210,32 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             ));
         }
         s.push_str("\n  removed: by this filter, after the ones above it; alone: only this filter removes them,\n  so they would come back if it were dropped.\n");
+        s.push_str(&near_misses(&plan, &t.near));
         s
     };
     i32::from(out.write_all(text.as_bytes()).is_err()) * 2
+}
+
+/// The texts in the data that look like one a rule lists but are not it
+/// (rules compare text ignoring case, nothing else): each silently fails
+/// the rule, so the reader should list it or fix the data.
+fn near_misses(plan: &Plan, near: &NearMisses) -> String {
+    if near.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "\nnear misses: texts in the data that look like one a rule lists, but are not it\n",
+    );
+    for m in near.list() {
+        s.push_str(&format!("  - {}\n", NearMisses::describe(plan, m)));
+    }
+    for (column, n) in &near.others {
+        let header = plan.columns.get(*column).map_or("", |c| c.header.as_str());
+        s.push_str(&format!(
+            "  - and {} with other near misses in `{header}`\n",
+            count_of(*n, "account", "accounts")
+        ));
+    }
+    s.push_str("  (list each in the rule if it means the same, or correct the data)\n");
+    s
 }

@@ -2,6 +2,7 @@
 //! caller has counted sample accounts, its tiers. Plain data; the server
 //! converts spans and reads the sample accounts.
 
+use crate::accounts::near::{self, NearMisses};
 use crate::ast::Date;
 use crate::check::Checked;
 use crate::plan::Plan;
@@ -14,6 +15,15 @@ pub struct Lens {
     pub title: String,
 }
 
+/// What the caller found in sample accounts for one plan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sample {
+    /// Shown on the ICP's name ([`sample_title`], or why it could not count).
+    pub title: String,
+    /// Each is shown on the first rule that lists the text it looks like.
+    pub near: NearMisses,
+}
+
 /// The lenses of the ICPs declared in `file` that could be checked
 /// without errors: first, on the ICP's name, whatever `sample` says of its
 /// plan (the tier counts over sample accounts, see [`sample_title`]); then
@@ -22,7 +32,7 @@ pub fn lenses(
     checked: &Checked<'_>,
     file: FileId,
     as_of: Date,
-    mut sample: impl FnMut(&Plan) -> Option<String>,
+    mut sample: impl FnMut(&Plan) -> Option<Sample>,
 ) -> Vec<Lens> {
     let mut lenses = Vec::new();
     for id in checked.icps_in(file) {
@@ -35,11 +45,21 @@ pub fn lenses(
         let Some(decl) = checked.decl(id) else {
             continue;
         };
-        if let Some(title) = sample(&plan) {
+        if let Some(found) = sample(&plan) {
             lenses.push(Lens {
                 span: decl.name.span,
-                title,
+                title: found.title,
             });
+            // On the rule that lists what the data spells differently.
+            for m in found.near.list() {
+                let Some(span) = near::listed_at(&plan, m).filter(|s| s.file == file) else {
+                    continue;
+                };
+                lenses.push(Lens {
+                    span,
+                    title: format!("sample data: {}", NearMisses::describe(&plan, m)),
+                });
+            }
         }
         for r in crate::testing::run_tests(checked, id, &plan) {
             let title = if r.passed() {
@@ -103,7 +123,10 @@ mod tests {
                 removed: 2,
                 bad: 1,
             };
-            Some(sample_title(plan, &counts))
+            Some(Sample {
+                title: sample_title(plan, &counts),
+                ..Sample::default()
+            })
         })
         .into_iter()
         .map(|l| l.title)

@@ -31,6 +31,7 @@ use crate::plan::{
     BandTest, Bound, ColType, Cond, Const, FieldKind, GateKind, Plan, Points, ScoreCond, ScoreVar,
 };
 use crate::span::Span;
+use crate::values::fold_text;
 pub use dialect::{Dialect, DialectHandler};
 
 /// The stable code of every SQL back-end diagnostic.
@@ -664,7 +665,10 @@ impl Writer<'_> {
     fn constant(&self, c: &Const, ty: &ColType) -> String {
         match c {
             Const::Num(n) => num(*n),
-            Const::Text(i) => self.s(self.plan.texts.get(*i).map(String::as_str).unwrap_or("")),
+            // Text is compared ignoring case: the column side is `LOWER`ed.
+            Const::Text(i) => self.s(&fold_text(
+                self.plan.texts.get(*i).map(String::as_str).unwrap_or(""),
+            )),
             Const::Enum(v) => {
                 let e = match ty {
                     ColType::Enum(e) => Some(*e),
@@ -731,7 +735,7 @@ impl Writer<'_> {
         match op {
             CmpOp::Eq | CmpOp::Ne if Self::comparable(&ty, value) => {
                 let sql_op = if op == CmpOp::Eq { "=" } else { "<>" };
-                format!("{f} {sql_op} {}", self.constant(value, &ty))
+                format!("{} {sql_op} {}", folded(&f, &ty), self.constant(value, &ty))
             }
             CmpOp::Eq => self.known_then(&f, "FALSE"),
             CmpOp::Ne => self.known_then(&f, "TRUE"),
@@ -787,8 +791,9 @@ impl Writer<'_> {
                 if t.is_empty() || t.trim() != t {
                     return Ok(self.known_then(f, "FALSE"));
                 }
-                let lit = self.s(t);
-                Box::new(move |e: &str| format!("TRIM({e}) = {lit}")) as Box<dyn Fn(&str) -> String>
+                let lit = self.s(&fold_text(t));
+                Box::new(move |e: &str| format!("LOWER(TRIM({e})) = {lit}"))
+                    as Box<dyn Fn(&str) -> String>
             }
             (ColType::Enum(e), Const::Enum(v)) => {
                 let names = self.set_names(*e, *v);
@@ -853,11 +858,12 @@ impl Writer<'_> {
                 if t.is_empty() || t.contains(';') || t.trim() != t {
                     return self.known_then(f, "FALSE");
                 }
-                t.to_string()
+                fold_text(t)
             }
             _ => return self.known_then(f, "FALSE"),
         };
-        self.h.contains(f, &self.s(&format!(";{needle};")))
+        self.h
+            .contains(&format!("LOWER({f})"), &self.s(&format!(";{needle};")))
     }
 
     fn cond(&mut self, id: usize) -> String {
@@ -909,7 +915,10 @@ impl Writer<'_> {
                 }
                 let (ea, eb) = match &ta {
                     ColType::Enum(e) => (self.enum_index(&fa, *e), self.enum_index(&fb, *e)),
-                    ColType::Text => (self.h.binary_text(&fa), self.h.binary_text(&fb)),
+                    ColType::Text => (
+                        self.h.binary_text(&folded(&fa, &ta)),
+                        self.h.binary_text(&folded(&fb, &tb)),
+                    ),
                     _ => (fa, fb),
                 };
                 format!("({ea} {} {eb})", sql_op(*op))
@@ -950,7 +959,7 @@ impl Writer<'_> {
                 let t = if items.is_empty() {
                     self.known_then(&f, "FALSE")
                 } else {
-                    format!("{f} IN ({})", items.join(", "))
+                    format!("{} IN ({})", folded(&f, &ty), items.join(", "))
                 };
                 if *negated {
                     format!("(NOT {t})")
@@ -1142,7 +1151,7 @@ impl Writer<'_> {
                         }
                         BandTest::Value(c) => {
                             if Self::comparable(&ty, c) {
-                                format!("{f} = {}", self.constant(c, &ty))
+                                format!("{} = {}", folded(&f, &ty), self.constant(c, &ty))
                             } else {
                                 "FALSE".into()
                             }
@@ -1249,6 +1258,16 @@ fn sql_op(op: CmpOp) -> &'static str {
         CmpOp::Eq => "=",
         CmpOp::Ne => "<>",
         other => other.as_str(),
+    }
+}
+
+/// A text column as rules compare it (case ignored, as `eval` does); other
+/// columns as they are.
+fn folded(f: &str, ty: &ColType) -> String {
+    if *ty == ColType::Text {
+        format!("LOWER({f})")
+    } else {
+        f.to_string()
     }
 }
 

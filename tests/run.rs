@@ -1102,7 +1102,7 @@ fn a_bad_first_json_line_is_a_bad_record_like_any_other() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
-        "id,passed,removed_by,score,tier,fired,unknown,coverage\n"
+        "id,name,passed,removed_by,score,tier,fired,unknown,coverage\n"
     );
     assert!(
         err.contains("left out 2 records that could not be read"),
@@ -1381,7 +1381,7 @@ fn the_table_wraps_and_says_what_it_leaves_out() {
     );
     assert!(
         err.contains(
-            "note: the table leaves out tier, fired, unknown, coverage to fit 60 characters"
+            "note: the table leaves out score, passed, removed_by, fired, unknown, coverage to fit 60 characters"
         ),
         "{err}"
     );
@@ -1660,11 +1660,13 @@ fn text_ignores_case_and_funnel_names_near_misses() {
     let dir = temp_dir();
     std::fs::write(dir.join("na.icp"), COUNTRIES_ICP).unwrap();
     std::fs::write(dir.join("a.csv"), COUNTRIES_CSV).unwrap();
-    let (code, out, err) = icp(&dir, &["score", "na.icp", "a.csv", "--columns", "id,tier,score"]);
+    let (code, out, err) = icp(
+        &dir,
+        &["score", "na.icp", "a.csv", "--columns", "id,tier,score"],
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(
-        out,
-        "id,tier,score\n1,A,10\n2,A,10\n3,B,0\n4,,\n5,,\n6,,\n7,,\n8,A,10\n9,,\n10,B,0\n",
+        out, "id,tier,score\n1,A,10\n2,A,10\n3,B,0\n4,,\n5,,\n6,,\n7,,\n8,A,10\n9,,\n10,B,0\n",
         "{out}"
     );
     let (code, out, err) = icp(&dir, &["funnel", "na.icp", "a.csv"]);
@@ -1679,6 +1681,62 @@ fn text_ignores_case_and_funnel_names_near_misses() {
             {"field": "country", "column": "Country", "value": "Untied States", "accounts": 2, "near": "United States"},
             {"field": "tools", "column": "Tools", "value": "d.b.t", "accounts": 1, "near": "dbt"},
         ]),
+        "{out}"
+    );
+}
+
+/// The schema's `display` field is the `name` column beside the id and
+/// heads `icp explain`; `--columns` passes input columns through, by
+/// header or field name, quoted and neutralised like the id.
+#[test]
+fn display_name_and_input_columns_pass_through() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("a.icp"),
+        "schema Account {\n  id: text key from \"Record ID\"\n  name: text display from \"Company name\"\n  employees: int from \"Number of Employees\"\n}\n\nicp mid for Account {\n  filter sized: employees in 200..=2000\n  tier A: otherwise\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("a.csv"),
+        "Record ID,Company name,Number of Employees,Website\n1,Acme Corp,500,acme.com\n2,\"=HYPERLINK(1), Inc\",50,\n",
+    )
+    .unwrap();
+    let (code, out, err) = icp(&dir, &["score", "a.icp", "a.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "id,name,passed,removed_by,score,tier,fired,unknown,coverage\n1,Acme Corp,true,,0,A,,,1\n2,\"'=HYPERLINK(1), Inc\",false,sized,,,,,\n"
+    );
+    let (code, out, err) = icp(
+        &dir,
+        &[
+            "score",
+            "a.icp",
+            "a.csv",
+            "--columns",
+            "id,name,website,employees,tier",
+            "--format",
+            "jsonl",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "{\"id\":\"1\",\"name\":\"Acme Corp\",\"website\":\"acme.com\",\"employees\":\"500\",\"tier\":\"A\"}\n{\"id\":\"2\",\"name\":\"=HYPERLINK(1), Inc\",\"website\":null,\"employees\":\"50\",\"tier\":null}\n"
+    );
+    let (code, _, err) = icp(
+        &dir,
+        &["score", "a.icp", "a.csv", "--columns", "id,Webiste"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown column `Webiste`; did you mean `Website`?"),
+        "{err}"
+    );
+    let (code, out, err) = icp(&dir, &["explain", "a.icp", "a.csv", "--id", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("account 1 \"Acme Corp\" (record 1)\n"),
         "{out}"
     );
 }

@@ -100,6 +100,9 @@ pub struct Field {
     pub blank: Option<Operand>,
     /// `fraction`: percent cells written as fractions (`0.24` is 24%).
     pub fraction: bool,
+    /// `display`: the account's name in results (`icp score`'s `name`
+    /// column, `icp explain`, the report).
+    pub display: bool,
     pub doc: Option<String>,
     pub span: Span,
 }

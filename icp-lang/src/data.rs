@@ -173,6 +173,14 @@ impl Binding {
             let header = || shorten(self.headers.get(idx).map_or("", String::as_str), 60);
             let cell = match field(idx) {
                 Ok(c) => c,
+                // A column only written out (the `display` name) is never
+                // a reason to refuse a record; it is shown with U+FFFD.
+                Err(_)
+                    if plan.key != Some(col) && !plan.columns.get(col).is_some_and(|c| c.read) =>
+                {
+                    row.push(Value::Missing);
+                    continue;
+                }
                 Err(bad) => {
                     errors.push(CellError {
                         record,
@@ -271,16 +279,18 @@ pub enum ResultColumn {
     Personas,
     /// `complete`, or the committee roles no contact fills (with `--contacts`).
     Committee,
+    /// An input cell passed through as it is: index into the cells the
+    /// caller reads with each account (the `display` name, `--columns`).
+    Input(usize),
 }
 
 /// The names of every result column, in the default order.
 pub fn available_columns(plan: &Plan, with_contacts: bool) -> Vec<String> {
-    let mut cols = vec![
-        "id".to_string(),
-        "passed".into(),
-        "removed_by".into(),
-        "score".into(),
-    ];
+    let mut cols = vec!["id".to_string()];
+    if plan.display.is_some() {
+        cols.push("name".into());
+    }
+    cols.extend(["passed".to_string(), "removed_by".into(), "score".into()]);
     cols.extend(plan.groups.iter().map(|g| format!("score_{}", g.name)));
     cols.extend([
         "tier".to_string(),
@@ -371,7 +381,8 @@ pub fn write_cell(buf: &mut Vec<u8>, plan: &Plan, col: ResultColumn, key: &str, 
         | ResultColumn::Group(_)
         | ResultColumn::Coverage
         | ResultColumn::Personas
-        | ResultColumn::Committee => {}
+        | ResultColumn::Committee
+        | ResultColumn::Input(_) => {}
     }
 }
 
@@ -441,7 +452,8 @@ pub fn json_cell(plan: &Plan, col: ResultColumn, key: &str, o: &Outcome) -> serd
         | ResultColumn::Group(_)
         | ResultColumn::Coverage
         | ResultColumn::Personas
-        | ResultColumn::Committee => J::Null,
+        | ResultColumn::Committee
+        | ResultColumn::Input(_) => J::Null,
     }
 }
 

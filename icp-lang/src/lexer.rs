@@ -155,6 +155,7 @@ pub const KEYWORDS: &[&str] = &[
     "from",
     "blank",
     "fraction",
+    "display",
     "segment",
     "icp",
     "for",

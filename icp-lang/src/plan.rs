@@ -27,6 +27,10 @@ pub struct Plan {
     pub columns: Vec<Column>,
     /// Index into `columns` of the account id, if the schema has a key.
     pub key: Option<usize>,
+    /// Index into `columns` of the account's name (the schema's `display`
+    /// field), only written out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<usize>,
     pub enums: Vec<EnumTable>,
     /// Text constants; conditions refer to them by index.
     pub texts: Vec<String>,
@@ -373,6 +377,7 @@ impl<'c, 'p> Lowering<'c, 'p> {
             as_of_days: as_of.days(),
             columns: Vec::new(),
             key: None,
+            display: None,
             enums: Vec::new(),
             texts: Vec::new(),
             gates: Vec::new(),
@@ -402,6 +407,20 @@ impl<'c, 'p> Lowering<'c, 'p> {
             if let Some(col) = self.plan.key.and_then(|k| self.plan.columns.get_mut(k)) {
                 col.read = false;
             }
+        }
+        if let Some(name) = eff.schema.fields.iter().find(|f| f.decl.display) {
+            let field = name.decl.name.name.as_str();
+            // Only written out (rules that read it mark it read later).
+            self.plan.display = match self.column_of.get(field) {
+                Some(&i) => Some(i),
+                None => {
+                    let i = self.column(field);
+                    if let Some(c) = i.and_then(|i| self.plan.columns.get_mut(i)) {
+                        c.read = false;
+                    }
+                    i
+                }
+            };
         }
         self.plan.groups = eff
             .groups

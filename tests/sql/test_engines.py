@@ -54,6 +54,8 @@ def differences(case, got_rows):
             bad.append(f"removed_by {r['removed_by']!r} != {want['removed_by']!r}")
         if r["tier"] != want["tier"]:
             bad.append(f"tier {r['tier']!r} != {want['tier']!r}")
+        if "name" in case.columns and r["name"] != want["name"]:
+            bad.append(f"name {r['name']!r} != {want['name']!r}")
         for col in case.columns:
             if col == "score" or col.startswith("score_"):
                 if not close(_num(r[col]), _num(want.get(col)), 0.01):

@@ -10,7 +10,7 @@ syn keyword icpModifier override drop extends key
 syn keyword icpType int number money percent text bool date duration set
 syn keyword icpOperator and or not in has is within matches
 syn keyword icpBoolean true false
-syn keyword icpKeyword from blank fraction for owner reviewed every points by half_life cap as_of given expect no excluded passes fires silent unknown any all none missing known weight because decay otherwise
+syn keyword icpKeyword from blank fraction display for owner reviewed every points by half_life cap as_of given expect no excluded passes fires silent unknown any all none missing known weight because decay otherwise
 
 syn match icpDate "\<\d\{4}-\d\{2}-\d\{2}\>"
 syn match icpNumber "-\=\$\=\<\d[0-9_]*\(\.\d[0-9_]*\)\=[kKMB%]\=\>"

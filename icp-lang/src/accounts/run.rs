@@ -227,6 +227,13 @@ pub fn count(counts: &mut Vec<u64>, i: usize, n: u64) {
 /// more): it gets the id, the decoded row and the outcome.
 pub trait Scored {
     fn scored(&mut self, key: &str, row: &[Value], outcome: &Outcome);
+
+    /// As `scored`, with the input cells asked for by
+    /// [`Counter::with_cells`] (trimmed, in that order).
+    fn scored_with_cells(&mut self, key: &str, row: &[Value], outcome: &Outcome, cells: &[String]) {
+        let _ = cells;
+        self.scored(key, row, outcome);
+    }
 }
 
 impl Scored for () {
@@ -244,6 +251,9 @@ pub struct Counter<'a, F> {
     errors: Vec<CellError>,
     outcome: Outcome,
     near: Option<NearFinder>,
+    /// Input fields whose cells go to `each` as they are (`--columns`).
+    cell_fields: Vec<usize>,
+    cells: Vec<String>,
     each: F,
 }
 
@@ -258,8 +268,17 @@ impl<'a, F: Scored> Counter<'a, F> {
             errors: Vec::new(),
             outcome: evaluate(&Plan::default(), &[]),
             near: None,
+            cell_fields: Vec::new(),
+            cells: Vec::new(),
             each,
         }
+    }
+
+    /// Hands `each` the cells of these input fields with every account.
+    pub fn with_cells(mut self, fields: Vec<usize>) -> Self {
+        self.cells = vec![String::new(); fields.len()];
+        self.cell_fields = fields;
+        self
     }
 
     /// Also counts text cells near a text a rule lists (`Tally::near`);
@@ -367,7 +386,19 @@ impl<F: Scored> Visit for Counter<'_, F> {
             Some(i) => field(i).unwrap_or_else(|bad| Cow::Owned(bad.shown())),
             None => Cow::Borrowed(""),
         };
-        self.each.scored(key.trim(), &self.row, outcome);
+        if self.cell_fields.is_empty() {
+            self.each.scored(key.trim(), &self.row, outcome);
+            return;
+        }
+        for (cell, &i) in self.cells.iter_mut().zip(&self.cell_fields) {
+            cell.clear();
+            match field(i) {
+                Ok(text) => cell.push_str(text.trim()),
+                Err(bad) => cell.push_str(&bad.shown()),
+            }
+        }
+        self.each
+            .scored_with_cells(key.trim(), &self.row, outcome, &self.cells);
     }
 }
 

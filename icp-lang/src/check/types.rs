@@ -22,6 +22,7 @@ pub fn resolve_schema<'p>(
     let mut by_name: BTreeMap<&'p str, usize> = BTreeMap::new();
     let mut headers: BTreeMap<&str, Span> = BTreeMap::new();
     let mut keys = Vec::new();
+    let mut displays = Vec::new();
     for f in &s.fields {
         let ty = resolve_type(cx, &f.ty, file, false);
         if let Some(&prev) = by_name.get(f.name.name.as_str()) {
@@ -81,12 +82,38 @@ pub fn resolve_schema<'p>(
                 .help("remove `fraction`, or make the field a `percent`"),
             );
         }
+        if f.display {
+            displays.push(f);
+            if !matches!(ty, Ty::Text | Ty::Error) {
+                cx.error(
+                    Diagnostic::new(
+                        "E0301",
+                        f.name.span,
+                        format!("`{}` is {}, not text", f.name.name, cx.ty_noun(&ty)),
+                    )
+                    .label("`display` is for the account's name, a text field")
+                    .help("move `display` to the field holding the company name"),
+                );
+            }
+        }
         if let Some(blank) = &f.blank {
             check_blank(cx, f, &ty, blank);
         }
         cx.refer(f.name.span, f.name.span);
         by_name.insert(f.name.name.as_str(), fields.len());
         fields.push(FieldInfo { decl: f, ty });
+    }
+    if let [first, second, ..] = displays.as_slice() {
+        cx.error(
+            Diagnostic::new(
+                "E0210",
+                second.name.span,
+                format!("schema `{}` has more than one `display` field", s.name.name),
+            )
+            .label("second display field")
+            .secondary(first.name.span, "first display field")
+            .help("results show one name per account; remove `display` from all but one field"),
+        );
     }
     if keys.len() > 1 {
         let mut d = Diagnostic::new(

@@ -51,7 +51,15 @@ impl Visit for Find<'_> {
         let (mut row, mut errors) = (Vec::new(), Vec::new());
         self.binding
             .decode_into(self.plan, &field, record, true, &mut row, &mut errors);
-        self.found = Some(render(self.plan, self.args, record, &row, &errors));
+        // The schema's `display` field: the name the account is known by.
+        let name = self
+            .plan
+            .display
+            .and_then(|d| self.binding.columns.get(d))
+            .and_then(|&i| field(i).ok())
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
+        self.found = Some(render(self.plan, self.args, record, name, &row, &errors));
     }
 }
 
@@ -59,6 +67,7 @@ fn render(
     plan: &Plan,
     args: &ExplainArgs,
     record: u64,
+    name: Option<String>,
     row: &[icp_lang::eval::Value],
     errors: &[CellError],
 ) -> String {
@@ -67,6 +76,9 @@ fn render(
         let mut j = icp_lang::explain::json(plan, row, &outcome);
         if let Some(obj) = j.as_object_mut() {
             obj.insert("id".into(), serde_json::json!(args.id));
+            if let Some(n) = &name {
+                obj.insert("name".into(), serde_json::json!(n));
+            }
             obj.insert(
                 "bad_cells".into(),
                 serde_json::json!(errors.iter().map(CellError::to_string).collect::<Vec<_>>()),
@@ -78,7 +90,10 @@ fn render(
             plan,
             row,
             &outcome,
-            &format!("account {} (record {record})", args.id),
+            &match &name {
+                Some(n) => format!("account {} \"{n}\" (record {record})", args.id),
+                None => format!("account {} (record {record})", args.id),
+            },
         );
         for e in errors {
             t.push_str(&format!("note: {e}; read as missing\n"));

@@ -32,7 +32,17 @@ impl Rows<'_> {
     /// The line before the rows (none for JSON lines).
     pub fn header(&self) -> String {
         match self.format {
-            OutFormat::Csv => self.names.join(",") + "\n",
+            OutFormat::Csv => {
+                // Input columns passed through may hold a comma or quote.
+                let mut line = Vec::new();
+                for (i, name) in self.names.iter().enumerate() {
+                    if i > 0 {
+                        line.push(b',');
+                    }
+                    csv_field(&mut line, name.as_bytes());
+                }
+                String::from_utf8_lossy(&line).into_owned() + "\n"
+            }
             OutFormat::Jsonl => String::new(),
             OutFormat::Table => {
                 self.names
@@ -70,8 +80,13 @@ impl Rows<'_> {
         }
     }
 
-    /// Appends one account's row to `buf`.
-    pub fn write(&self, buf: &mut Vec<u8>, key: &str, o: &Outcome) {
+    /// Appends one account's row to `buf`; `cells` are the input cells
+    /// [`ResultColumn::Input`] columns index.
+    pub fn write(&self, buf: &mut Vec<u8>, key: &str, o: &Outcome, cells: &[String]) {
+        let input = |c: &ResultColumn| match c {
+            ResultColumn::Input(i) => Some(cells.get(*i).map_or("", String::as_str)),
+            _ => None,
+        };
         match self.format {
             OutFormat::Csv => {
                 for (i, c) in self.columns.iter().enumerate() {
@@ -80,7 +95,9 @@ impl Rows<'_> {
                     }
                     // Only the id can hold a delimiter or quote; the rest are
                     // names and numbers.
-                    if let Some(text) = self.people_cell(*c, key) {
+                    if let Some(text) = input(c) {
+                        csv_field(buf, data::neutralize(text).as_bytes());
+                    } else if let Some(text) = self.people_cell(*c, key) {
                         csv_field(buf, text.as_bytes());
                     } else if *c == ResultColumn::Id {
                         csv_field(buf, data::neutralize(key).as_bytes());
@@ -99,7 +116,10 @@ impl Rows<'_> {
                     }
                     let _ = serde_json::to_writer(&mut *buf, name);
                     buf.push(b':');
-                    let value = match self.people_cell(*c, key) {
+                    let value = match input(c)
+                        .map(str::to_string)
+                        .or_else(|| self.people_cell(*c, key))
+                    {
                         Some(text) if text.is_empty() => serde_json::Value::Null,
                         Some(text) => serde_json::json!(text),
                         None => data::json_cell(self.plan, *c, key, o),
@@ -117,7 +137,10 @@ impl Rows<'_> {
                     .zip(self.columns)
                     .map(|(name, c)| {
                         let mut cell = Vec::new();
-                        match self.people_cell(*c, key) {
+                        match input(c)
+                            .map(str::to_string)
+                            .or_else(|| self.people_cell(*c, key))
+                        {
                             Some(text) => cell.extend_from_slice(text.as_bytes()),
                             None => data::write_cell(&mut cell, self.plan, *c, key, o),
                         }
@@ -158,7 +181,7 @@ pub fn csv_field(buf: &mut Vec<u8>, s: &[u8]) {
 
 fn width(column: &str) -> usize {
     match column {
-        "id" => 20,
+        "id" | "name" => 20,
         "passed" => 6,
         "removed_by" | "tier" => 12,
         "fired" => 40,

@@ -11,6 +11,7 @@ use super::output::{OutFormat, Output, Rows};
 use icp_lang::accounts::{self, Counter, Scored, Tally, SHOWN_ERRORS};
 use icp_lang::contacts;
 use icp_lang::data;
+use icp_lang::data::Binding;
 use icp_lang::eval::{Outcome, Value};
 use icp_lang::plan::Plan;
 use std::collections::HashMap;
@@ -60,8 +61,77 @@ struct RowBuf<'a> {
 
 impl Scored for RowBuf<'_> {
     fn scored(&mut self, key: &str, _: &[Value], outcome: &Outcome) {
-        self.rows.write(&mut self.bytes, key, outcome);
+        self.rows.write(&mut self.bytes, key, outcome, &[]);
     }
+
+    fn scored_with_cells(&mut self, key: &str, _: &[Value], outcome: &Outcome, cells: &[String]) {
+        self.rows.write(&mut self.bytes, key, outcome, cells);
+    }
+}
+
+/// The result column each name asks for, and the input fields whose cells
+/// the `Input` columns index: `name` is the schema's `display` field; a
+/// name that is no result is a schema field or a header of the input,
+/// passed through as it is.
+fn resolve_columns(
+    plan: &Plan,
+    binding: &Binding,
+    headers: &[String],
+    names: &[String],
+    available: &[String],
+) -> Result<(Vec<data::ResultColumn>, Vec<usize>), String> {
+    let mut fields: Vec<usize> = Vec::new();
+    let mut input = |field: usize| {
+        let i = fields.iter().position(|f| *f == field).unwrap_or_else(|| {
+            fields.push(field);
+            fields.len() - 1
+        });
+        data::ResultColumn::Input(i)
+    };
+    let mut out = Vec::new();
+    for name in names {
+        let display = plan.display.filter(|_| name == "name");
+        let column = if let Some(d) = display {
+            binding.columns.get(d).map(|f| input(*f))
+        } else if let Some(c) = data::result_column(plan, name).filter(|_| available.contains(name))
+        {
+            Some(c)
+        } else {
+            // A schema field by name, else a header as the input spells it
+            // (case and surrounding spaces aside, as fields bind).
+            let header = plan
+                .fields
+                .iter()
+                .find(|f| f.field == *name)
+                .map_or(name.as_str(), |f| f.header.as_str());
+            headers
+                .iter()
+                .position(|h| h == header)
+                .or_else(|| {
+                    headers
+                        .iter()
+                        .position(|h| h.trim().eq_ignore_ascii_case(header.trim()))
+                })
+                .map(&mut input)
+        };
+        match column {
+            Some(c) => out.push(c),
+            None => {
+                let everything = available
+                    .iter()
+                    .map(String::as_str)
+                    .chain(headers.iter().map(String::as_str));
+                let hint = icp_lang::suggest::closest(name, everything)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "unknown column `{name}`{hint} (results: {}; or any column of the input, by its header or its field's name)",
+                    available.join(", ")
+                ));
+            }
+        }
+    }
+    Ok((out, fields))
 }
 
 pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
@@ -106,23 +176,11 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         None => None,
     };
     let available = data::available_columns(&plan, people.is_some());
-    let names = match &args.columns {
-        Some(c) => {
-            if let Some(bad) = c.iter().find(|c| !available.contains(c)) {
-                let hint = icp_lang::suggest::closest(bad, available.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    err,
-                    "error: unknown column `{bad}`{hint} (available: {})",
-                    available.join(", ")
-                );
-                return 2;
-            }
-            c.clone()
-        }
-        None => available,
-    };
+    let names = args.columns.clone().unwrap_or_else(|| available.clone());
+    if let Err(e) = resolve_columns(&plan, &binding, input.headers(), &names, &available) {
+        let _ = writeln!(err, "error: {e}");
+        return 2;
+    }
     let format = args.format.unwrap_or_else(|| {
         match args
             .output
@@ -139,6 +197,25 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
     // A table fits the terminal: columns that do not fit are left out, and
     // said so; what is shown is never cut (long cells wrap).
     let names = if format == OutFormat::Table {
+        // By default a table puts what a reader looks for first, so a
+        // narrow terminal leaves out the details, not the tier.
+        let names = if args.columns.is_none() {
+            let first = ["id", "name", "tier", "score"];
+            let mut ordered: Vec<String> = first
+                .iter()
+                .filter(|f| names.iter().any(|n| n == *f))
+                .map(|f| f.to_string())
+                .collect();
+            ordered.extend(
+                names
+                    .iter()
+                    .filter(|n| !first.contains(&n.as_str()))
+                    .cloned(),
+            );
+            ordered
+        } else {
+            names
+        };
         let (kept, dropped) = super::output::fit_table(&names, super::output::terminal_width());
         if !dropped.is_empty() {
             let _ = writeln!(
@@ -159,10 +236,14 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
             return 2;
         }
     };
-    let columns: Vec<data::ResultColumn> = names
-        .iter()
-        .filter_map(|c| data::result_column(&plan, c))
-        .collect();
+    let (columns, cell_fields) =
+        match resolve_columns(&plan, &binding, input.headers(), &names, &available) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+        };
     let rows = Rows {
         plan: &plan,
         names: &names,
@@ -195,6 +276,7 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
                         bytes: Vec::with_capacity(chunk.len() / 2),
                     },
                 )
+                .with_cells(cell_fields.clone())
             });
             let (tally, buf) = counter.finish();
             (tally, buf.bytes)

@@ -74,7 +74,12 @@ fn describe(checked: &Checked<'_>, def: Span) -> Option<String> {
                         .map(|h| h.value.clone())
                         .unwrap_or_else(|| f.name.name.clone());
                     let optional = if f.optional { ", may be missing" } else { "" };
-                    let key = if f.key { " (the account id)" } else { "" };
+                    let key = match (f.key, f.display) {
+                        (true, true) => " (the account id and name)",
+                        (true, false) => " (the account id)",
+                        (false, true) => " (the account's name in results)",
+                        (false, false) => "",
+                    };
                     return Some(with_doc(
                         format!(
                             "**{}**: `{ty}`{optional}{key}\n\nCRM column: `{column}`",
@@ -240,6 +245,10 @@ pub fn keyword_help(word: &str) -> Option<&'static str> {
         "job" => "a job to be done; signals say `for job name` to be evidence for it",
         "test" => "an example account and what must happen to it; `icp test` runs it",
         "owner" => "who is accountable for the ICP",
+        "key" => "the field that identifies an account (its CRM id); one per schema",
+        "display" => "the field results show as the account's name (`icp score`'s `name` column, `icp explain`, the report); at most one per schema",
+        "blank" => "`blank = value`: what an empty cell means (else it is missing data)",
+        "fraction" => "percent cells written as fractions: `0.24` is 24%",
         "reviewed" => "when the ICP was last reviewed, and how often it must be (`every 90d`)",
         "and" | "or" | "not" => "combine conditions; missing data follows three-valued logic",
         _ => return None,

@@ -35,6 +35,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_from
             | kw_blank
             | kw_fraction
+            | kw_display
             | kw_segment
             | kw_icp
             | kw_for
@@ -253,7 +254,7 @@ impl<'a> Builder<'a> {
         let name = self.ident(it.next()?);
         let ty = self.type_expr(it.next()?)?;
         let (mut optional, mut key, mut from, mut blank) = (false, false, None, None);
-        let mut fraction = false;
+        let (mut fraction, mut display) = (false, false);
         for attr in it {
             match attr.as_rule() {
                 Rule::optional_mark => optional = true,
@@ -262,6 +263,7 @@ impl<'a> Builder<'a> {
                     match inner.as_rule() {
                         Rule::kw_key => key = true,
                         Rule::kw_fraction => fraction = true,
+                        Rule::kw_display => display = true,
                         Rule::from_header => {
                             from = Some(self.string(parts(inner).into_iter().next()?)?)
                         }
@@ -283,6 +285,7 @@ impl<'a> Builder<'a> {
             from,
             blank,
             fraction,
+            display,
             doc,
             span,
         })

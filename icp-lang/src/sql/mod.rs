@@ -91,12 +91,11 @@ impl Options {
 
 /// The columns of the result by default.
 pub fn default_columns(plan: &Plan) -> Vec<String> {
-    let mut cols = vec![
-        "id".to_string(),
-        "passed".into(),
-        "removed_by".into(),
-        "score".into(),
-    ];
+    let mut cols = vec!["id".to_string()];
+    if plan.display.is_some() {
+        cols.push("name".into());
+    }
+    cols.extend(["passed".to_string(), "removed_by".into(), "score".into()]);
     cols.extend(plan.groups.iter().map(|g| format!("score_{}", g.name)));
     cols.push("tier".into());
     cols
@@ -401,6 +400,13 @@ impl Writer<'_> {
             None => format!("CAST(NULL AS {})", h.text_type()),
         };
         q.push_str(&format!("    {key} AS {},\n", self.id("icp id")));
+        if let Some(d) = plan.display {
+            q.push_str(&format!(
+                "    {} AS {},\n",
+                self.col(d),
+                self.id("icp name")
+            ));
+        }
         let mut gates: Vec<&crate::plan::Gate> = plan.gates.iter().collect();
         gates.sort_by_key(|g| g.order);
         if gates.is_empty() {
@@ -532,6 +538,7 @@ impl Writer<'_> {
         for name in &names {
             let e = match name.as_str() {
                 "id" => self.id("icp id"),
+                "name" if plan.display.is_some() => self.id("icp name"),
                 "passed" => format!("{removed} IS NULL"),
                 "removed_by" => removed.clone(),
                 "score" => passed_then(h.round2(&self.id("icp score"))),
@@ -606,7 +613,7 @@ impl Writer<'_> {
                         passed_then(h.round2(&self.id(&format!("icp group {g}"))))
                     }
                     None => self.fail(format!(
-                        "`{other}` is not a result column SQL can give (id, passed, removed_by, score, score_<group>, tier, fired, unknown, coverage)"
+                        "`{other}` is not a result column SQL can give (id, name with a `display` field, passed, removed_by, score, score_<group>, tier, fired, unknown, coverage)"
                     )),
                 },
             };

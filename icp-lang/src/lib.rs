@@ -23,6 +23,7 @@ pub mod explain;
 pub mod fmt;
 pub mod ide;
 pub mod lexer;
+pub mod outcomes;
 pub mod parser;
 pub mod plan;
 pub mod project;

@@ -19,6 +19,7 @@ pub mod data;
 pub mod diff;
 pub mod disk;
 pub mod eval;
+pub mod evidence;
 pub mod explain;
 pub mod fmt;
 pub mod ide;

@@ -197,9 +197,9 @@ pub fn run_validation(
         if unjoined > 0 && unjoined == d.accounts() {
             let _ = writeln!(
                 err,
-                "error: no account of `{}` joins the {} of `{}` on the key `{}` (the deals' keys look like {})",
-                d.file,
+                "error: none of the {} in `{}` joins an account of `{}` on the key `{}` (the deals' keys look like {})",
                 count_of(d.accounts() as u64, "account", "accounts"),
+                d.file,
                 name,
                 plan.key
                     .and_then(|k| plan.columns.get(k))

@@ -666,7 +666,7 @@ impl Visit for DealVisit<'_> {
             return;
         };
         if let Some(after) = self.settings.closed_after {
-            if !label.date.is_some_and(|d| d.days() > after.days()) {
+            if label.date.is_none_or(|d| d.days() <= after.days()) {
                 self.before_cutoff += 1;
                 return;
             }
@@ -749,7 +749,7 @@ impl Deals {
                         (&mut mine.won_date, s.won_date),
                         (&mut mine.lost_date, s.lost_date),
                     ] {
-                        if b.is_some_and(|b| a.map_or(true, |a| b.days() > a.days())) {
+                        if b.is_some_and(|b| a.is_none_or(|a| b.days() > a.days())) {
                             *a = b;
                         }
                     }

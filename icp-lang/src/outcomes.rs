@@ -7,7 +7,7 @@
 //! account in one pass. docs/evidence.md describes every rule here.
 
 use crate::accounts::cells::CellFormat;
-use crate::accounts::{shorten, Counter, Reader, Scored, Shape, Visit};
+use crate::accounts::{shorten, Counter, Reader, Scored, SettingError, Shape, Visit};
 use crate::ast::Date;
 use crate::data::NotText;
 use crate::eval::{self, Value};
@@ -59,20 +59,6 @@ pub struct OutcomeConfig {
     pub holdout_after: Option<String>,
     /// Deals files: only deals whose date is after this date count.
     pub closed_after: Option<String>,
-}
-
-/// A setting with a bad value: which key, the value as written, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SettingError {
-    pub key: String,
-    pub value: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for SettingError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}`: {}", self.key, self.message)
-    }
 }
 
 /// Outcome settings ready to use: every value checked.

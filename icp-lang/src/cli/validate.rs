@@ -4,10 +4,10 @@
 //! (`icp_lang::evidence`), and shown as a table, JSON or Markdown.
 
 use super::input::{
-    count_of, group_digits, open_for, outcome_settings, pick_plan, read_deals, read_settings,
-    Accounts, OnErrorArg, OutcomeArgs,
+    count_of, group_digits, open_for, outcome_settings, pick_plan, print_bad_data, read_deals,
+    read_settings, Accounts, OnErrorArg, OutcomeArgs,
 };
-use icp_lang::accounts::{self, ReadSettings, Tally, SHOWN_ERRORS};
+use icp_lang::accounts::{self, ReadSettings, Tally};
 use icp_lang::data::OnError;
 use icp_lang::eval::{self, Value};
 use icp_lang::evidence::{self, Evidence, Validation};
@@ -178,11 +178,7 @@ pub fn run_validation(
         return Err(1);
     }
     if tally.failed > 0 {
-        let _ = writeln!(err, "error: bad data in `{name}`");
-        for (record, e) in tally.errors.iter().take(SHOWN_ERRORS) {
-            let _ = writeln!(err, "  - record {record}: {e}");
-        }
-        let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+        print_bad_data(err, &format!("bad data in `{name}`"), &tally);
         return Err(1);
     }
     if let Some(e) = problems.error(settings, &name) {

@@ -420,3 +420,59 @@ fn hostile_outcomes_never_panic_or_lose_records() {
         }
     }
 }
+
+/// `icp diff` with `[outcomes]`: each changed ICP's validation before and
+/// after on the same accounts. The fixture reweighted (hiring 30 -> 10) and
+/// its filter tightened (employees >= 40): c1 (won), c2 (lost) and c5
+/// (open) are newly filtered out; no account reaches 40 points, so tier A
+/// is empty; B holds a1-a5 and b5-b7 (5 won, 3 lost: 62.5%), C b1-b4, c3
+/// and c4 (2 won, 3 lost, 1 open: 40%). The score's AUC: (won, lost) at
+/// 30: 4,1; 20: 1,2; 10: 2,1; 0: 0,2, so 4(5 + 0.5) + 1(3 + 1) + 2(2 + 0.5)
+/// = 31 of 7 x 6: 0.738, from 0.759.
+#[test]
+fn diff_shows_the_validation_before_and_after() {
+    let dir = temp_dir();
+    for f in ["small.icp", "accounts.csv", "icp.toml"] {
+        std::fs::copy(repo().join("tests/evidence/small").join(f), dir.join(f)).unwrap();
+    }
+    common::git(&dir, &["init", "-q"]);
+    common::git(&dir, &["add", "-A"]);
+    common::git(&dir, &["commit", "-q", "-m", "before"]);
+    let path = dir.join("small.icp");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text
+        .replace(
+            "signal hiring: hiring weight 30",
+            "signal hiring: hiring weight 10",
+        )
+        .replace(
+            "filter sized: employees >= 10",
+            "filter sized: employees >= 40",
+        );
+    std::fs::write(&path, text).unwrap();
+    let (code, out, err) = icp(
+        &dir,
+        &[
+            "diff",
+            ".",
+            "--data",
+            "accounts.csv",
+            "--format",
+            "markdown",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let commit = common::git(&dir, &["rev-parse", "--short", "HEAD"]);
+    let out = out.replace(commit.trim(), "<commit>");
+    assert!(
+        out.contains("**Validation** against won and lost deals: AUC 0.759 before, 0.738 after; 1 won account newly filtered out."),
+        "{out}"
+    );
+    insta::assert_snapshot!("diff_validation_markdown", out);
+    let (code, table, _) = icp(&dir, &["diff", ".", "--data", "accounts.csv"]);
+    assert_eq!(code, 0);
+    assert!(
+        table.contains("validation against won and lost deals: AUC 0.759 before, 0.738 after"),
+        "{table}"
+    );
+}

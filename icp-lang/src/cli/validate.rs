@@ -321,7 +321,7 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
 }
 
 /// Floats rounded to six decimals: the same bytes on every machine.
-fn rounded(v: serde_json::Value) -> serde_json::Value {
+pub fn rounded(v: serde_json::Value) -> serde_json::Value {
     use serde_json::Value as J;
     match v {
         J::Number(n) if n.is_f64() => n

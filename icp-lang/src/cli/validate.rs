@@ -391,7 +391,7 @@ const SIGNAL_HEAD: [&str; 9] = [
     "fires",
     "unknown",
     "win rate fired",
-    "not fired",
+    "win rate not fired",
     "lift",
     "WoE",
     "IV",
@@ -504,7 +504,17 @@ fn headline(v: &Validation, left: &Left) -> Vec<String> {
     lines
 }
 
-/// Columns padded to their widest cell; the first left-aligned.
+/// Whether column `i` holds numbers (right-aligned) rather than names.
+fn numeric(rows: &[Vec<String>], i: usize) -> bool {
+    rows.iter().all(|r| {
+        r.get(i).is_some_and(|c| {
+            let c = c.strip_prefix('-').unwrap_or(c);
+            c.is_empty() || c.starts_with(|ch: char| ch.is_ascii_digit())
+        })
+    })
+}
+
+/// Columns padded to their widest cell; numbers right-aligned.
 fn aligned(head: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -518,7 +528,7 @@ fn aligned(head: &[&str], rows: &[Vec<String>]) -> String {
             .zip(&widths)
             .enumerate()
             .map(|(i, (c, w))| {
-                if i == 0 {
+                if !numeric(rows, i) {
                     format!("{c:<w$}")
                 } else {
                     format!("{c:>w$}")
@@ -576,7 +586,7 @@ pub fn md_table(head: &[&str], rows: &[Vec<String>]) -> String {
         head.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | ")
     );
     let align: Vec<&str> = (0..head.len())
-        .map(|i| if i == 0 { "---" } else { "---:" })
+        .map(|i| if numeric(rows, i) { "---:" } else { "---" })
         .collect();
     s.push_str(&format!("| {} |\n", align.join(" | ")));
     for r in rows {

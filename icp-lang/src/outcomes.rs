@@ -274,9 +274,13 @@ impl OutcomeSettings {
         if cell.is_empty() {
             return Cell::Blank;
         }
+        // ASCII compares without allocating; other text by its lower case.
         let is = |list: &[String]| {
-            list.iter()
-                .any(|v| v.trim().eq_ignore_ascii_case(cell) || norm(v) == cell.to_lowercase())
+            list.iter().any(|v| {
+                let v = v.trim();
+                v.eq_ignore_ascii_case(cell)
+                    || (!cell.is_ascii() && v.to_lowercase() == cell.to_lowercase())
+            })
         };
         if is(&self.won) {
             Cell::Known(Outcome::Won)
@@ -891,6 +895,12 @@ mod tests {
         assert_eq!(s.classify("Negotiation"), Cell::Known(Outcome::Open));
         assert_eq!(s.classify(""), Cell::Blank);
         assert_eq!(s.classify("Pending"), Cell::Unknown);
+        let accents = OutcomeConfig {
+            won: vec!["Gewonnen Ä".into()],
+            ..config()
+        };
+        let s2 = accents.resolve().unwrap().unwrap();
+        assert_eq!(s2.classify("gewonnen ä"), Cell::Known(Outcome::Won));
         let open = OutcomeConfig {
             other: Some("open".into()),
             ..config()

@@ -289,6 +289,12 @@ impl<'a, F: Scored> Counter<'a, F> {
         self
     }
 
+    /// The callback, between records (to hand it what the record says
+    /// besides the plan's columns).
+    pub fn each_mut(&mut self) -> &mut F {
+        &mut self.each
+    }
+
     /// The counts and the callback's state.
     pub fn finish(mut self) -> (Tally, F) {
         if let Some(f) = self.near.take() {

@@ -106,6 +106,25 @@ fn check_run(dir: &Path, icp_file: &str, name: &str, data: &str, on_error: &str,
         !err.contains("panicked") && matches!(code, 0..=2),
         "{what} --on-error {on_error}: exit {code}\n{err}"
     );
+    // `icp funnel` reads the same records and looks for near misses in
+    // every text cell a rule compares: the same bounds hold.
+    let (fcode, _, ferr) = icp_limited(
+        dir,
+        &[
+            "funnel",
+            icp_file,
+            data,
+            "--icp",
+            name,
+            "--on-error",
+            on_error,
+        ],
+        MEMORY_MIB,
+    );
+    assert!(
+        !ferr.contains("panicked") && matches!(fcode, 0..=2),
+        "funnel {what} --on-error {on_error}: exit {fcode}\n{ferr}"
+    );
     let leftovers: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

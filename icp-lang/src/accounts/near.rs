@@ -17,6 +17,9 @@ use std::collections::{BTreeMap, HashMap};
 /// common are what a reader acts on; the rest are counted).
 const KEPT_PER_COLUMN: usize = 50;
 
+/// Texts longer than this (in bytes) are not compared.
+const MAX_LEN: usize = 200;
+
 /// How many decided cells a counter remembers (per chunk of input).
 const CACHE: usize = 4096;
 
@@ -200,16 +203,18 @@ pub fn text_targets(plan: &Plan) -> Vec<Vec<usize>> {
 #[derive(Debug, Default)]
 pub struct NearFinder {
     targets: Vec<Vec<usize>>,
-    /// Per (column, cell): the constant it is near, if any.
-    decided: HashMap<(usize, String), Option<usize>>,
+    /// Per column, per cell: the constant it is near, if any (looked up
+    /// without allocating: most cells repeat).
+    decided: Vec<HashMap<String, Option<usize>>>,
     pub found: NearMisses,
 }
 
 impl NearFinder {
     pub fn new(plan: &Plan) -> Self {
+        let targets = text_targets(plan);
         NearFinder {
-            targets: text_targets(plan),
-            decided: HashMap::new(),
+            decided: vec![HashMap::new(); targets.len()],
+            targets,
             found: NearMisses::default(),
         }
     }
@@ -226,7 +231,9 @@ impl NearFinder {
 
     /// Looks at plan column `column`'s raw cell (`separator` splits sets).
     pub fn look(&mut self, plan: &Plan, column: usize, cell: &str, separator: char) {
-        let Some(targets) = self.targets.get(column) else {
+        let (Some(targets), Some(decided)) =
+            (self.targets.get(column), self.decided.get_mut(column))
+        else {
             return;
         };
         if targets.is_empty() {
@@ -236,27 +243,21 @@ impl NearFinder {
             plan.columns.get(column).map(|c| &c.ty),
             Some(ColType::Set(_))
         );
-        let parts: Vec<&str> = if is_set {
-            cell.split(separator)
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .collect()
+        let whole = [cell];
+        let parts: &mut dyn Iterator<Item = &str> = if is_set {
+            &mut cell.split(separator)
         } else {
-            vec![cell.trim()]
+            &mut whole.into_iter()
         };
-        for part in parts {
-            if part.is_empty() {
-                continue;
-            }
-            let key = (column, part.to_string());
-            let near = match self.decided.get(&key) {
+        for part in parts.map(str::trim).filter(|p| !p.is_empty()) {
+            let near = match decided.get(part) {
                 Some(n) => *n,
                 None => {
                     let n = near_constant(plan, targets, part);
-                    if self.decided.len() >= CACHE {
-                        self.decided.clear();
+                    if decided.len() >= CACHE {
+                        decided.clear();
                     }
-                    self.decided.insert(key, n);
+                    decided.insert(part.to_string(), n);
                     n
                 }
             };
@@ -275,7 +276,9 @@ fn near_constant(plan: &Plan, targets: &[usize], cell: &str) -> Option<usize> {
             .iter()
             .filter_map(|&t| Some((t, plan.texts.get(t)?)))
     };
-    if texts().any(|(_, t)| same_text(t, cell)) {
+    // Long text (a description, not a label) is never a near miss, and the
+    // edit distance's cost must stay small whatever a cell holds.
+    if cell.len() > MAX_LEN || texts().any(|(_, t)| same_text(t, cell)) {
         return None;
     }
     let k = skeleton(cell);
@@ -294,6 +297,10 @@ fn near_constant(plan: &Plan, targets: &[usize], cell: &str) -> Option<usize> {
             5..=9 => 1,
             _ => 2,
         };
+        let (kn, tn) = (k.chars().count(), tk.chars().count());
+        if kn.abs_diff(tn) > allowed || tn > MAX_LEN {
+            continue;
+        }
         let d = if k == tk { 0 } else { distance(&k, &tk) };
         if d <= allowed && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, t));
@@ -340,6 +347,8 @@ mod tests {
         assert_eq!(near("USA"), None);
         assert_eq!(near("Canada"), None);
         assert_eq!(near("..."), None);
+        // Long cells are not compared (nor is the cost of comparing them paid).
+        assert_eq!(near(&"United States ".repeat(1000)), None);
     }
 
     #[test]

@@ -560,3 +560,37 @@ fn warnings_fire_at_their_thresholds() {
     let found = codes(&rows);
     assert!(found.contains(&("V0105".into(), "big".into())), "{found:?}");
 }
+
+/// The V01xx warnings are codes like any other: `icp explain-code` knows
+/// them, and the product's `[lints]` allows (hides) or denies (fails) them.
+#[test]
+fn validate_warnings_follow_the_lint_levels() {
+    let (code, out, _) = icp(&repo(), &["explain-code", "V0106"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("tier-too-few-closed"), "{out}");
+    let dir = temp_dir();
+    for f in ["icp.icp", "companies.csv", "deals.csv", "icp.toml"] {
+        std::fs::copy(repo().join("examples/saas").join(f), dir.join(f)).unwrap();
+    }
+    let (code, out, err) = icp(&dir, &["validate", "icp.icp", "companies.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("V0106"), "{out}");
+    let toml = std::fs::read_to_string(dir.join("icp.toml")).unwrap();
+    std::fs::write(
+        dir.join("icp.toml"),
+        format!("{toml}\n[lints]\ntier-too-few-closed = \"allow\"\n"),
+    )
+    .unwrap();
+    let (code, out, err) = icp(&dir, &["validate", "icp.icp", "companies.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("V0106"), "{out}");
+    std::fs::write(
+        dir.join("icp.toml"),
+        format!("{toml}\n[lints]\nV0106 = \"deny\"\n"),
+    )
+    .unwrap();
+    let (code, out, err) = icp(&dir, &["validate", "icp.icp", "companies.csv"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("V0106"), "{out}");
+    assert!(err.contains("3 warnings are denied in icp.toml"), "{err}");
+}

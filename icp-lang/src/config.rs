@@ -103,7 +103,7 @@ pub fn parse(file: FileId, text: &str) -> (Settings, Vec<Diagnostic>) {
                     format!("`{key}` is an error and cannot be configured"),
                 )
                 .label("an error")
-                .help("only warnings (codes starting with W) can be allowed or denied"),
+                .help("only warnings (codes starting with W or V) can be allowed or denied"),
             ),
             Some(info) => {
                 levels.insert(info.code, *level);

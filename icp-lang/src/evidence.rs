@@ -194,18 +194,6 @@ pub const MAX_FIRE_RATE: f64 = 0.95;
 pub const MIN_FIRE_RATE: f64 = 0.01;
 pub const SEPARATION: f64 = 0.95;
 
-/// A warning's code, name and what it means.
-pub const WARNINGS: &[(&str, &str, &str)] = &[
-    ("V0101", "tiers-out-of-order", "a lower tier converts better than a higher one, beyond both 95% intervals"),
-    ("V0102", "weight-contradicts-evidence", "a signal's win rate when it fires is on the other side of its win rate when it does not from what its weight's sign says, beyond the 95% interval"),
-    ("V0103", "signal-not-predictive", "a signal's information value is below 0.02 (with at least 30 closed accounts)"),
-    ("V0104", "signal-fires-for-almost-all", "a signal fires for more than 95% of the retained accounts"),
-    ("V0105", "signal-fires-for-almost-none", "a signal fires for fewer than 1% of the retained accounts"),
-    ("V0106", "tier-too-few-closed", "a tier has fewer than 30 closed accounts: its win rate means little"),
-    ("V0107", "signal-separates-perfectly", "a signal alone separates won from lost with an AUC of 0.95 or more: likely leakage"),
-    ("V0108", "filter-removes-winners", "a filter or exclusion removes accounts that win at or above the retained win rate"),
-];
-
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Warning {
     pub code: &'static str,
@@ -214,7 +202,8 @@ pub struct Warning {
 }
 
 fn warning(code: &'static str, message: String) -> Warning {
-    let name = WARNINGS.iter().find(|w| w.0 == code).map_or("", |w| w.1);
+    // Every code and name lives in `codes.rs` (`icp explain-code V0101`).
+    let name = crate::codes::lookup(code).map_or("", |c| c.name);
     Warning {
         code,
         name,

@@ -312,12 +312,35 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
         Ok(x) => x,
         Err(code) => return code,
     };
+    // The product's `[lints]` apply: `allow` hides a warning, `deny` fails
+    // the run (after the report is written).
+    let mut v = v;
+    let levels = file.and_then(|f| session.settings(f)).map(|s| &s.levels);
+    let level = |code: &str| levels.and_then(|l| l.get(code)).copied();
+    v.warnings
+        .retain(|w| level(w.code) != Some(icp_lang::config::Level::Allow));
+    let denied = v
+        .warnings
+        .iter()
+        .filter(|w| level(w.code) == Some(icp_lang::config::Level::Deny))
+        .count();
     let text = match args.format {
         ValidateFormat::Json => json(&v, &left),
         ValidateFormat::Table => table(&v, &left),
         ValidateFormat::Markdown => markdown(&v, &left),
     };
-    i32::from(out.write_all(text.as_bytes()).is_err()) * 2
+    if out.write_all(text.as_bytes()).is_err() {
+        return 2;
+    }
+    if denied > 0 {
+        let _ = writeln!(
+            err,
+            "error: {denied} warning{} denied in icp.toml",
+            if denied == 1 { " is" } else { "s are" }
+        );
+        return 1;
+    }
+    0
 }
 
 /// Floats rounded to six decimals: the same bytes on every machine.

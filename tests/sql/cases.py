@@ -95,8 +95,8 @@ def make_case(name, icp_file, icp_name, csv_source, tmp):
         row = json.loads(line)
         expected[row["id"]] = row
     groups = [f"score_{g['name']}" for g in plan["groups"]]
-    name = ["name"] if plan.get("display") is not None else []
-    columns = ["id", *name, "passed", "removed_by", "score", *groups, "tier", *ALL_EXTRAS]
+    shown = ["name"] if plan.get("display") is not None else []
+    columns = ["id", *shown, "passed", "removed_by", "score", *groups, "tier", *ALL_EXTRAS]
     return Case(name, Path(icp_file), icp_name, text, plan, expected, columns)
 
 

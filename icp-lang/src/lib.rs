@@ -26,6 +26,7 @@ pub mod lexer;
 pub mod parser;
 pub mod plan;
 pub mod project;
+pub mod reach;
 pub mod render;
 pub mod rng;
 pub mod source;

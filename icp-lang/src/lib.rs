@@ -28,6 +28,7 @@ pub mod plan;
 pub mod project;
 pub mod reach;
 pub mod render;
+pub mod report;
 pub mod rng;
 pub mod source;
 pub mod span;

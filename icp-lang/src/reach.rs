@@ -268,6 +268,32 @@ pub fn reach(plan: &Plan, row: &[Value], o: &Outcome, target: usize) -> Reach {
     r
 }
 
+/// Whether one signal change moves a scored account into tier `target`
+/// (or a better one): a near miss. Cheap next to [`reach`].
+pub fn within_one(plan: &Plan, o: &Outcome, target: usize) -> bool {
+    if o.removed_by.is_some() || reaches(o.tier, target) {
+        return false;
+    }
+    let mut points: Vec<f64> = o.signals.iter().map(|s| s.points).collect();
+    let mut groups = Vec::new();
+    for c in alternatives(plan, o).iter().flatten() {
+        let Some(before) = points.get(c.signal).copied() else {
+            continue;
+        };
+        if let Some(p) = points.get_mut(c.signal) {
+            *p = c.points;
+        }
+        let score = add_up(plan, points.iter().copied(), &mut groups);
+        if let Some(p) = points.get_mut(c.signal) {
+            *p = before;
+        }
+        if reaches(tier_of(plan, score, &groups), target) {
+            return true;
+        }
+    }
+    false
+}
+
 /// The next `k`-subset of `0..n` in lexicographic order.
 fn next_combination(pick: &mut [usize], n: usize) -> bool {
     let k = pick.len();

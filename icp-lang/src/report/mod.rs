@@ -29,14 +29,14 @@ pub struct Bins {
 const MAX_BINS: usize = 24;
 
 impl Bins {
-    /// Bins of a round width (1, 2, 2.5 or 5 times a power of ten)
+    /// Bins of a round width (1, 2 or 5 times a power of ten)
     /// covering the plan's lowest to highest possible score.
     pub fn for_plan(plan: &Plan) -> Bins {
         let (lo, hi) = score_range(plan);
         let span = (hi - lo).max(1.0);
         let mut width = 1.0;
         'search: for power in 0..12 {
-            for step in [1.0, 2.0, 2.5, 5.0] {
+            for step in [1.0, 2.0, 5.0] {
                 width = step * 10f64.powi(power - 2);
                 if span / width <= MAX_BINS as f64 {
                     break 'search;
@@ -391,12 +391,13 @@ mod tests {
         };
         assert_eq!(score_range(&plan), (-10.0, 45.0));
         let bins = Bins::for_plan(&plan);
-        // 55 points wide: bins of 2.5 from -10, 23 of them.
-        assert_eq!((bins.start, bins.width, bins.count), (-10.0, 2.5, 23));
+        // 55 points wide: bins of 5 from -10 (2 would need 28), the last
+        // one for the top score.
+        assert_eq!((bins.start, bins.width, bins.count), (-10.0, 5.0, 12));
         assert_eq!(bins.index(-10.0), 0);
-        assert_eq!(bins.index(44.9), 21);
-        assert_eq!(bins.index(45.0), 22);
-        assert_eq!(bins.index(1e9), 22);
+        assert_eq!(bins.index(44.9), 10);
+        assert_eq!(bins.index(45.0), 11);
+        assert_eq!(bins.index(1e9), 11);
         assert_eq!(bins.index(f64::NAN), 0);
     }
 }

@@ -1,0 +1,395 @@
+//! `icp report` and `icp explain --to` end to end: the page's structure on
+//! every example (snapshots of its outline: sections, captions, tables, and
+//! each chart as its title and counts), determinism, escaping of hostile
+//! text, nothing fetched, and atomic output.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{icp, icp_env, repo, temp_dir};
+
+/// (name, ICP file, data, extra arguments)
+const EXAMPLES: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "erp",
+        "examples/erp/icp.icp",
+        "examples/erp/accounts.csv",
+        &["--contacts", "examples/erp/contacts.csv"],
+    ),
+    (
+        "saas",
+        "examples/saas/icp.icp",
+        "examples/saas/companies.csv",
+        &[],
+    ),
+    (
+        "intent",
+        "examples/intent/icp.icp",
+        "examples/intent/accounts.csv",
+        &[],
+    ),
+    (
+        "clothing",
+        "examples/acme-print/clothing/icp.icp",
+        "examples/acme-print/shared/accounts.csv",
+        &[],
+    ),
+    (
+        "known",
+        "tests/browser/fixture/icp.icp",
+        "tests/browser/fixture/accounts.csv",
+        &[],
+    ),
+];
+
+fn decode(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// A chart as one line: its title and what it draws.
+fn chart_line(svg: &str) -> String {
+    let title = svg
+        .split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map(|(t, _)| decode(t))
+        .unwrap_or_default();
+    format!(
+        "[chart \"{title}\": {} bars, {} points, {} markers]",
+        svg.matches("<rect class=\"bar").count(),
+        svg.matches("<circle class=\"point").count(),
+        svg.matches("class=\"marker\"").count()
+    )
+}
+
+/// The page as a reader skims it: headings, captions, table rows (cells
+/// split by `|`) and one line per chart; the style sheet left out.
+fn outline(html: &str) -> String {
+    let (head, rest) = html.split_once("<style>").expect("a style sheet");
+    let (_, body) = rest.split_once("</style>").expect("the style sheet ends");
+    let mut text = String::from(head);
+    let mut body = body.to_string();
+    while let Some(start) = body.find("<svg") {
+        let end = body[start..].find("</svg>").expect("the chart ends") + start + 6;
+        let line = chart_line(&body[start..end]);
+        body.replace_range(start..end, &format!("\n{line}\n"));
+    }
+    text.push_str(&body);
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let gt = rest[lt..].find('>').expect("a tag ends") + lt;
+        let tag = &rest[lt + 1..gt];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        match name.as_str() {
+            "section" if !tag.starts_with('/') => {
+                let id = tag.split('"').nth(1).unwrap_or("");
+                out.push_str(&format!("\n== section {id}\n"));
+            }
+            "td" | "th" if !tag.starts_with('/') => out.push_str(" | "),
+            "dd" if !tag.starts_with('/') => out.push_str(": "),
+            "li" if !tag.starts_with('/') => out.push_str("\n- "),
+            "h1" | "h2" | "h3" | "p" | "tr" | "dt" | "table" | "figure" | "div" | "ol"
+            | "header" | "title" => out.push('\n'),
+            _ => {}
+        }
+        rest = &rest[gt + 1..];
+    }
+    out.push_str(rest);
+    decode(&out)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Every tag of the page as written between `<` and `>` (escaped text
+/// has no `<`, so these are exactly the markup).
+fn tags(html: &str) -> Vec<&str> {
+    html.split('<')
+        .skip(1)
+        .filter_map(|t| t.split_once('>').map(|(tag, _)| tag))
+        .collect()
+}
+
+const ALLOWED_TAGS: &[&str] = &[
+    "!doctype", "html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2",
+    "h3", "p", "dl", "dt", "dd", "code", "span", "section", "figure", "svg", "g", "rect", "text",
+    "line", "polyline", "circle", "table", "thead", "tbody", "tr", "th", "td", "div", "ol", "li",
+];
+
+/// The page fetches nothing and runs nothing: only known tags, no
+/// attribute that loads or runs anything, and a style sheet without
+/// addresses.
+fn assert_self_contained(html: &str) {
+    for tag in tags(html) {
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '!')
+            .collect::<String>()
+            .to_lowercase();
+        assert!(
+            ALLOWED_TAGS.contains(&name.as_str()),
+            "unexpected tag <{tag}>"
+        );
+        let lower = tag.to_lowercase();
+        for bad in ["src=", "href=", "url(", "javascript:", "style="] {
+            assert!(!lower.contains(bad), "<{tag}> has `{bad}`");
+        }
+        for (i, _) in lower.match_indices(" on") {
+            let after: String = lower[i + 3..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            assert!(
+                !lower[i + 3 + after.len()..].starts_with('='),
+                "<{tag}> has an event handler"
+            );
+        }
+        // The one address is the SVG namespace: a name, not a request.
+        if lower.contains("http") {
+            assert!(
+                lower.contains("xmlns=\"http://www.w3.org/2000/svg\""),
+                "<{tag}>"
+            );
+            assert_eq!(lower.matches("http").count(), 1, "<{tag}>");
+        }
+    }
+    let style = html
+        .split_once("<style>")
+        .and_then(|(_, r)| r.split_once("</style>"))
+        .map(|(s, _)| s)
+        .unwrap_or("");
+    for bad in ["url(", "@import", "http", "@font-face"] {
+        assert!(!style.contains(bad), "the style sheet has `{bad}`");
+    }
+    assert_eq!(html.matches("<style>").count(), 1);
+}
+
+#[test]
+fn report_of_every_example() {
+    for (name, file, data, extra) in EXAMPLES {
+        let mut args = vec!["report", file, data];
+        args.extend_from_slice(extra);
+        let (code, html, err) = icp(&repo(), &args);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_self_contained(&html);
+        insta::assert_snapshot!(format!("report_{name}"), outline(&html));
+    }
+}
+
+#[test]
+fn the_known_fixture_draws_what_it_counts() {
+    let (code, html, err) = icp(
+        &repo(),
+        &[
+            "report",
+            "tests/browser/fixture/icp.icp",
+            "tests/browser/fixture/accounts.csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let charts: Vec<String> = outline(&html)
+        .lines()
+        .filter(|l| l.starts_with("[chart"))
+        .map(String::from)
+        .collect();
+    // The same counts the browser test (tests/browser/) asserts.
+    assert_eq!(
+        charts,
+        [
+            "[chart \"Accounts left after each filter and exclusion\": 3 bars, 0 points, 0 markers]",
+            "[chart \"Accounts per tier\": 3 bars, 0 points, 0 markers]",
+            "[chart \"Score distribution with the tier thresholds\": 13 bars, 0 points, 2 markers]",
+            "[chart \"How often each signal fires or is unknown\": 6 bars, 0 points, 0 markers]",
+            "[chart \"Points at stake for missing data, per field\": 2 bars, 0 points, 0 markers]",
+        ]
+    );
+    assert!(html.contains("overdue by 214 days"));
+}
+
+#[test]
+fn same_bytes_for_any_thread_count_and_to_a_file() {
+    let dir = temp_dir();
+    let out = dir.join("report.html");
+    let args = [
+        "report",
+        "examples/erp/icp.icp",
+        "examples/erp/accounts.csv",
+        "--contacts",
+        "examples/erp/contacts.csv",
+    ];
+    let (_, one, _) = icp_env(&repo(), &args, &[("ICP_THREADS", "1")], None);
+    let (_, three, _) = icp_env(&repo(), &args, &[("ICP_THREADS", "3")], None);
+    assert_eq!(one, three);
+    let mut with_o = args.to_vec();
+    let target = out.to_str().unwrap();
+    with_o.extend(["-o", target]);
+    let (code, stdout, err) = icp(&repo(), &with_o);
+    assert_eq!((code, stdout.as_str()), (0, ""), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), one);
+}
+
+#[test]
+fn hostile_text_is_shown_never_run() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("icp.icp"),
+        r#"schema S {
+  id: text key
+  note: text? from "<b onmouseover=alert(1)>Note</b>"
+  n: int
+}
+icp evil "</title><script>alert('title')</script>" for S {
+  owner "<img src=x onerror=alert(1)>"
+  reviewed 2026-10-01 every 90d
+  filter ok: n >= 0 because "<iframe>"
+  signal tagged: note == "<script>x</script>" weight 10
+  signal big: n >= 5 weight 20
+  tier A: score >= 20
+  tier B: otherwise
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("<svg onload=alert(1)>.csv"),
+        "id,<b onmouseover=alert(1)>Note</b>,n\n\"<script>alert('id')</script>\",\"<script>x</script>\",1\n\"a&b\",,9\n\"<img src=x>\",,2\n",
+    )
+    .unwrap();
+    let (code, html, err) = icp(
+        &dir,
+        &[
+            "report",
+            "icp.icp",
+            "<svg onload=alert(1)>.csv",
+            "--as-of",
+            "2026-11-01",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_self_contained(&html);
+    assert!(html.contains("&lt;/title&gt;&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;"));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("&lt;svg onload=alert(1)&gt;.csv"));
+    // The near miss's id is a cell of the file.
+    assert!(html.contains("&lt;img src=x&gt;"), "{html}");
+}
+
+#[test]
+fn the_data_file_is_never_shown_by_an_absolute_path() {
+    let data = repo().join("examples/erp/accounts.csv");
+    let data = std::fs::canonicalize(data).unwrap();
+    let dir = temp_dir();
+    let icp_file = std::fs::canonicalize(repo().join("examples/erp/icp.icp")).unwrap();
+    let (code, html, err) = icp(
+        &dir,
+        &["report", icp_file.to_str().unwrap(), data.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(html.contains("<code>accounts.csv</code>"));
+    assert!(!html.contains(data.to_str().unwrap()));
+}
+
+#[test]
+fn bad_data_and_inputs_write_nothing() {
+    let dir = temp_dir();
+    std::fs::copy(repo().join("examples/erp/icp.icp"), dir.join("icp.icp")).unwrap();
+    std::fs::copy(
+        repo().join("examples/erp/accounts.icp"),
+        dir.join("accounts.icp"),
+    )
+    .unwrap();
+    let csv = std::fs::read_to_string(repo().join("examples/erp/accounts.csv")).unwrap();
+    std::fs::write(dir.join("accounts.csv"), &csv).unwrap();
+    // A report over its own input is refused.
+    let (code, _, err) = icp(
+        &dir,
+        &["report", "icp.icp", "accounts.csv", "-o", "accounts.csv"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is an input"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("accounts.csv")).unwrap(),
+        csv
+    );
+    // A bad cell fails the run and leaves no file, nor a temporary one.
+    let bad = csv.replacen(",800,", ",eight hundred,", 1);
+    std::fs::write(dir.join("bad.csv"), bad).unwrap();
+    let (code, _, err) = icp(&dir, &["report", "icp.icp", "bad.csv", "-o", "r.html"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("record 1"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("r.html") || n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // With --on-error skip, the record is left out and said so.
+    let (code, html, err) = icp(
+        &dir,
+        &["report", "icp.icp", "bad.csv", "--on-error", "skip"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(html.contains("1 left out (unreadable or bad data)"));
+}
+
+#[test]
+fn what_would_it_take_in_text_and_json() {
+    for (id, to) in [
+        ("0012", "A"),
+        ("0014", "A"),
+        ("0015", "B"),
+        ("0016", "B"),
+        ("0011", "B"),
+    ] {
+        for format in ["text", "json"] {
+            let (code, out, err) = icp(
+                &repo(),
+                &[
+                    "explain",
+                    "examples/erp/icp.icp",
+                    "examples/erp/accounts.csv",
+                    "--id",
+                    id,
+                    "--to",
+                    to,
+                    "--format",
+                    format,
+                ],
+            );
+            assert_eq!(code, 0, "{err}");
+            insta::assert_snapshot!(format!("explain_to_{id}_{to}_{format}"), out);
+        }
+    }
+    let (code, _, err) = icp(
+        &repo(),
+        &[
+            "explain",
+            "examples/erp/icp.icp",
+            "examples/erp/accounts.csv",
+            "--id",
+            "0012",
+            "--to",
+            "AA",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("has no tier `AA`; did you mean `A`?"), "{err}");
+}

@@ -106,6 +106,7 @@ pub fn seen(plan: &Plan, row: &[Value], cols: &BTreeSet<usize>) -> String {
         .join(", ")
 }
 
+/// The columns signal `i` reads.
 pub fn signal_columns(plan: &Plan, i: usize) -> BTreeSet<usize> {
     let mut cols = BTreeSet::new();
     match plan.signals.get(i).map(|s| &s.points) {

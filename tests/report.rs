@@ -85,6 +85,10 @@ fn the_known_fixture_draws_what_it_counts() {
             "[chart \"Score distribution with the tier thresholds\": 13 bars, 0 points, 2 markers]",
             "[chart \"How often each signal fires or is unknown\": 6 bars, 0 points, 0 markers]",
             "[chart \"Points at stake for missing data, per field\": 2 bars, 0 points, 0 markers]",
+            "[chart \"Win rate per tier with its 95% interval\": 3 bars, 0 points, 0 markers]",
+            "[chart \"Cumulative gains: share of wins found by the best-scored accounts\": 0 bars, 7 points, 0 markers]",
+            "[chart \"ROC curve of the score (AUC 0.900)\": 0 bars, 7 points, 0 markers]",
+            "[chart \"Won deals removed by each filter\": 2 bars, 0 points, 0 markers]",
         ]
     );
     assert!(html.contains("overdue by 214 days"));
@@ -258,4 +262,46 @@ fn what_would_it_take_in_text_and_json() {
     );
     assert_eq!(code, 2);
     assert!(err.contains("has no tier `AA`; did you mean `A`?"), "{err}");
+}
+
+#[test]
+fn outcomes_named_by_flags_must_be_measurable() {
+    let (code, html, err) = icp(
+        &repo(),
+        &[
+            "report",
+            "examples/erp/icp.icp",
+            "examples/erp/accounts.csv",
+            "--outcome",
+            "Stage",
+            "--won",
+            "Won",
+            "--lost",
+            "Lost",
+        ],
+    );
+    assert_eq!((code, html.as_str()), (1, ""));
+    assert!(err.contains("no column `Stage`"), "{err}");
+}
+
+#[test]
+fn outcomes_from_icp_toml_that_cannot_be_measured_are_said_so() {
+    let dir = temp_dir();
+    for f in ["icp.icp", "accounts.csv", "icp.toml"] {
+        std::fs::copy(repo().join("tests/browser/fixture").join(f), dir.join(f)).unwrap();
+    }
+    let toml = std::fs::read_to_string(dir.join("icp.toml")).unwrap();
+    std::fs::write(
+        dir.join("icp.toml"),
+        toml.replace("column = \"outcome\"", "column = \"Stage\""),
+    )
+    .unwrap();
+    let (code, html, err) = icp(&dir, &["report", "icp.icp", "accounts.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: icp.toml's [outcomes] cannot be measured on `accounts.csv`"),
+        "{err}"
+    );
+    assert!(html.contains("The outcomes are configured but could not be measured"));
+    assert!(!html.contains("id=\"roc\""));
 }

@@ -75,6 +75,17 @@ const expected = {
     { title: "How often each signal fires or is unknown", bars: 6, points: 0, markers: 0, cells: 0, values: [4, 2, 3, 5, 4, 0] },
     // Points at stake: budget 5 x 20, visits 2 x 30.
     { title: "Points at stake for missing data, per field", bars: 2, points: 0, markers: 0, cells: 0, values: [100, 60] },
+    // Outcomes (the fixture's icp.toml): won 2 of 2 in A, 1 of 3 in B, 0 of 3 in C.
+    { title: "Win rate per tier with its 95% interval", bars: 3, points: 0, markers: 0, cells: 0, values: [1, 1 / 3, 0] },
+    // Six distinct closed scores (60, 50, 40, 30, 10, 0) and the origin.
+    { title: "Cumulative gains: share of wins found by the best-scored accounts", bars: 0, points: 7, markers: 0, cells: 0 },
+    {
+      title: "ROC curve of the score (AUC 0.900)", bars: 0, points: 7, markers: 0, cells: 0,
+      // By hand: won 60, 50, 30; lost 40, 30, 10, 0, 0 (false, true positive rates in %).
+      at: [[0, 0], [0, 33.3], [0, 66.7], [20, 66.7], [40, 100], [60, 100], [100, 100]],
+    },
+    // big_enough removed 1 won (of 2 closed); not_banned none.
+    { title: "Won deals removed by each filter", bars: 2, points: 0, markers: 0, cells: 0, values: [1, 0] },
   ],
   "diff.html": [
     // A, B, C, excluded before and after: 2/3, 3/2, 4/4, 3/3.
@@ -132,6 +143,10 @@ try {
         cells: s.querySelectorAll("rect.cell").length,
         // Drawn widths of the bars, as laid out by the browser.
         widths: [...s.querySelectorAll("rect.bar")].map((r) => r.getBoundingClientRect().width),
+        // Curve points as their tooltips state them: "score: 20%, 66.7%".
+        at: [...s.querySelectorAll("circle.point > title")].map((t) =>
+          t.textContent.replace(/^[^:]*: /, "").split(", ").map((v) => parseFloat(v)),
+        ),
         fits: s.getBoundingClientRect().right <= document.querySelector("main").getBoundingClientRect().right + 0.5,
       })),
     );
@@ -151,6 +166,10 @@ try {
         const unit = got.widths[want.values.indexOf(Math.max(...want.values))] / Math.max(...want.values);
         got.widths.forEach((w, k) => assert.ok(Math.abs(w - want.values[k] * unit) < 0.75, `bar ${k}: ${w} vs ${want.values[k] * unit}`));
       });
+    }
+    for (const [i, want] of charts.entries()) {
+      if (!want.at || !drawn[i]) continue;
+      check(`${file}: "${want.title}" points where they belong`, () => assert.deepEqual(drawn[i].at, want.at));
     }
     check(`${file}: every chart fits the page`, () => assert.ok(drawn.every((d) => d.fits)));
     const name = path.basename(file, ".html");

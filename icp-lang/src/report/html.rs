@@ -12,31 +12,20 @@ use crate::reach;
 use crate::testing::fmt_points;
 use crate::values::group_digits;
 
-/// Text made safe for HTML element content and quoted attributes.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters other than white space have no business
-            // in a page (and some are invalid in XML, hence in SVG).
-            c if c.is_control() && !matches!(c, '\n' | '\t') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::escape;
 
 /// `37.5%`, or `–` of nothing.
+
 pub fn percent(n: u64, of: u64) -> String {
     if of == 0 {
         return "–".to_string();
     }
-    let p = n as f64 / of as f64 * 100.0;
+    rate(n as f64 / of as f64)
+}
+
+/// A share as a percentage with at most one decimal: `0.375` is `37.5%`.
+pub fn rate(share: f64) -> String {
+    let p = share * 100.0;
     let r = (p * 10.0).round() / 10.0;
     if r.fract() == 0.0 {
         format!("{}%", r as i64)
@@ -80,6 +69,7 @@ svg .tick, svg .legend, svg .axis-label { fill: var(--muted); font-size: 11px; }
 svg .axis, svg .frame { stroke: var(--muted); fill: none; stroke-width: 1; }
 svg .marker { stroke: var(--warn); stroke-dasharray: 4 3; stroke-width: 1.5; }
 svg .marker-label { fill: var(--warn); font-size: 11px; }
+svg .interval { stroke: var(--ink); stroke-width: 1.5; fill: none; }
 svg .diagonal { stroke: var(--rule); stroke-dasharray: 4 4; }
 svg .curve { fill: none; stroke-width: 2; }
 svg .c0 { stroke: var(--bar); fill: var(--bar); } svg .c1 { stroke: var(--tier2); fill: var(--tier2); }
@@ -154,8 +144,8 @@ pub fn open_page(title: &str) -> String {
 /// The end of a page begun with [`open_page`].
 pub const CLOSE_PAGE: &str = "</main>\n</body>\n</html>\n";
 
-/// The whole page.
-pub fn page(r: &Report<'_>) -> String {
+/// The whole page; `outcomes` is the outcome sections' HTML, if any.
+pub fn page(r: &Report<'_>, outcomes: &str) -> String {
     let plan = r.plan;
     let name = plan.title.clone().unwrap_or_else(|| plan.icp.clone());
     let mut s = open_page(&format!("ICP report: {name}"));
@@ -169,6 +159,7 @@ pub fn page(r: &Report<'_>) -> String {
         s.push_str(&personas(r));
     }
     s.push_str(&near_misses(r));
+    s.push_str(outcomes);
     s.push_str(CLOSE_PAGE);
     s
 }
@@ -468,6 +459,7 @@ fn signals(r: &Report<'_>) -> String {
                 percent(c.fired, n),
                 percent(c.unknown, n)
             ),
+            interval: None,
         });
         let group = s
             .group

@@ -8,6 +8,7 @@
 //! the page is the same for any thread count. [`html::page`] draws it.
 
 pub mod html;
+pub mod outcomes;
 pub mod svg;
 
 use crate::accounts::{count, Scored, Tally};
@@ -16,6 +17,25 @@ use crate::eval::{Outcome, Truth, Value};
 use crate::explain::signal_columns;
 use crate::plan::{Plan, Points};
 use std::collections::HashMap;
+
+/// Text made safe for HTML element content and quoted attributes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters other than white space have no business
+            // in a page (and some are invalid in XML, hence in SVG).
+            c if c.is_control() && !matches!(c, '\n' | '\t') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// Equal-width bins over every score the ICP can give.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -307,6 +327,21 @@ impl Scored for Collector<'_> {
     }
 }
 
+/// The whole page: [`html::page`] with the outcome sections.
+pub fn page(r: &Report<'_>) -> String {
+    let outcomes = match &r.outcomes {
+        None => String::new(),
+        Some(Err(why)) => html::section(
+            "outcomes",
+            "Won and lost deals",
+            &format!("The outcomes are configured but could not be measured: {why}."),
+            "",
+        ),
+        Some(Ok(v)) => outcomes::sections(v),
+    };
+    html::page(r, &outcomes)
+}
+
 /// The report's inputs besides the plan.
 pub struct Report<'a> {
     pub plan: &'a Plan,
@@ -317,6 +352,9 @@ pub struct Report<'a> {
     pub bins: Bins,
     /// Whether contacts were given (`--contacts`).
     pub contacts: bool,
+    /// With outcomes configured: the validation, or why it could not be
+    /// measured.
+    pub outcomes: Option<Result<crate::evidence::Validation, String>>,
 }
 
 #[cfg(test)]

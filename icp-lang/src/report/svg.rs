@@ -4,7 +4,7 @@
 //! and a `<title>`), and marks its data: each bar is one `rect.bar`, each
 //! curve point one `circle.point`, so a test can count them.
 
-use super::html::escape;
+use super::escape;
 
 /// Drawing width in SVG units; the page scales it.
 const WIDTH: f64 = 640.0;
@@ -27,6 +27,9 @@ pub struct Bar {
     pub segments: Vec<Segment>,
     /// What is written after the bar (`1,204 (37%)`).
     pub note: String,
+    /// An interval drawn over the bar as a whisker (a 95% interval), on
+    /// the bars' scale.
+    pub interval: Option<(f64, f64)>,
 }
 
 impl Bar {
@@ -35,6 +38,7 @@ impl Bar {
             label: label.into(),
             segments: vec![Segment { value, class }],
             note,
+            interval: None,
         }
     }
 }
@@ -111,6 +115,22 @@ pub fn bars(title: &str, rows: &[Bar], max: f64) -> String {
                 num(ROW - 6.0)
             ));
             x += w;
+        }
+        if let (Some((lo, hi)), true) = (b.interval, max > 0.0) {
+            let (x1, x2) = (
+                LABEL + lo.max(0.0) / max * span,
+                LABEL + hi.max(0.0) / max * span,
+            );
+            let mid = y + ROW / 2.0;
+            s.push_str(&format!(
+                "<path class=\"interval\" d=\"M{a} {t}V{b}M{a} {m}H{c}M{c} {t}V{b}\"/>",
+                a = num(x1),
+                c = num(x2),
+                m = num(mid),
+                t = num(mid - 5.0),
+                b = num(mid + 5.0),
+            ));
+            x = x.max(x2);
         }
         s.push_str(&format!(
             "<text class=\"value\" x=\"{}\" y=\"{}\">{}</text></g>",
@@ -377,6 +397,7 @@ mod tests {
                     },
                 ],
                 note: "5".into(),
+                interval: None,
             },
         ];
         let svg = bars("t", &rows, 0.0);

@@ -37,7 +37,7 @@ pub fn sections(v: &Validation) -> String {
         s.push_str(&section(
             "evidence-warnings",
             "What the deals say to check",
-            "Warnings from the validation (icp explain-code CODE explains each).",
+            "The warnings icp validate gives on these deals, each with its stable code.",
             &format!("<ol class=\"options\">{}</ol>", items.join("")),
         ));
     }

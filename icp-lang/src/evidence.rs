@@ -367,8 +367,9 @@ pub fn validate(plan: &Plan, ev: &Evidence) -> Validation {
             warnings.push(warning(
                 "V0106",
                 format!(
-                    "tier {name} has {} closed accounts (fewer than {MIN_CLOSED}): its win rate means little",
-                    s.closed()
+                    "tier {name} has {} closed {} (fewer than {MIN_CLOSED}): its win rate means little",
+                    s.closed(),
+                    if s.closed() == 1 { "account" } else { "accounts" }
                 ),
             ));
         }

@@ -42,6 +42,8 @@ pub struct ValidateArgs {
 /// Accounts read but not evaluated, and why.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Left {
+    /// Records read: evaluated accounts plus every kind below.
+    pub records: u64,
     /// Records with bad data left out (`--on-error skip`) or unreadable.
     pub bad_records: u64,
     /// Closed accounts decided on or before `--holdout-after`.
@@ -190,6 +192,7 @@ pub fn run_validation(
     for w in tally.fraction_warnings(plan) {
         let _ = writeln!(err, "{w}");
     }
+    left.records = tally.read;
     left.bad_records = tally.skipped + tally.unreadable;
     left.blank_outcomes = problems.blank;
     if let Some(d) = &deals {

@@ -91,7 +91,8 @@ pub fn tags(html: &str) -> Vec<&str> {
 const ALLOWED_TAGS: &[&str] = &[
     "!doctype", "html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2",
     "h3", "p", "dl", "dt", "dd", "code", "span", "section", "figure", "svg", "g", "rect", "text",
-    "line", "polyline", "circle", "path", "table", "thead", "tbody", "tr", "th", "td", "div", "ol", "li",
+    "line", "polyline", "circle", "path", "table", "thead", "tbody", "tr", "th", "td", "div", "ol",
+    "li",
 ];
 
 /// The page fetches nothing and runs nothing: only known tags, no

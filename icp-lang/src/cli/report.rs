@@ -44,6 +44,7 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         let mut inputs = source_files(&session);
         inputs.push(args.input.data.clone());
         inputs.extend(args.contacts.contacts.clone());
+        inputs.extend(args.outcomes.deals.clone());
         if let Err(e) = refuse_overwrite(target, &inputs) {
             let _ = writeln!(err, "error: {e}; nothing was written");
             return 2;

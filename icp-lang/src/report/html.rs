@@ -15,7 +15,6 @@ use crate::values::group_digits;
 pub use super::escape;
 
 /// `37.5%`, or `–` of nothing.
-
 pub fn percent(n: u64, of: u64) -> String {
     if of == 0 {
         return "–".to_string();

@@ -221,6 +221,11 @@ pub struct Collector<'a> {
     pub near_limit: usize,
     pub facts: Facts,
     touched: Vec<bool>,
+    /// Per signal: the columns it reads and the most points it can give
+    /// (worked out once, not per account).
+    reads: Vec<(Vec<usize>, f64)>,
+    /// Whether the personas define any committee role.
+    committee_defined: bool,
 }
 
 impl<'a> Collector<'a> {
@@ -244,6 +249,17 @@ impl<'a> Collector<'a> {
             near_limit,
             facts,
             touched: vec![false; plan.columns.len()],
+            reads: (0..plan.signals.len())
+                .map(|i| {
+                    (
+                        signal_columns(plan, i).into_iter().collect(),
+                        best_points(plan, i),
+                    )
+                })
+                .collect(),
+            committee_defined: contacts::COMMITTEE
+                .iter()
+                .any(|r| plan.personas.iter().any(|p| p.role.as_deref() == Some(r))),
         }
     }
 }
@@ -278,13 +294,15 @@ impl Scored for Collector<'_> {
             if r.state != Truth::Unknown {
                 continue;
             }
-            let stake = best_points(plan, i);
-            for c in signal_columns(plan, i) {
+            let Some((columns, stake)) = self.reads.get(i) else {
+                continue;
+            };
+            for &c in columns {
                 if !matches!(row.get(c), Some(Value::Missing)) {
                     continue;
                 }
                 if let (Some(g), Some(t)) = (f.gaps.get_mut(c), self.touched.get_mut(c)) {
-                    g.points += stake;
+                    g.points += *stake;
                     if !*t {
                         g.accounts += 1;
                         *t = true;
@@ -293,20 +311,13 @@ impl Scored for Collector<'_> {
             }
         }
         let tier = o.tier.unwrap_or(plan.tiers.len());
-        if let Some(p) = f.personas.get_mut(tier) {
-            let mask = self
-                .people
-                .and_then(|people| people.get(key))
-                .copied()
-                .unwrap_or(0);
+        if let (Some(people), Some(p)) = (self.people, f.personas.get_mut(tier)) {
+            let mask = people.get(key).copied().unwrap_or(0);
             p.accounts += 1;
             p.decision_maker += u64::from(has_role(plan, mask, "decision_maker"));
             p.champion += u64::from(has_role(plan, mask, "champion"));
-            let roles_defined = contacts::COMMITTEE
-                .iter()
-                .any(|r| plan.personas.iter().any(|p| p.role.as_deref() == Some(r)));
             p.committee +=
-                u64::from(roles_defined && contacts::missing_roles(plan, mask).is_empty());
+                u64::from(self.committee_defined && contacts::missing_roles(plan, mask).is_empty());
         }
         if f.near.len() < self.near_limit {
             let target = match o.tier {

@@ -1409,16 +1409,12 @@ fn write_to(
     let Some(target) = &args.output else {
         return out.write_all(text.as_bytes()).map_err(|_| 2);
     };
-    let mut inputs = super::input::source_files(session);
-    inputs.extend(args.data.clone());
-    let written = super::input::refuse_overwrite(target, &inputs)
-        .map_err(|e| format!("{e}; nothing was written"))
-        .and_then(|()| super::output::Output::open(Some(target)))
-        .and_then(|mut o| {
-            o.w.write_all(text.as_bytes())
-                .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
-            o.finish()
-        });
+    super::input::guard_output(session, Some(target), args.data.clone(), err)?;
+    let written = super::output::Output::open(Some(target)).and_then(|mut o| {
+        o.w.write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+        o.finish()
+    });
     written.map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         2

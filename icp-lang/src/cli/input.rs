@@ -307,6 +307,51 @@ pub fn refuse_overwrite(output: &Path, inputs: &[PathBuf]) -> Result<(), String>
     Ok(())
 }
 
+/// [`refuse_overwrite`] for a command's `-o`: the target must be none of
+/// the session's source files, nor `others` (the data, contacts, deals);
+/// the message is written and the exit code returned.
+pub fn guard_output(
+    session: &Workspace,
+    target: Option<&Path>,
+    others: impl IntoIterator<Item = PathBuf>,
+    err: &mut dyn Write,
+) -> Result<(), i32> {
+    let Some(target) = target else {
+        return Ok(());
+    };
+    let mut inputs = source_files(session);
+    inputs.extend(others);
+    refuse_overwrite(target, &inputs).map_err(|e| {
+        let _ = writeln!(err, "error: {e}; nothing was written");
+        2
+    })
+}
+
+/// Says that `data` has bad records (`--on-error fail`), the first of them,
+/// and how to go on; the exit code is 1.
+pub fn bad_data(
+    data: &Path,
+    tally: &accounts::Tally,
+    nothing_written: bool,
+    err: &mut dyn Write,
+) -> i32 {
+    let _ = writeln!(
+        err,
+        "error: bad data in `{}`{}",
+        data.display(),
+        if nothing_written {
+            "; nothing was written"
+        } else {
+            ""
+        }
+    );
+    for (record, e) in tally.errors.iter().take(accounts::SHOWN_ERRORS) {
+        let _ = writeln!(err, "  - record {record}: {e}");
+    }
+    let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+    1
+}
+
 /// Where writing to `p` would land: links followed, even to a file that
 /// does not exist yet.
 fn resolve(p: &Path) -> Option<PathBuf> {

@@ -4,16 +4,14 @@
 //! rest and draws the page, which replaces the target only when complete.
 
 use super::input::{
-    open_for, outcome_settings, pick_plan, read_settings, refuse_overwrite, source_files, Accounts,
-    OnErrorArg, OutcomeArgs,
+    open_for, outcome_settings, pick_plan, read_settings, Accounts, OnErrorArg, OutcomeArgs,
 };
 use super::output::Output;
 use super::score::ContactArgs;
 use super::validate::{run_validation, OutcomeInput};
-use icp_lang::accounts::{self, Counter, Tally, SHOWN_ERRORS};
+use icp_lang::accounts::{self, Counter, Tally};
 use icp_lang::report::{self, Bins, Collector, Facts};
 use std::io::Write;
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 /// Near-miss accounts shown.
@@ -40,15 +38,11 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         Ok(p) => p,
         Err(code) => return code,
     };
-    if let Some(target) = &args.output {
-        let mut inputs = source_files(&session);
-        inputs.push(args.input.data.clone());
-        inputs.extend(args.contacts.contacts.clone());
-        inputs.extend(args.outcomes.deals.clone());
-        if let Err(e) = refuse_overwrite(target, &inputs) {
-            let _ = writeln!(err, "error: {e}; nothing was written");
-            return 2;
-        }
+    let others = std::iter::once(args.input.data.clone())
+        .chain(args.contacts.contacts.clone())
+        .chain(args.outcomes.deals.clone());
+    if let Err(code) = super::input::guard_output(&session, args.output.as_deref(), others, err) {
+        return code;
     }
     let settings = read_settings(&session, file, &args.input.read);
     super::input::warn_unknown_fields(&session, &plan, &settings, err);
@@ -84,14 +78,10 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             (t, c.facts)
         },
         |(t, f)| {
-            let failed = t.failed > 0;
+            let flow = t.flow();
             tally.merge(t);
             facts.merge(f, NEAR_MISSES);
-            Ok(if failed {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            })
+            Ok(flow)
         },
     );
     if let Err(e) = ran {
@@ -99,16 +89,7 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         return 1;
     }
     if tally.failed > 0 {
-        let _ = writeln!(
-            err,
-            "error: bad data in `{}`; nothing was written",
-            args.input.data.display()
-        );
-        for (record, e) in tally.errors.iter().take(SHOWN_ERRORS) {
-            let _ = writeln!(err, "  - record {record}: {e}");
-        }
-        let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
-        return 1;
+        return super::input::bad_data(&args.input.data, &tally, true, err);
     }
     for w in tally.fraction_warnings(&plan) {
         let _ = writeln!(err, "{w}");

@@ -13,8 +13,10 @@ pub mod svg;
 
 use crate::accounts::{count, Scored, Tally};
 use crate::contacts;
+use crate::eval::add_up;
 use crate::eval::{Outcome, Truth, Value};
-use crate::explain::signal_columns;
+pub use crate::explain::best_points;
+use crate::explain::{max_score, signal_columns};
 use crate::plan::{Plan, Points};
 use std::collections::HashMap;
 
@@ -85,35 +87,11 @@ impl Bins {
 
 /// The lowest and highest score the plan can give (groups capped).
 pub fn score_range(plan: &Plan) -> (f64, f64) {
-    let n = plan.groups.len();
-    let (mut lo_g, mut hi_g) = (vec![0.0; n], vec![0.0; n]);
-    let (mut lo, mut hi) = (0.0, 0.0);
-    for s in &plan.signals {
-        let (min, max) = match &s.points {
-            Points::Weight { weight, .. } => (weight.min(0.0), weight.max(0.0)),
-            Points::Bands { bands, .. } => bands.iter().fold((0.0f64, 0.0f64), |(a, b), x| {
-                (a.min(x.points), b.max(x.points))
-            }),
-        };
-        match s.group {
-            Some(g) if g < n => {
-                if let (Some(l), Some(h)) = (lo_g.get_mut(g), hi_g.get_mut(g)) {
-                    *l += min;
-                    *h += max;
-                }
-            }
-            _ => {
-                lo += min;
-                hi += max;
-            }
-        }
-    }
-    for (g, p) in plan.groups.iter().enumerate() {
-        let cap = p.cap.unwrap_or(f64::INFINITY);
-        lo += lo_g.get(g).copied().unwrap_or(0.0).min(cap);
-        hi += hi_g.get(g).copied().unwrap_or(0.0).min(cap);
-    }
-    (lo, hi)
+    let worst = plan.signals.iter().map(|s| match &s.points {
+        Points::Weight { weight, .. } => weight.min(0.0),
+        Points::Bands { bands, .. } => bands.iter().map(|b| b.points).fold(0.0, f64::min),
+    });
+    (add_up(plan, worst, &mut Vec::new()), max_score(plan))
 }
 
 /// Per signal, over the accounts that passed the filters.
@@ -199,15 +177,6 @@ impl Facts {
 fn grow<T: Default + Clone>(v: &mut Vec<T>, n: usize) {
     if v.len() < n {
         v.resize(n, T::default());
-    }
-}
-
-/// The points a signal could award at most (0 for one that only takes).
-pub fn best_points(plan: &Plan, signal: usize) -> f64 {
-    match plan.signals.get(signal).map(|s| &s.points) {
-        Some(Points::Weight { weight, .. }) => weight.max(0.0),
-        Some(Points::Bands { bands, .. }) => bands.iter().map(|b| b.points).fold(0.0, f64::max),
-        None => 0.0,
     }
 }
 

@@ -57,9 +57,10 @@ impl Bins {
         let (lo, hi) = score_range(plan);
         let span = (hi - lo).max(1.0);
         let mut width = 1.0;
+        // Points are whole numbers but for decay: bins are at least 1 wide.
         'search: for power in 0..12 {
             for step in [1.0, 2.0, 5.0] {
-                width = step * 10f64.powi(power - 2);
+                width = step * 10f64.powi(power);
                 if span / width <= MAX_BINS as f64 {
                     break 'search;
                 }
@@ -417,5 +418,8 @@ mod tests {
         assert_eq!(bins.index(45.0), 11);
         assert_eq!(bins.index(1e9), 11);
         assert_eq!(bins.index(f64::NAN), 0);
+        // An ICP without signals scores 0: one bin, 1 wide.
+        let none = Bins::for_plan(&Plan::default());
+        assert_eq!((none.start, none.width, none.count), (0.0, 1.0, 1));
     }
 }

@@ -1072,6 +1072,9 @@ impl Report<'_> {
                 )),
                 Some(Ok(im)) => body.push_str(&impact_html(im)),
             }
+            if let Some(e) = &d.evidence {
+                body.push_str(&evidence_html(e));
+            }
             s.push_str(&section(
                 &format!("icp-{k}"),
                 &format!(
@@ -1490,6 +1493,42 @@ fn tiers_mermaid(im: &Impact) -> String {
         labels.join(", "),
         values.join(", ")
     )
+}
+
+/// The validation before and after (the Markdown's rows) as HTML.
+fn evidence_html(e: &Result<Evidence, String>) -> String {
+    use icp_lang::report::html::{escape, table};
+    match e {
+        Err(why) => format!(
+            "<p class=\"note\">Validation not measured: {}</p>",
+            escape(why)
+        ),
+        Ok(e) => {
+            let (rows, notes) = evidence_rows(e);
+            let rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| r.iter().map(|c| escape(&c.replace('`', ""))).collect())
+                .collect();
+            let head: Vec<String> = EVIDENCE_HEAD
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let h = capitalized(h);
+                    if i == 0 {
+                        h
+                    } else {
+                        format!("#{h}")
+                    }
+                })
+                .collect();
+            let head: Vec<&str> = head.iter().map(String::as_str).collect();
+            format!(
+                "<h3>Validation against won and lost deals</h3><p class=\"caption\">{}.</p>{}",
+                escape(&notes.join("; ").replace('`', "")),
+                table("Validation before and after", &head, &rows)
+            )
+        }
+    }
 }
 
 /// One ICP's impact as HTML: tier bars before and after, the transition

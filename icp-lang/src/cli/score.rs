@@ -41,7 +41,8 @@ pub struct ScoreArgs {
 #[derive(clap::Args, Debug)]
 pub struct ContactArgs {
     /// Contacts (CSV with Title, Seniority, Department and the account id) to match
-    /// against the personas; adds the `personas` and `committee` columns.
+    /// against the personas (score: the `personas` and `committee` columns; report:
+    /// persona coverage per tier).
     #[arg(long)]
     pub contacts: Option<PathBuf>,
     /// The contacts' column holding the account id (default: `[contacts] key`, else the account key's header).

@@ -701,7 +701,11 @@ fn near_misses(r: &Report<'_>) -> String {
         let target = plan.tiers.get(n.target).map_or("?", |t| t.name.as_str());
         body.push_str(&format!(
             "<div class=\"account\"><h3>Account {}: {} with score {}, could be tier {}</h3><ol class=\"options\">",
-            code(&n.id),
+            if n.id.is_empty() {
+                "without an id (the schema has no key)".to_string()
+            } else {
+                code(&n.id)
+            },
             escape(&now),
             fmt_points(o.score),
             escape(target)

@@ -17,6 +17,14 @@ cargo build --locked -p icp-lang --bin icp
 (cd tests/sarif && npm ci --no-audit --no-fund --loglevel=error)
 node tests/sarif/validate.mjs "$target/debug/icp"
 
+# The report and diff pages in a real browser (Debian's Chromium through
+# playwright-core): no requests, no console errors, the fixture's known
+# counts drawn, A4 print; the diff Markdown's Mermaid charts parsed and
+# rendered by Mermaid itself. Chromium missing fails the run (.ci/run
+# installs it). Screenshots and PDFs land in target/browser/.
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+node tests/browser/pages.mjs "$target/debug/icp"
+
 # The Python-driven tests share one virtualenv of their own.
 venv="$target/py-venv"
 if [ ! -x "$venv/bin/python" ]; then

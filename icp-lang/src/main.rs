@@ -72,6 +72,9 @@ enum Command {
     Validate(cli::validate::ValidateArgs),
     /// Market sizing: accounts left after each filter, what each filter removes, per tier.
     Funnel(cli::funnel::FunnelArgs),
+    /// One self-contained HTML page for the people who sign an ICP off: funnel,
+    /// tiers, score distribution, signals, data gaps, personas, near misses.
+    Report(cli::report::ReportArgs),
     /// What a change does, against a git revision: rules changed and, with
     /// accounts, tier moves, accounts newly excluded or admitted, largest score changes.
     Diff(cli::diff::DiffArgs),
@@ -159,6 +162,7 @@ fn main() -> ExitCode {
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
         Command::Diff(args) => cli::diff::diff(&args, &mut out, &mut err),
         Command::Funnel(args) => cli::funnel::funnel(&args, &mut out, &mut err),
+        Command::Report(args) => cli::report::report(&args, &mut out, &mut err),
         Command::Validate(args) => cli::validate::validate(&args, &mut out, &mut err),
         Command::Fmt {
             paths,

@@ -2,6 +2,8 @@
 //! as-of date, and running the `icp` binary.
 #![allow(dead_code)]
 
+pub mod page;
+
 use icp_lang::ast::Date;
 use icp_lang::check::{self, Options};
 use icp_lang::diagnostic::Diagnostic;

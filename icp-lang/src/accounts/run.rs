@@ -202,6 +202,16 @@ impl Tally {
             .collect()
     }
 
+    /// How a run goes on after this chunk: it stops at the first chunk
+    /// with bad data (`OnError::Fail` counts it in `failed`).
+    pub fn flow(&self) -> ControlFlow<()> {
+        if self.failed > 0 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
     /// Accounts removed by any gate.
     pub fn removed_total(&self) -> u64 {
         self.removed.iter().sum()

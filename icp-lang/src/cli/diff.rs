@@ -33,6 +33,8 @@ pub enum DiffFormat {
     Markdown,
     /// One JSON document, for tools.
     Json,
+    /// One self-contained HTML page, with charts (use with -o).
+    Html,
 }
 
 #[derive(clap::Args, Debug)]
@@ -47,6 +49,9 @@ pub struct DiffArgs {
     pub data: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: DiffFormat,
+    /// Write the report here (atomically) instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
     /// How many of the largest score changes to list per ICP.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
@@ -228,9 +233,10 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         DiffFormat::Table => report.table(),
         DiffFormat::Markdown => report.markdown(),
         DiffFormat::Json => serde_json::to_string_pretty(&report.json()).unwrap_or_default() + "\n",
+        DiffFormat::Html => report.html(),
     };
-    if out.write_all(text.as_bytes()).is_err() {
-        return 2;
+    if let Err(code) = write_to(args, &head_session, &text, out, err) {
+        return code;
     }
     // The report is written either way; a working tree that does not
     // compile still fails the run.
@@ -979,6 +985,125 @@ impl Report<'_> {
         s
     }
 
+    /// The report as one self-contained page: the same sections as the
+    /// Markdown, with the tier counts as bars and the transition matrix as
+    /// a heat map.
+    fn html(&self) -> String {
+        use icp_lang::report::html::{code, escape, open_page, section, table, CLOSE_PAGE};
+        let mut s = open_page(&format!("icp diff against {}", self.base));
+        s.push_str(&format!(
+            "<header><h1>icp diff</h1><p class=\"sub\">{}.</p></header>\n",
+            escape(&self.headline().replace('`', ""))
+        ));
+        for n in self.broken_notes() {
+            s.push_str(&format!(
+                "<p class=\"overdue\">Does not compile: {}</p>\n",
+                escape(&n.replace('`', ""))
+            ));
+        }
+        if !self.segments.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .segments
+                .iter()
+                .map(|seg| {
+                    vec![
+                        format!("{} in {}", code(&seg.name), code(&seg.file)),
+                        code(&seg.before),
+                        code(&seg.after),
+                        escape(&seg.used_by.join("; ")),
+                    ]
+                })
+                .collect();
+            s.push_str(&section(
+                "segments",
+                "Segments changed",
+                "Named segments whose definition changed; the rules that use them read the same.",
+                &table(
+                    "Segments changed",
+                    &["Segment", "Before", "After", "Used by"],
+                    &rows,
+                ),
+            ));
+        }
+        for (k, d) in self
+            .diffs
+            .iter()
+            .filter(|d| status(d) != "unchanged")
+            .enumerate()
+        {
+            let mut body = String::new();
+            for note in [&d.broken, &d.was].into_iter().flatten() {
+                body.push_str(&format!(
+                    "<p>{}.</p>",
+                    escape(&capitalized(note).replace('`', ""))
+                ));
+            }
+            if !d.changes.is_empty() {
+                let rows: Vec<Vec<String>> = d
+                    .changes
+                    .iter()
+                    .map(|c| {
+                        let mut after = c.after.as_deref().map(code).unwrap_or_default();
+                        if let Some(n) = &c.note {
+                            after.push_str(&format!(" ({})", escape(n)));
+                        }
+                        vec![
+                            escape(c.kind.as_str()),
+                            format!("{} {}", c.rule, code(&c.name)),
+                            c.before.as_deref().map(code).unwrap_or_default(),
+                            after,
+                        ]
+                    })
+                    .collect();
+                body.push_str(&table(
+                    "Rules changed",
+                    &["Change", "Rule", "Before", "After"],
+                    &rows,
+                ));
+            }
+            match &d.impact {
+                None if !matches!(status(d), "unchanged" | "not compared") => body.push_str(
+                    "<p class=\"note\">No accounts to measure on: pass --data, or set sample_data in icp.toml.</p>",
+                ),
+                None => {}
+                Some(Err(e)) => body.push_str(&format!(
+                    "<p class=\"note\">Impact not measured: {}</p>",
+                    escape(e)
+                )),
+                Some(Ok(im)) => body.push_str(&impact_html(im)),
+            }
+            if let Some(e) = &d.evidence {
+                body.push_str(&evidence_html(e));
+            }
+            s.push_str(&section(
+                &format!("icp-{k}"),
+                &format!(
+                    "{} ({}) in {}: {}",
+                    d.icp,
+                    d.product.name,
+                    d.file,
+                    status(d)
+                ),
+                "What changed in the rules, and where the accounts go because of it.",
+                &body,
+            ));
+        }
+        let unchanged: Vec<String> = self
+            .diffs
+            .iter()
+            .filter(|d| status(d) == "unchanged")
+            .map(|d| format!("{} ({})", code(&d.icp), escape(&d.product.name)))
+            .collect();
+        if !unchanged.is_empty() {
+            s.push_str(&format!(
+                "<p class=\"note\">Unchanged: {}.</p>\n",
+                unchanged.join(", ")
+            ));
+        }
+        s.push_str(CLOSE_PAGE);
+        s
+    }
+
     fn json(&self) -> serde_json::Value {
         let icps: Vec<serde_json::Value> = self
             .diffs
@@ -1151,6 +1276,7 @@ fn impact_markdown(im: &Impact) -> String {
             group_digits(im.unreadable)
         ));
     }
+    s.push_str(&tiers_mermaid(im));
     s.push_str("\n| before \\ after |");
     for c in &im.columns {
         s.push_str(&format!(" {} |", md_text(c)));
@@ -1275,6 +1401,244 @@ fn md_code(s: &str) -> String {
     } else {
         format!("`{s}`")
     }
+}
+
+// ------------------------------------------------------------------ charts
+
+/// Writes the report to `-o` (atomically, never over an input) or `out`.
+fn write_to(
+    args: &DiffArgs,
+    session: &Workspace,
+    text: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), i32> {
+    let Some(target) = &args.output else {
+        return out.write_all(text.as_bytes()).map_err(|_| 2);
+    };
+    super::input::guard_output(session, Some(target), args.data.clone(), err)?;
+    let written = super::output::Output::open(Some(target)).and_then(|mut o| {
+        o.w.write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+        o.finish()
+    });
+    written.map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        2
+    })
+}
+
+/// Accounts per label before and after, in reading order (the head's
+/// labels, then any only the base has), leaving out labels with none.
+fn tier_counts(im: &Impact) -> Vec<(String, u64, u64)> {
+    let mut labels: Vec<&String> = im.columns.iter().filter(|c| *c != ABSENT).collect();
+    for r in &im.rows {
+        if r != ABSENT && !labels.contains(&r) {
+            labels.push(r);
+        }
+    }
+    labels
+        .into_iter()
+        .map(|l| {
+            let before = im
+                .matrix
+                .iter()
+                .filter(|((r, _), _)| r == l)
+                .map(|(_, n)| n)
+                .sum();
+            let after = im
+                .matrix
+                .iter()
+                .filter(|((_, c), _)| c == l)
+                .map(|(_, n)| n)
+                .sum();
+            (l.clone(), before, after)
+        })
+        .filter(|(_, b, a)| b + a > 0)
+        .collect()
+}
+
+/// A label as Mermaid reads it inside double quotes.
+fn mermaid_label(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '"' | '[' | ']' | ',' | '`' | '\n' | '\r' | ';' | '#'))
+        .collect()
+}
+
+/// A Mermaid bar chart of the accounts per tier before and after, which
+/// GitHub draws in a comment (other renderers show the code; the table
+/// below has the numbers).
+fn tiers_mermaid(im: &Impact) -> String {
+    let counts = tier_counts(im);
+    if counts.is_empty() {
+        return String::new();
+    }
+    let mut labels = Vec::new();
+    let mut values = Vec::new();
+    for (l, before, after) in &counts {
+        let l = mermaid_label(l);
+        labels.push(format!("\"{l} before\""));
+        labels.push(format!("\"{l} after\""));
+        values.push(before.to_string());
+        values.push(after.to_string());
+    }
+    let max = counts
+        .iter()
+        .map(|(_, b, a)| *b.max(a))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    format!(
+        "\n```mermaid\nxychart-beta\n    title \"Accounts per tier, before and after\"\n    x-axis [{}]\n    y-axis \"accounts\" 0 --> {max}\n    bar [{}]\n```\n",
+        labels.join(", "),
+        values.join(", ")
+    )
+}
+
+/// The validation before and after (the Markdown's rows) as HTML.
+fn evidence_html(e: &Result<Evidence, String>) -> String {
+    use icp_lang::report::html::{escape, table};
+    match e {
+        Err(why) => format!(
+            "<p class=\"note\">Validation not measured: {}</p>",
+            escape(why)
+        ),
+        Ok(e) => {
+            let (rows, notes) = evidence_rows(e);
+            let rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| r.iter().map(|c| escape(&c.replace('`', ""))).collect())
+                .collect();
+            let head: Vec<String> = EVIDENCE_HEAD
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let h = capitalized(h);
+                    if i == 0 {
+                        h
+                    } else {
+                        format!("#{h}")
+                    }
+                })
+                .collect();
+            let head: Vec<&str> = head.iter().map(String::as_str).collect();
+            format!(
+                "<h3>Validation against won and lost deals</h3><p class=\"caption\">{}.</p>{}",
+                escape(&notes.join("; ").replace('`', "")),
+                table("Validation before and after", &head, &rows)
+            )
+        }
+    }
+}
+
+/// One ICP's impact as HTML: tier bars before and after, the transition
+/// matrix as a heat map and a table, who is newly excluded or admitted,
+/// and the largest score changes.
+fn impact_html(im: &Impact) -> String {
+    use icp_lang::report::html::{code, escape, figure, table, tier_class};
+    use icp_lang::report::svg::{self, Bar};
+    let mut s = format!(
+        "<p>Impact on {} accounts in {}: {}.</p>",
+        group_digits(im.accounts),
+        code(&im.data),
+        escape(&moved_out_and_in(im))
+    );
+    if im.unreadable > 0 {
+        s.push_str(&format!(
+            "<p class=\"note\">{} records with bad cells were left out (icp score lists them).</p>",
+            group_digits(im.unreadable)
+        ));
+    }
+    let mut bars = Vec::new();
+    let mut rows = Vec::new();
+    for (i, (l, before, after)) in tier_counts(im).into_iter().enumerate() {
+        bars.push(Bar::one(
+            format!("{l} before"),
+            before as f64,
+            "before",
+            group_digits(before),
+        ));
+        bars.push(Bar::one(
+            format!("{l} after"),
+            after as f64,
+            tier_class(i),
+            group_digits(after),
+        ));
+        rows.push(vec![
+            escape(&l),
+            group_digits(before),
+            group_digits(after),
+            signed(after as f64 - before as f64),
+        ]);
+    }
+    s.push_str("<h3>Accounts per tier</h3><p class=\"caption\">Grey: before the change; coloured: after it.</p>");
+    s.push_str(&figure(svg::bars(
+        "Accounts per tier, before and after",
+        &bars,
+        0.0,
+    )));
+    s.push_str(&table(
+        "Accounts per tier",
+        &["Tier", "#Before", "#After", "#Change"],
+        &rows,
+    ));
+    let counts: Vec<Vec<u64>> = im
+        .rows
+        .iter()
+        .map(|r| {
+            im.columns
+                .iter()
+                .map(|c| im.matrix.get(&(r.clone(), c.clone())).copied().unwrap_or(0))
+                .collect()
+        })
+        .collect();
+    s.push_str("<h3>Where accounts go</h3><p class=\"caption\">Each cell counts the accounts that were in the row's tier before and are in the column's tier after; green cells stayed, red ones moved.</p>");
+    s.push_str(&figure(svg::heatmap(
+        "Tier transitions",
+        &im.rows,
+        &im.columns,
+        &counts,
+    )));
+    let mut head: Vec<String> = vec!["Before \\ after".to_string()];
+    head.extend(im.columns.iter().map(|c| format!("#{c}")));
+    let header: Vec<&str> = head.iter().map(String::as_str).collect();
+    let cells: Vec<Vec<String>> = matrix_rows(im)
+        .into_iter()
+        .map(|r| r.iter().map(|c| escape(c)).collect())
+        .collect();
+    s.push_str(&table("Tier transitions", &header, &cells));
+    for (title, by, map) in [
+        ("Newly excluded", "Now removed by", &im.newly_excluded),
+        ("Newly admitted", "No longer removed by", &im.newly_admitted),
+    ] {
+        let total: u64 = map.values().map(|(n, _)| n).sum();
+        if total == 0 {
+            continue;
+        }
+        let rows: Vec<Vec<String>> = map
+            .iter()
+            .map(|(rule, (n, ids))| {
+                let ids: Vec<String> = ids.iter().map(|i| code(i)).collect();
+                vec![code(rule), group_digits(*n), ids.join(", ")]
+            })
+            .collect();
+        s.push_str(&format!("<h3>{title}: {}</h3>", group_digits(total)));
+        s.push_str(&table(title, &[by, "#Accounts", "For example"], &rows));
+    }
+    if !im.movers.is_empty() {
+        let rows: Vec<Vec<String>> = im
+            .movers
+            .iter()
+            .map(|m| mover_cells(m).iter().map(|c| escape(c)).collect())
+            .collect();
+        s.push_str("<h3>Largest score changes</h3>");
+        s.push_str(&table(
+            "Largest score changes",
+            &["Account", "#Before", "#After", "#Change", "Tier"],
+            &rows,
+        ));
+    }
+    s
 }
 
 // ------------------------------------------------------------ evidence

@@ -13,7 +13,6 @@ use icp_lang::accounts::{self, Counter, Scored, Tally};
 use icp_lang::eval::{gate_fails, Outcome, Value};
 use icp_lang::plan::Plan;
 use std::io::Write;
-use std::ops::ControlFlow;
 
 #[derive(clap::Args, Debug)]
 pub struct FunnelArgs {
@@ -81,16 +80,12 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             (tally, a.alone)
         },
         |(tally, a)| {
-            let failed = tally.failed > 0;
+            let flow = tally.flow();
             t.merge(tally);
             for (g, n) in a.into_iter().enumerate() {
                 accounts::count(&mut alone, g, n);
             }
-            Ok(if failed {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            })
+            Ok(flow)
         },
     );
     if let Err(e) = ran {

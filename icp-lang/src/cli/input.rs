@@ -317,6 +317,26 @@ pub fn refuse_overwrite(output: &Path, inputs: &[PathBuf]) -> Result<(), String>
     Ok(())
 }
 
+/// [`refuse_overwrite`] for a command's `-o`: the target must be none of
+/// the session's source files, nor `others` (the data, contacts, deals);
+/// the message is written and the exit code returned.
+pub fn guard_output(
+    session: &Workspace,
+    target: Option<&Path>,
+    others: impl IntoIterator<Item = PathBuf>,
+    err: &mut dyn Write,
+) -> Result<(), i32> {
+    let Some(target) = target else {
+        return Ok(());
+    };
+    let mut inputs = source_files(session);
+    inputs.extend(others);
+    refuse_overwrite(target, &inputs).map_err(|e| {
+        let _ = writeln!(err, "error: {e}; nothing was written");
+        2
+    })
+}
+
 /// Where writing to `p` would land: links followed, even to a file that
 /// does not exist yet.
 fn resolve(p: &Path) -> Option<PathBuf> {
@@ -369,17 +389,7 @@ pub fn source_files(session: &Workspace) -> Vec<PathBuf> {
         .collect()
 }
 
-pub fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use icp_lang::values::group_digits;
 
 /// `1 record`, `2,500 records`.
 pub fn count_of(n: u64, one: &str, many: &str) -> String {

@@ -4,8 +4,7 @@
 //! that replaces the target only when everything succeeded.
 
 use super::input::{
-    count_of, group_digits, open_for, pick_plan, read_settings, refuse_overwrite, source_files,
-    Accounts, OnErrorArg,
+    count_of, group_digits, open_for, pick_plan, read_settings, Accounts, OnErrorArg,
 };
 use super::output::{OutFormat, Output, Rows};
 use icp_lang::accounts::{self, Counter, Scored, Tally};
@@ -35,8 +34,16 @@ pub struct ScoreArgs {
     /// Result columns to write, comma-separated (default: all).
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
+    #[command(flatten)]
+    pub contacts: ContactArgs,
+}
+
+/// The contacts to match against the personas, and their columns.
+#[derive(clap::Args, Debug)]
+pub struct ContactArgs {
     /// Contacts (CSV with Title, Seniority, Department and the account id) to match
-    /// against the personas; adds the `personas` and `committee` columns.
+    /// against the personas (score: the `personas` and `committee` columns; report:
+    /// persona coverage per tier).
     #[arg(long)]
     pub contacts: Option<PathBuf>,
     /// The contacts' column holding the account id (default: `[contacts] key`, else the account key's header).
@@ -51,6 +58,32 @@ pub struct ScoreArgs {
     /// The contacts' department column (default: `[contacts] department`, else Department, Job Function, ...).
     #[arg(long)]
     pub contacts_department: Option<String>,
+}
+
+impl ContactArgs {
+    /// Reads the contacts, when given, with the flags over the product's
+    /// `[contacts]` columns: account id -> persona bits.
+    pub fn load(
+        &self,
+        session: &icp_lang::workspace::Workspace,
+        file: Option<icp_lang::span::FileId>,
+        plan: &Plan,
+    ) -> Result<Option<HashMap<String, u64>>, String> {
+        let Some(path) = &self.contacts else {
+            return Ok(None);
+        };
+        let product = file
+            .and_then(|f| session.settings(f))
+            .map(|s| s.config.contacts.clone())
+            .unwrap_or_default();
+        let columns = icp_lang::config::ContactColumns {
+            key: self.contacts_key.clone().or(product.key),
+            title: self.contacts_title.clone().or(product.title),
+            seniority: self.contacts_seniority.clone().or(product.seniority),
+            department: self.contacts_department.clone().or(product.department),
+        };
+        load_contacts(plan, path, &columns).map(Some)
+    }
 }
 
 /// One chunk's rows, as written.
@@ -139,14 +172,9 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    if let Some(out) = &args.output {
-        let mut inputs = source_files(&session);
-        inputs.push(args.input.data.clone());
-        inputs.extend(args.contacts.clone());
-        if let Err(e) = refuse_overwrite(out, &inputs) {
-            let _ = writeln!(err, "error: {e}; nothing was written");
-            return 2;
-        }
+    let others = std::iter::once(args.input.data.clone()).chain(args.contacts.contacts.clone());
+    if let Err(code) = super::input::guard_output(&session, args.output.as_deref(), others, err) {
+        return code;
     }
     let settings = read_settings(&session, file, &args.input.read);
     super::input::warn_unknown_fields(&session, &plan, &settings, err);
@@ -154,26 +182,12 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    // The contacts' columns: the flags, over the product's `[contacts]`.
-    let product = file
-        .and_then(|f| session.settings(f))
-        .map(|s| s.config.contacts.clone())
-        .unwrap_or_default();
-    let contact_columns = icp_lang::config::ContactColumns {
-        key: args.contacts_key.clone().or(product.key),
-        title: args.contacts_title.clone().or(product.title),
-        seniority: args.contacts_seniority.clone().or(product.seniority),
-        department: args.contacts_department.clone().or(product.department),
-    };
-    let people = match &args.contacts {
-        Some(path) => match load_contacts(&plan, path, &contact_columns) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                return 2;
-            }
-        },
-        None => None,
+    let people = match args.contacts.load(&session, file, &plan) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
     };
     let available = data::available_columns(&plan, people.is_some());
     let names = args.columns.clone().unwrap_or_else(|| available.clone());

@@ -22,6 +22,7 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod ide;
+pub mod infer;
 pub mod lexer;
 pub mod parser;
 pub mod plan;

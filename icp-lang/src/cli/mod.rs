@@ -5,6 +5,7 @@ pub mod explain;
 pub mod fmt_cmd;
 pub mod funnel;
 pub mod git;
+pub mod init;
 pub mod input;
 pub mod output;
 pub mod run;

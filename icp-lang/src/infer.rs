@@ -373,6 +373,9 @@ pub struct FieldGuess {
     pub contradictions: String,
     /// A setting that would read more of the column, in a sentence.
     pub hint: String,
+    /// Another column has the same header: no field can read either (icp
+    /// refuses to pick one of two equal headers), so both are left out.
+    pub repeated_header: bool,
 }
 
 /// One guessed enum: its name and values (name, labels, rows), most common first.
@@ -434,12 +437,32 @@ fn guess(p: Profile) -> Inferred {
             name,
             p.opts.list_separator,
             p.opts.json,
+            p.opts.format.currency.code,
             p.rows,
             p.unreadable,
             &mut enums,
             &mut type_names,
         ));
     }
+    for i in 0..fields.len() {
+        let header = fields.get(i).map(|f| f.header.clone());
+        let twice = fields
+            .iter()
+            .filter(|f| Some(&f.header) == header.as_ref())
+            .count()
+            > 1;
+        if let (true, Some(f)) = (twice, fields.get_mut(i)) {
+            f.repeated_header = true;
+            if let Kind::Enum(e) = f.kind {
+                if let Some(en) = enums.get_mut(e) {
+                    // Emptied, then dropped below with the renumbering.
+                    en.header.clear();
+                }
+            }
+        }
+    }
+    enums.retain(|e| !e.header.is_empty());
+    renumber(&mut fields, &enums);
     let (key, no_key) = pick_key(&p.columns, &fields, p.rows - p.unreadable);
     if let Some(k) = key {
         if let (Some(f), Some(c)) = (fields.get_mut(k), p.columns.get(k)) {
@@ -464,14 +487,7 @@ fn guess(p: Profile) -> Inferred {
                 ),
             };
         }
-        // Enum indexes after a removed enum shift: renumber by name.
-        for f in &mut fields {
-            if let Kind::Enum(_) = f.kind {
-                if let Some(e) = enums.iter().position(|e| e.header == f.header) {
-                    f.kind = Kind::Enum(e);
-                }
-            }
-        }
+        renumber(&mut fields, &enums);
     }
     Inferred {
         schema: p.opts.schema.clone(),
@@ -487,11 +503,24 @@ fn guess(p: Profile) -> Inferred {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// Enum indexes after a removed enum shift: found again by header.
+fn renumber(fields: &mut [FieldGuess], enums: &[EnumGuess]) {
+    for f in fields {
+        if let Kind::Enum(_) = f.kind {
+            match enums.iter().position(|e| e.header == f.header) {
+                Some(e) => f.kind = Kind::Enum(e),
+                None => f.kind = Kind::Text,
+            }
+        }
+    }
+}
+
 fn column_guess(
     c: &ColumnStats,
     name: String,
     separator: char,
     json: bool,
+    currency: &str,
     total_rows: u64,
     unreadable: u64,
     enums: &mut Vec<EnumGuess>,
@@ -510,9 +539,9 @@ fn column_guess(
             format!("{what} in all {}{extra}{empties}", rows(n))
         } else {
             format!(
-                "{what} in {} of {} filled{extra}{empties}",
+                "{what} in {} of {} filled rows{extra}{empties}",
                 group(fits),
-                rows(n)
+                group(n)
             )
         }
     };
@@ -535,6 +564,7 @@ fn column_guess(
         evidence: String::new(),
         contradictions: String::new(),
         hint: String::new(),
+        repeated_header: false,
     };
     let fits = |k: usize| c.fits.get(k).copied().unwrap_or(0);
     let misfit = |k: usize, what: &str| {
@@ -548,15 +578,19 @@ fn column_guess(
             .map(|m| m.iter().map(|(r, t)| format!("row {r} `{t}`")).collect())
             .unwrap_or_default();
         format!(
-            "{} {} not {what} ({}{}); they are bad cells until fixed",
-            group(bad),
-            if bad == 1 { "cell is" } else { "cells are" },
+            "{} not {what} ({}{}): `icp score` reports {} until fixed",
+            if bad == 1 {
+                "1 cell is".to_string()
+            } else {
+                format!("{} cells are", group(bad))
+            },
             shown.join(", "),
             if bad > shown.len() as u64 {
                 ", ..."
             } else {
                 ""
-            }
+            },
+            if bad == 1 { "it" } else { "them" }
         )
     };
     if n == 0 {
@@ -618,7 +652,7 @@ fn column_guess(
                 group(falses)
             );
         }
-        g.contradictions = misfit(BOOL, "true or false");
+        g.contradictions = misfit(BOOL, "yes or no");
     } else if enough(fits(DATE), n) {
         g.kind = Kind::Date;
         let span = match (c.first_date, c.last_date) {
@@ -629,7 +663,7 @@ fn column_guess(
             _ => String::new(),
         };
         g.evidence = format!("{}{span}", all("dates", fits(DATE), ""));
-        g.contradictions = misfit(DATE, "dates");
+        g.contradictions = misfit(DATE, "a date");
     } else if c.percent_marked > 0 && enough(fits(PERCENT), n) {
         g.kind = Kind::Percent;
         let marked = if c.percent_marked == fits(PERCENT) {
@@ -642,7 +676,7 @@ fn column_guess(
             all("percents", fits(PERCENT), &marked),
             range(PERCENT, "%")
         );
-        g.contradictions = misfit(PERCENT, "percents");
+        g.contradictions = misfit(PERCENT, "a percent");
     } else if (c.currency_marked > 0 || (money_header && c.leading_zero == 0))
         && enough(fits(MONEY), n)
     {
@@ -653,15 +687,15 @@ fn column_guess(
             " (the header names money)".to_string()
         };
         g.evidence = format!("{}{}", all("amounts", fits(MONEY), &why), range(MONEY, ""));
-        g.contradictions = misfit(MONEY, "amounts in the product's currency");
+        g.contradictions = misfit(MONEY, &format!("an amount in {}", currency));
     } else if c.leading_zero == 0 && enough(fits(INT), n) {
         g.kind = Kind::Int;
         g.evidence = format!("{}{}", all("whole numbers", fits(INT), ""), range(INT, ""));
-        g.contradictions = misfit(INT, "whole numbers");
+        g.contradictions = misfit(INT, "a whole number");
     } else if c.leading_zero == 0 && enough(fits(NUMBER), n) {
         g.kind = Kind::Number;
         g.evidence = format!("{}{}", all("numbers", fits(NUMBER), ""), range(NUMBER, ""));
-        g.contradictions = misfit(NUMBER, "numbers");
+        g.contradictions = misfit(NUMBER, "a number");
     } else if c.lists > 0
         && !c.prose_member
         && (json || c.lists * 10 >= n || (!c.members_overflow && c.members.len() <= 50))
@@ -992,6 +1026,14 @@ impl Inferred {
             if i > 0 {
                 s.push('\n');
             }
+            if f.repeated_header {
+                s.push_str(&format!(
+                    "  // column {} has the header {} of another column: icp will not pick one of them, so both are left out\n",
+                    i + 1,
+                    quote(&f.header).replace(['\n', '\r'], " ")
+                ));
+                continue;
+            }
             for line in [&f.evidence, &f.contradictions, &f.hint] {
                 if !line.is_empty() {
                     s.push_str(&format!("  // {}\n", line.replace(['\n', '\r'], " ")));
@@ -1035,7 +1077,15 @@ impl Inferred {
     /// The contradictions, hints and unreadable rows, as warnings for the terminal.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for f in &self.fields {
+        for (i, f) in self.fields.iter().enumerate() {
+            if f.repeated_header {
+                out.push(format!(
+                    "column {} has the header `{}` of another column: left out (rename one to read both)",
+                    i + 1,
+                    f.header
+                ));
+                continue;
+            }
             if !f.contradictions.is_empty() {
                 out.push(format!("column `{}`: {}", f.header, f.contradictions));
             }

@@ -24,6 +24,7 @@ pub mod fmt;
 pub mod ide;
 pub mod infer;
 pub mod lexer;
+pub mod outcomes;
 pub mod parser;
 pub mod plan;
 pub mod project;

@@ -255,6 +255,12 @@ impl<'a, F: Scored> Counter<'a, F> {
         }
     }
 
+    /// The callback, between records (to hand it what the record says
+    /// besides the plan's columns).
+    pub fn each_mut(&mut self) -> &mut F {
+        &mut self.each
+    }
+
     /// The counts and the callback's state.
     pub fn finish(self) -> (Tally, F) {
         (self.tally, self.each)

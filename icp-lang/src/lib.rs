@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod analysis;
 pub mod ast;
+pub mod calibrate;
 pub mod check;
 pub mod codes;
 pub mod config;

@@ -72,6 +72,9 @@ enum Command {
     /// What a change does, against a git revision: rules changed and, with
     /// accounts, tier moves, accounts newly excluded or admitted, largest score changes.
     Diff(cli::diff::DiffArgs),
+    /// Suggested weights for an ICP's signals from won and lost deals
+    /// (a logistic regression), checked on a holdout; --write applies them.
+    Calibrate(cli::calibrate::CalibrateArgs),
     /// Start a project from a CRM export: an icp.toml and a schema inferred
     /// from the export's columns, each guess explained.
     Init(cli::init::InitArgs),
@@ -158,6 +161,7 @@ fn main() -> ExitCode {
         }
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
         Command::Diff(args) => cli::diff::diff(&args, &mut out, &mut err),
+        Command::Calibrate(args) => cli::calibrate::calibrate(&args, &mut out, &mut err),
         Command::Init(args) => cli::init::init(&args, &mut out, &mut err),
         Command::Funnel(args) => cli::funnel::funnel(&args, &mut out, &mut err),
         Command::Fmt {

@@ -59,6 +59,35 @@ pub fn auc(scored: &[(f64, bool)]) -> Option<f64> {
     Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
 }
 
+/// [`auc`] from counts: per distinct score, how many positives and
+/// negatives have it (memory bounded by distinct scores, not accounts).
+/// Tied scores count one half, as in [`auc`].
+pub fn auc_counts(counts: &[(f64, u64, u64)]) -> Option<f64> {
+    let mut order: Vec<&(f64, u64, u64)> = counts.iter().collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (pos, neg): (u64, u64) = counts.iter().fold((0, 0), |(p, n), c| (p + c.1, n + c.2));
+    if pos == 0 || neg == 0 {
+        return None;
+    }
+    // For each score, its positives beat every negative below it and tie
+    // with the negatives at it.
+    let mut below = 0u64;
+    let mut wins = 0.0;
+    let mut i = 0;
+    while i < order.len() {
+        let score = order.get(i).map(|c| c.0);
+        let (mut p, mut n) = (0u64, 0u64);
+        while let Some(c) = order.get(i).filter(|c| Some(c.0) == score) {
+            p += c.1;
+            n += c.2;
+            i += 1;
+        }
+        wins += p as f64 * (below as f64 + n as f64 / 2.0);
+        below += n;
+    }
+    Some(wins / (pos as f64 * neg as f64))
+}
+
 /// Weight of evidence of one bin: the log of the share of all wins it holds
 /// over the share of all losses it holds, with 0.5 added to every count
 /// (the Haldane-Anscombe correction) so an empty cell gives a finite value.
@@ -293,6 +322,10 @@ mod tests {
         assert_eq!(auc(&[(1.0, true)]), None);
         let perfect = [(3.0, true), (2.0, true), (1.0, false)];
         assert_eq!(auc(&perfect), Some(1.0));
+        // The same from counts per score.
+        let counts = [(0.9, 1, 0), (0.5, 1, 1), (0.1, 0, 1)];
+        assert_eq!(auc_counts(&counts), Some(0.875));
+        assert_eq!(auc_counts(&[(1.0, 3, 0)]), None);
     }
 
     #[test]

@@ -1,3 +1,4 @@
+pub mod calibrate;
 pub mod check;
 pub mod compile;
 pub mod diff;

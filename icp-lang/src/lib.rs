@@ -18,6 +18,7 @@ extern crate alloc;
 pub mod contacts;
 pub mod data;
 pub mod diff;
+pub mod discover;
 pub mod disk;
 pub mod eval;
 pub mod explain;

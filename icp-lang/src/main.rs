@@ -75,6 +75,9 @@ enum Command {
     /// Suggested weights for an ICP's signals from won and lost deals
     /// (a logistic regression), checked on a holdout; --write applies them.
     Calibrate(cli::calibrate::CalibrateArgs),
+    /// A draft ICP from accounts with outcomes (or a list of best
+    /// customers): filters, weighted signals and tiers, each with its evidence.
+    Discover(cli::discover::DiscoverArgs),
     /// Start a project from a CRM export: an icp.toml and a schema inferred
     /// from the export's columns, each guess explained.
     Init(cli::init::InitArgs),
@@ -162,6 +165,7 @@ fn main() -> ExitCode {
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
         Command::Diff(args) => cli::diff::diff(&args, &mut out, &mut err),
         Command::Calibrate(args) => cli::calibrate::calibrate(&args, &mut out, &mut err),
+        Command::Discover(args) => cli::discover::discover(&args, &mut out, &mut err),
         Command::Init(args) => cli::init::init(&args, &mut out, &mut err),
         Command::Funnel(args) => cli::funnel::funnel(&args, &mut out, &mut err),
         Command::Fmt {

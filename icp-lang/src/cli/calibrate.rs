@@ -66,10 +66,10 @@ impl Labelled {
         session: &icp_lang::workspace::Workspace,
         plan: &Plan,
         file: Option<icp_lang::span::FileId>,
-        input: &Accounts,
+        options: &super::input::ReadOptions,
         flags: &OutcomeArgs,
     ) -> Result<Labelled, (String, i32)> {
-        let read = read_settings(session, file, &input.read);
+        let read = read_settings(session, file, options);
         let (settings, deals) = match outcome_settings(session, file, flags) {
             Ok(Some(x)) => x,
             Ok(None) => {
@@ -356,7 +356,7 @@ pub fn calibrate(args: &CalibrateArgs, out: &mut dyn Write, err: &mut dyn Write)
         Ok(p) => p,
         Err(code) => return code,
     };
-    let labelled = match Labelled::open(&session, &plan, file, &args.input, &args.outcomes) {
+    let labelled = match Labelled::open(&session, &plan, file, &args.input.read, &args.outcomes) {
         Ok(l) => l,
         Err((m, code)) => {
             let _ = writeln!(err, "error: {m}");

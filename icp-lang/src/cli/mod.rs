@@ -2,6 +2,7 @@ pub mod calibrate;
 pub mod check;
 pub mod compile;
 pub mod diff;
+pub mod discover;
 pub mod explain;
 pub mod fmt_cmd;
 pub mod funnel;

@@ -23,7 +23,8 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-  -r tests/lsp/requirements.txt -r tests/ci/requirements.txt -r tests/sql/requirements.txt
+  -r tests/lsp/requirements.txt -r tests/ci/requirements.txt -r tests/sql/requirements.txt \
+  -r tests/evidence/requirements.txt
 
 # The language server end to end: the real binary over stdio, with the
 # capabilities real editors send (pytest-lsp).
@@ -32,6 +33,10 @@ ICP_LSP="$target/debug/icp-lsp" ICP="$target/debug/icp" "$venv/bin/python" -m py
 
 # The GitHub Action's script in a simulated runner, and the pre-commit hooks.
 ICP="$target/debug/icp" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/ci
+
+# icp validate against scikit-learn and numpy on seeded synthetic data, and
+# a data set with known true effects (docs/evidence.md).
+ICP="$target/debug/icp" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/evidence
 
 # The SQL back end on real engines: every example, clean fixture and the
 # generated cases of tests/semantics.rs compiled to SQL, run on DuckDB,

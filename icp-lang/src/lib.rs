@@ -21,6 +21,7 @@ pub mod diff;
 pub mod discover;
 pub mod disk;
 pub mod eval;
+pub mod evidence;
 pub mod explain;
 pub mod fmt;
 pub mod ide;

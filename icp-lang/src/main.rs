@@ -67,6 +67,9 @@ enum Command {
     Score(cli::score::ScoreArgs),
     /// Explain why one account is where it is.
     Explain(cli::explain::ExplainArgs),
+    /// The ICP against won and lost deals: win rate and lift per tier, what
+    /// each filter removed, each signal's evidence, AUC, and warnings.
+    Validate(cli::validate::ValidateArgs),
     /// Market sizing: accounts left after each filter, what each filter removes, per tier.
     Funnel(cli::funnel::FunnelArgs),
     /// What a change does, against a git revision: rules changed and, with
@@ -168,6 +171,7 @@ fn main() -> ExitCode {
         Command::Discover(args) => cli::discover::discover(&args, &mut out, &mut err),
         Command::Init(args) => cli::init::init(&args, &mut out, &mut err),
         Command::Funnel(args) => cli::funnel::funnel(&args, &mut out, &mut err),
+        Command::Validate(args) => cli::validate::validate(&args, &mut out, &mut err),
         Command::Fmt {
             paths,
             check,

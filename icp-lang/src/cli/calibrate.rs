@@ -336,7 +336,7 @@ fn usage(err: &mut dyn Write, m: &str) -> i32 {
 
 fn auc(m: &BTreeMap<i64, (u64, u64)>) -> Option<f64> {
     let counts: Vec<(f64, u64, u64)> = m.iter().map(|(k, (w, l))| (*k as f64, *w, *l)).collect();
-    icp_lang::stats::auc_counts(&counts)
+    icp_lang::stats::auc_grouped(&counts)
 }
 
 pub fn calibrate(args: &CalibrateArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {

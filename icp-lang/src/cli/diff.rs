@@ -7,12 +7,14 @@
 //! by which rule, and the largest score changes.
 
 use super::git::GitTree;
-use super::input::{group_digits, ReadOptions};
+use super::input::{group_digits, OutcomeArgs, ReadOptions};
 use super::run::runnable_plans;
 use icp_lang::accounts::{self, ReadSettings, Reader, Visit};
 use icp_lang::data::{Binding, NotText};
 use icp_lang::diff::{diff_plans, Change};
 use icp_lang::eval::{evaluate, Outcome};
+use icp_lang::evidence::Validation;
+use icp_lang::outcomes::OutcomeSettings;
 use icp_lang::plan::Plan;
 use icp_lang::testing::fmt_points;
 use icp_lang::tree::Tree;
@@ -50,6 +52,10 @@ pub struct DiffArgs {
     pub top: usize,
     #[command(flatten)]
     pub read: ReadOptions,
+    /// With outcomes (these flags or the product's `[outcomes]`), each
+    /// changed ICP is validated before and after on the same accounts.
+    #[command(flatten)]
+    pub outcomes: OutcomeArgs,
 }
 
 /// One runnable ICP on one side of the comparison.
@@ -59,7 +65,12 @@ struct Side {
     plan: Plan,
     /// The product's `[data]` settings with the flags over them.
     settings: ReadSettings,
+    /// The product's outcomes with the flags over them (None: none set).
+    outcomes: Outcomes,
 }
+
+/// A product's outcome settings and deals file, or why they are unusable.
+type Outcomes = Result<Option<(OutcomeSettings, Option<PathBuf>)>, String>;
 
 /// One ICP's comparison.
 struct IcpDiff {
@@ -78,6 +89,9 @@ struct IcpDiff {
     /// How the accounts are read: the product's settings (the working
     /// tree's, else the base's for a removed ICP).
     settings: ReadSettings,
+    outcomes: Outcomes,
+    /// With outcomes and accounts: the validation before and after.
+    evidence: Option<Result<Evidence, String>>,
 }
 
 /// How one ICP's change moves a set of accounts.
@@ -128,7 +142,13 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     if !broken.is_empty() {
         super::print_errors(&head_session, &head_diags, err);
     }
-    let head = sides(&head_session, &head_checked, &head_diags, &args.read);
+    let head = sides(
+        &head_session,
+        &head_checked,
+        &head_diags,
+        &args.read,
+        &args.outcomes,
+    );
     let head_segments = segments(&head_session, &head_checked);
     let cwd = head_session.cwd.clone();
     let tree = match GitTree::open(&cwd, &args.base) {
@@ -155,7 +175,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let diags = s.diagnostics(&checked.diagnostics, false);
             broken.extend(broken_files(&s, &diags, "base"));
             base_segments = segments(&s, &checked);
-            sides(&s, &checked, &diags, &args.read)
+            sides(&s, &checked, &diags, &args.read, &args.outcomes)
         }
         _ => Vec::new(),
     };
@@ -193,6 +213,9 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             })
             .map_err(|e| e.replace(&absolute, &shown))
         });
+        if let Some(path) = args.data.clone().or_else(|| d.product.sample_data.clone()) {
+            d.evidence = evidence_of(d, &path, &cwd);
+        }
     }
     let report = Report {
         base: &args.base,
@@ -324,6 +347,7 @@ fn sides(
     checked: &icp_lang::check::Checked<'_>,
     diags: &[icp_lang::diagnostic::Diagnostic],
     flags: &ReadOptions,
+    outcome_flags: &OutcomeArgs,
 ) -> Vec<Side> {
     let broken = session.broken_roots(diags);
     runnable_plans(session, checked, None, &broken)
@@ -335,6 +359,7 @@ fn sides(
                 file: session.project.sources.get(file)?.name.clone(),
                 plan,
                 settings: super::input::read_settings(session, Some(file), flags),
+                outcomes: super::input::outcome_settings(session, Some(file), outcome_flags),
             })
         })
         .collect()
@@ -380,6 +405,8 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDif
             broken: why,
             was: None,
             settings: h.settings,
+            outcomes: h.outcomes,
+            evidence: None,
         });
     }
     // What is left on both sides may be one ICP renamed (same product, same
@@ -427,6 +454,8 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDif
             broken: why,
             was: None,
             settings: b.settings,
+            outcomes: b.outcomes,
+            evidence: None,
         });
     }
     out.sort_by(|a, b| (&a.product.dir, &a.file, &a.icp).cmp(&(&b.product.dir, &b.file, &b.icp)));
@@ -797,6 +826,9 @@ impl Report<'_> {
                     Some(Err(e)) => s.push_str(&format!("    impact not measured: {e}\n")),
                     Some(Ok(im)) => s.push_str(&impact_table(im)),
                 }
+                if let Some(e) = &d.evidence {
+                    s.push_str(&evidence_table(e));
+                }
             }
         }
         s
@@ -928,6 +960,9 @@ impl Report<'_> {
                     None => {}
                     Some(Err(e)) => s.push_str(&format!("\nImpact not measured: {}\n", md_inline(e))),
                     Some(Ok(im)) => s.push_str(&impact_markdown(im)),
+                }
+                if let Some(e) = &d.evidence {
+                    s.push_str(&evidence_markdown(e));
                 }
             }
             s.push_str("\n</details>\n");
@@ -1235,5 +1270,175 @@ fn md_code(s: &str) -> String {
         format!("`` {s} ``")
     } else {
         format!("`{s}`")
+    }
+}
+
+// ------------------------------------------------------------ evidence
+
+/// One ICP validated before and after the change on the same accounts.
+struct Evidence {
+    before: Option<Validation>,
+    after: Option<Validation>,
+}
+
+/// Validates both sides of a changed ICP when its product has outcomes;
+/// `None` when it has none or the ICP did not change.
+fn evidence_of(
+    d: &IcpDiff,
+    data: &std::path::Path,
+    cwd: &std::path::Path,
+) -> Option<Result<Evidence, String>> {
+    if d.changes.is_empty() && d.base.is_some() && d.head.is_some() {
+        return None;
+    }
+    let (settings, deals) = match &d.outcomes {
+        Ok(Some(o)) => o,
+        Ok(None) => return None,
+        Err(e) => return Some(Err(e.clone())),
+    };
+    let input = super::validate::OutcomeInput {
+        settings,
+        deals: deals.as_deref(),
+    };
+    let shown = icp_lang::tree::display_name(cwd, data);
+    let run = |plan: Option<&Plan>| -> Result<Option<Validation>, String> {
+        let Some(plan) = plan else { return Ok(None) };
+        let mut err = Vec::new();
+        super::validate::run_validation(
+            plan,
+            data,
+            &d.settings,
+            &input,
+            icp_lang::data::OnError::Skip,
+            &mut err,
+        )
+        .map(|(v, _)| Some(v))
+        .map_err(|_| {
+            String::from_utf8_lossy(&err)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .replace(&data.display().to_string(), &shown)
+        })
+    };
+    Some(run(d.base.as_ref()).and_then(|before| {
+        Ok(Evidence {
+            before,
+            after: run(d.head.as_ref())?,
+        })
+    }))
+}
+
+/// Tier rows of both sides (by tier name), then AUC and newly lost wins.
+fn evidence_rows(e: &Evidence) -> (Vec<Vec<String>>, Vec<String>) {
+    let rate = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{:.1}%", x * 100.0));
+    let lift = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.2}x"));
+    let mut names: Vec<Option<String>> = Vec::new();
+    for v in [&e.before, &e.after].into_iter().flatten() {
+        for t in &v.tiers {
+            if !names.contains(&t.tier) {
+                names.push(t.tier.clone());
+            }
+        }
+    }
+    let find = |v: &Option<Validation>, n: &Option<String>| {
+        v.as_ref()
+            .and_then(|v| v.tiers.iter().find(|t| &t.tier == n).cloned())
+    };
+    let rows = names
+        .iter()
+        .map(|n| {
+            let (b, a) = (find(&e.before, n), find(&e.after, n));
+            vec![
+                n.clone().unwrap_or_else(|| NO_TIER.to_string()),
+                b.as_ref().map_or("-".into(), |t| group_digits(t.accounts)),
+                rate(b.as_ref().and_then(|t| t.win_rate)),
+                lift(b.as_ref().and_then(|t| t.lift)),
+                a.as_ref().map_or("-".into(), |t| group_digits(t.accounts)),
+                rate(a.as_ref().and_then(|t| t.win_rate)),
+                lift(a.as_ref().and_then(|t| t.lift)),
+            ]
+        })
+        .collect();
+    let auc = |v: &Option<Validation>| {
+        v.as_ref()
+            .and_then(|v| v.auc)
+            .map_or("-".to_string(), |a| format!("{a:.3}"))
+    };
+    let removed_won = |v: &Option<Validation>| {
+        v.as_ref()
+            .map(|v| v.removed.iter().map(|r| r.won).sum::<u64>())
+    };
+    let mut notes = vec![format!(
+        "AUC {} before, {} after",
+        auc(&e.before),
+        auc(&e.after)
+    )];
+    if let (Some(b), Some(a)) = (removed_won(&e.before), removed_won(&e.after)) {
+        if a > b {
+            notes.push(format!(
+                "{} newly filtered out",
+                super::input::count_of(a - b, "won account", "won accounts")
+            ));
+        } else if b > a {
+            notes.push(format!(
+                "{} no longer filtered out",
+                super::input::count_of(b - a, "won account", "won accounts")
+            ));
+        }
+    }
+    (rows, notes)
+}
+
+const EVIDENCE_HEAD: [&str; 7] = [
+    "tier",
+    "accounts before",
+    "win rate",
+    "lift",
+    "accounts after",
+    "win rate",
+    "lift",
+];
+
+fn evidence_table(e: &Result<Evidence, String>) -> String {
+    match e {
+        Err(why) => format!(
+            "    validation not measured: {why}
+"
+        ),
+        Ok(e) => {
+            let (rows, notes) = evidence_rows(e);
+            let mut s = format!(
+                "    validation against won and lost deals: {}
+",
+                notes.join("; ")
+            );
+            s.push_str(&text_table(&EVIDENCE_HEAD, &rows, "    "));
+            s
+        }
+    }
+}
+
+fn evidence_markdown(e: &Result<Evidence, String>) -> String {
+    match e {
+        Err(why) => format!(
+            "
+Validation not measured: {}
+",
+            md_inline(why)
+        ),
+        Ok(e) => {
+            let (rows, notes) = evidence_rows(e);
+            let mut s = format!(
+                "
+**Validation** against won and lost deals: {}.
+
+",
+                md_inline(&notes.join("; "))
+            );
+            s.push_str(&super::validate::md_table(&EVIDENCE_HEAD, &rows));
+            s
+        }
     }
 }

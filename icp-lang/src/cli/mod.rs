@@ -12,6 +12,7 @@ pub mod input;
 pub mod output;
 pub mod run;
 pub mod score;
+pub mod validate;
 
 use icp_lang::ast::Date;
 use icp_lang::diagnostic::{Diagnostic, Severity};

@@ -84,6 +84,9 @@ impl Labelled {
             Some(path) => Some(read_deals(plan, &path, &settings, &read).map_err(|e| (e, 1))?),
             None => None,
         };
+        if let Some(e) = deals.as_ref().and_then(|d| d.problems.error(&settings, &d.file)) {
+            return Err((e, 1));
+        }
         Ok(Labelled {
             settings,
             deals,
@@ -170,11 +173,27 @@ impl Labelled {
         }
         let what = match &self.settings.deals {
             Some(d) => d.clone(),
-            None => name,
+            None => name.clone(),
         };
         if let Some(e) = problems.error(&self.settings, &what) {
             let _ = writeln!(err, "error: {e}");
             return Err(1);
+        }
+        if let Some(d) = &self.deals {
+            let (keys, unjoined) = d.unjoined(5);
+            if unjoined > 0 && unjoined == d.accounts() {
+                let _ = writeln!(
+                    err,
+                    "error: none of the {} accounts in `{}` joins an account of `{name}` on the schema's key (the deals' keys look like {})",
+                    d.accounts(),
+                    d.file,
+                    keys.iter()
+                        .map(|k| format!("`{}`", accounts::shorten(k, 40)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                return Err(1);
+            }
         }
         Ok((tally, bad))
     }

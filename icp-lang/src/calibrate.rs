@@ -36,7 +36,7 @@ pub fn state_byte(t: Truth) -> u8 {
 pub fn not_calibrated(plan: &Plan, signal: usize) -> Option<String> {
     let s = plan.signals.get(signal)?;
     match s.points {
-        Points::Bands { .. } => Some("banded points: not calibrated (one weight per band)".into()),
+        Points::Bands { .. } => Some("banded points (one weight per band): not calibrated".into()),
         Points::Weight { .. } => None,
     }
 }

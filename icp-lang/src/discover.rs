@@ -499,7 +499,6 @@ pub fn choose(fields: &[Field], stats: &Stats, t: &Thresholds) -> Choice {
     let total = stats.total;
     let n = (total.0 + total.1) as f64;
     let mut choice = Choice::default();
-    let mut used = vec![false; fields.len()];
     for (i, f) in fields.iter().enumerate() {
         // Filters on a field whose missing cells hold wins would need
         // `or x is missing`; keep it simple and honest: only where the
@@ -521,18 +520,18 @@ pub fn choose(fields: &[Field], stats: &Stats, t: &Thresholds) -> Choice {
                     .cmp(&(b.rest.0 + b.rest.1))
                     .then(b.condition.cmp(&a.condition))
             });
-        if let (Some(c), Some(u)) = (best, used.get_mut(i)) {
-            *u = true;
+        if let Some(c) = best {
             choice.filters.push(c);
         }
     }
     let mut picks: Vec<Candidate> = Vec::new();
     for (i, _) in fields.iter().enumerate() {
-        if used.get(i).copied().unwrap_or(true) {
-            continue;
-        }
+        // A field with a filter may still carry a signal, on another
+        // condition (`visits >= 1` filters, `visits >= 7` scores).
+        let filter = choice.filters.iter().find(|f| f.field == i);
         let best = candidates(fields, stats, i)
             .into_iter()
+            .filter(|c| filter.is_none_or(|f| f.condition != c.condition && c.holds.0 < f.holds.0))
             .filter(|c| {
                 let support = c.support() as f64;
                 let rest = (c.rest.0 + c.rest.1) as f64;
@@ -593,18 +592,19 @@ pub fn filter_evidence(c: &Candidate, wins_word: &str) -> String {
 /// Tier thresholds from scores and how many accounts have each: the
 /// scores at which the top `shares` of accounts (cumulative, best first)
 /// begin, distinct and above the lowest score.
-pub fn tier_cuts(scores: &BTreeMap<i64, u64>, shares: &[f64]) -> Vec<i64> {
+pub fn tier_cuts(scores: &BTreeMap<i64, u64>, shares: &[f64]) -> Vec<(i64, f64)> {
     let n: u64 = scores.values().sum();
     let lowest = scores.keys().next().copied();
-    let mut cuts: Vec<i64> = Vec::new();
+    let mut cuts: Vec<(i64, f64)> = Vec::new();
     for share in shares {
         let want = (share * n as f64).ceil() as u64;
         let mut seen = 0;
         for (s, c) in scores.iter().rev() {
             seen += c;
             if seen >= want {
-                if Some(*s) != lowest && !cuts.contains(s) && cuts.last().is_none_or(|l| s < l) {
-                    cuts.push(*s);
+                if Some(*s) != lowest && cuts.last().is_none_or(|l| *s < l.0) {
+                    // The share of accounts at or above the cut.
+                    cuts.push((*s, seen as f64 / n as f64));
                 }
                 break;
             }
@@ -633,7 +633,7 @@ mod tests {
             scores.insert(s, c);
         }
         // Top 20%: 30 (5) + 20 (15) = 20 accounts; top 50%: + 10 (30).
-        assert_eq!(tier_cuts(&scores, &[0.2, 0.5]), vec![20, 10]);
+        assert_eq!(tier_cuts(&scores, &[0.2, 0.5]), vec![(20, 0.2), (10, 0.5)]);
     }
 
     #[test]

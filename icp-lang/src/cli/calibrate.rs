@@ -84,7 +84,10 @@ impl Labelled {
             Some(path) => Some(read_deals(plan, &path, &settings, &read).map_err(|e| (e, 1))?),
             None => None,
         };
-        if let Some(e) = deals.as_ref().and_then(|d| d.problems.error(&settings, &d.file)) {
+        if let Some(e) = deals
+            .as_ref()
+            .and_then(|d| d.problems.error(&settings, &d.file))
+        {
             return Err((e, 1));
         }
         Ok(Labelled {
@@ -575,13 +578,16 @@ impl Report<'_> {
             ));
         }
         s.push_str(&format!(
-            "{} points double the odds of a win; L2 penalty {} (C = {})\n\n",
+            "{} points double the odds of a win; {}\n\n",
             icp_lang::values::format_number(self.args.points_to_double_odds),
-            self.args.lambda,
             if self.args.lambda > 0.0 {
-                format!("{}", 1.0 / self.args.lambda)
+                format!(
+                    "L2 penalty {} (scikit-learn's C = {})",
+                    self.args.lambda,
+                    1.0 / self.args.lambda
+                )
             } else {
-                "none".into()
+                "no penalty".into()
             }
         ));
         let header = [

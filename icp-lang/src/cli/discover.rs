@@ -320,7 +320,7 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .filter(|f| f.1)
         .map(|f| f.0.clone())
         .collect();
-    let fields = disc::fields(&probe, |f| optional.iter().any(|o| o == f));
+    let mut fields = disc::fields(&probe, |f| optional.iter().any(|o| o == f));
     let accounts = Accounts {
         icp_file: args.schema_file.clone(),
         data: args.data.clone(),
@@ -348,6 +348,22 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             .map_err(|(m, c)| (m, c))?,
         ),
     };
+    // The outcome and its date are what is predicted: a rule on them would
+    // be leakage (W0501), so they are no candidates.
+    if let Evidence::Outcomes(l) = &evidence {
+        let outcome_headers: Vec<String> =
+            [Some(&l.settings.column), l.settings.date_column.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(|h| h.trim().to_lowercase())
+                .collect();
+        fields.retain(|f| {
+            probe
+                .columns
+                .get(f.column)
+                .is_none_or(|c| !outcome_headers.contains(&c.header.trim().to_lowercase()))
+        });
+    }
     let read = super::input::read_settings(&probe_session, probe_file, &accounts.read);
     let on_error = args.on_error.mode();
     let mut stats = Stats::new(&fields);
@@ -419,7 +435,7 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         ..Thresholds::default()
     };
     let mut choice = disc::choose(&fields, &stats, &thresholds);
-    if choice.signals.is_empty() {
+    if choice.signals.is_empty() && choice.filters.is_empty() {
         return Err((
             format!(
                 "no field separates {} from the rest ({} against {}): nothing to draft",
@@ -445,6 +461,11 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         best: best_mode,
         as_of,
     };
+    if choice.signals.is_empty() {
+        // The filters say it all (the winners are exactly who passes them).
+        let text = draft_text(args, &import, &schema.0, &header, &choice, &[], &[], &[]);
+        return finish(args, &text, &choice, 0, &header, err, out, as_of);
+    }
     let draft1 = draft_text(
         args,
         &import,
@@ -536,7 +557,23 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let text = draft_text(
         args, &import, &schema.0, &header, &choice, &weights, &fit_notes, &cuts,
     );
-    let text = icp_lang::fmt::format_source(icp_lang::span::FileId(0), &text).unwrap_or(text);
+    finish(args, &text, &choice, cuts.len(), &header, err, out, as_of)
+}
+
+/// Formats, checks and writes the draft.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    args: &DiscoverArgs,
+    text: &str,
+    choice: &Choice,
+    cuts: usize,
+    header: &Header,
+    err: &mut dyn Write,
+    out: &mut dyn Write,
+    as_of: Date,
+) -> Result<(), (String, i32)> {
+    let text = icp_lang::fmt::format_source(icp_lang::span::FileId(0), text)
+        .unwrap_or_else(|_| text.to_string());
     let (_, _, _, warnings) = check_text(&args.output, &text, Some(as_of))
         .map_err(|e| (format!("the draft does not check (a bug):\n{e}"), 1))?;
     if !warnings.is_empty() {
@@ -554,10 +591,10 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         args.output.display(),
         choice.filters.len(),
         choice.signals.len(),
-        cuts.len() + 1,
-        won + lost,
-        won,
-        if best_mode { "best customers" } else { "won" },
+        cuts + 1,
+        header.won + header.lost,
+        header.won,
+        if header.best { "best customers" } else { "won" },
         args.output.display(),
         args.data.display()
     );
@@ -816,7 +853,7 @@ fn draft_text(
     choice: &Choice,
     weights: &[f64],
     fit_notes: &[String],
-    cuts: &[i64],
+    cuts: &[(i64, f64)],
 ) -> String {
     let what = if h.best {
         format!("{} best customers against {} other accounts", h.won, h.lost)
@@ -878,11 +915,11 @@ fn draft_text(
     }
     s.push('\n');
     let tiers = ["A", "B", "C"];
-    for (i, cut) in cuts.iter().enumerate() {
+    for (i, (cut, share)) in cuts.iter().enumerate() {
         s.push_str(&format!(
-            "  tier {}: score >= {cut} // the best {}% of the accounts that pass the filters\n",
+            "  tier {}: score >= {cut} // the best {:.0}% of the accounts that pass the filters\n",
             tiers.get(i).unwrap_or(&"B"),
-            if i == 0 { 20 } else { 50 }
+            share * 100.0
         ));
     }
     s.push_str(&format!(

@@ -636,7 +636,7 @@ impl Report<'_> {
         for (r, f) in rows.iter().zip(&self.fit.signals) {
             s.push_str(&line(r.iter().map(String::as_str).collect()));
             if !f.note.is_empty() {
-                s.push_str(&format!("  ({})\n", f.note));
+                s.push_str(&format!("  ^ {}\n", f.note));
             }
         }
         s.push_str(&format!(

@@ -287,7 +287,7 @@ fn calibrate_random_holdout_is_seeded_and_thread_independent() {
         ],
     );
     assert_ne!(one.1, other.1);
-    assert!(one.1.contains("30% at random (seed 1)"), "{}", one.1);
+    assert!(one.1.contains("30% at random, seed 1"), "{}", one.1);
 }
 
 #[test]

@@ -265,12 +265,11 @@ fn cell(stats: &mut ColumnStats, plan: &Plan, opts: &Options, row: u64, text: &s
                     *r = Some(r.map_or((*n, *n), |(lo, hi)| (lo.min(*n), hi.max(*n))));
                 }
                 match (i, v) {
-                    (MONEY, Value::Num(_)) => {
+                    (MONEY, Value::Num(_))
                         if decode(plan, NUMBER, text, opts.list_separator, &opts.format, false)
-                            .is_err()
-                        {
-                            stats.currency_marked += 1;
-                        }
+                            .is_err() =>
+                    {
+                        stats.currency_marked += 1;
                     }
                     (PERCENT, _) if text.ends_with('%') => stats.percent_marked += 1,
                     (BOOL, Value::Bool(b)) => {
@@ -502,7 +501,6 @@ fn guess(p: Profile) -> Inferred {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 /// Enum indexes after a removed enum shift: found again by header.
 fn renumber(fields: &mut [FieldGuess], enums: &[EnumGuess]) {
     for f in fields {
@@ -515,6 +513,7 @@ fn renumber(fields: &mut [FieldGuess], enums: &[EnumGuess]) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn column_guess(
     c: &ColumnStats,
     name: String,

@@ -245,10 +245,10 @@ impl Split {
     }
 }
 
-/// Scores as exact keys for counting (scores are sums of weights times
-/// decay factors; a millionth of a point is below anything shown).
+/// Scores in hundredths, as `icp score` writes them and `icp validate`
+/// compares them.
 fn score_key(s: f64) -> i64 {
-    (s * 1e6).round() as i64
+    (s * 100.0).round() as i64
 }
 
 #[derive(Default)]
@@ -466,7 +466,7 @@ pub fn calibrate(args: &CalibrateArgs, out: &mut dyn Write, err: &mut dyn Write)
                 .unwrap_or_default()
         ),
         Split::Random { fraction, seed } => {
-            format!("{:.0}% at random (seed {seed})", fraction * 100.0)
+            format!("{:.0}% at random, seed {seed}", fraction * 100.0)
         }
     };
     let report = Report {
@@ -571,6 +571,12 @@ impl Report<'_> {
             c.removed,
             c.open
         );
+        if c.fit_accounts < 100 {
+            s.push_str(&format!(
+                "only {} accounts fitted: read the standard errors before trusting any weight\n",
+                c.fit_accounts
+            ));
+        }
         if c.no_date > 0 {
             s.push_str(&format!(
                 "{} closed accounts without an outcome date are in neither part\n",

@@ -307,3 +307,172 @@ fn deals_files_join_on_the_key() {
     assert_eq!(code, 1);
     assert!(err.contains("error: none of the 2 accounts in `deals.csv` joins an account of `accounts.csv` on the key `Id`"), "{err}");
 }
+
+/// Hostile accounts and deals through `icp validate`, seeded (as
+/// tests/accounts_fuzz.rs does for `icp score`): the examples mutated, and
+/// outcome cells replaced by unknown values, blanks, other cases and dates
+/// that are not dates. Every run ends with exit 0, 1 or 2, never a panic,
+/// inside an address-space limit; a run that succeeds accounts for every
+/// record. `ICP_FUZZ_ITERATIONS` and `ICP_FUZZ_SEED` as there.
+#[test]
+fn hostile_outcomes_never_panic_or_lose_records() {
+    use icp_lang::rng::Rng;
+    let iterations: u64 = std::env::var("ICP_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(25);
+    let seed: u64 = std::env::var("ICP_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x0000_e71d_e9ce_5eed_u64);
+    let mut rng = Rng(seed.max(1));
+    let dir = temp_dir();
+    let cells: &[&str] = &[
+        "Closed Won",
+        "closed won",
+        " CLOSED LOST ",
+        "",
+        "Pending",
+        "Negotiation",
+        "2026-02-30",
+        "last week",
+        "\u{fffd}",
+        "\"",
+        "Closed Won;Closed Lost",
+    ];
+    for i in 0..iterations {
+        // Outcomes in the accounts (the small fixture) or in a deals file
+        // (the saas example).
+        let deals = rng.chance(50);
+        let (icp_file, data_file, mutated) = if deals {
+            (
+                "examples/saas/icp.icp",
+                "examples/saas/companies.csv",
+                "examples/saas/deals.csv",
+            )
+        } else {
+            (SMALL, SMALL_DATA, SMALL_DATA)
+        };
+        let text = std::fs::read_to_string(repo().join(mutated)).unwrap();
+        // Replace some cells of the outcome and date columns.
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        for line in lines.iter_mut().skip(1) {
+            if rng.chance(20) {
+                let mut parts: Vec<String> = line.split(',').map(String::from).collect();
+                let n = parts.len();
+                let col = n - 1 - rng.below(2) as usize;
+                parts[col] = rng.pick(cells).to_string();
+                *line = parts.join(",");
+            }
+        }
+        let mut data = (lines.join("\n") + "\n").into_bytes();
+        for _ in 0..rng.below(3) {
+            common::mutate(&mut rng, &mut data);
+        }
+        std::fs::write(dir.join("mutated.csv"), &data).unwrap();
+        let (accounts, outcome_flags): (String, Vec<&str>) = if deals {
+            (
+                repo().join(data_file).display().to_string(),
+                vec!["--outcomes", "mutated.csv"],
+            )
+        } else {
+            ("mutated.csv".to_string(), vec![])
+        };
+        let icp_path = repo().join(icp_file).display().to_string();
+        let what = format!(
+            "iteration {i} (seed {seed}, deals {deals}, {} bytes)",
+            data.len()
+        );
+        for on_error in ["fail", "skip", "missing"] {
+            let mut args = vec![
+                "validate",
+                icp_path.as_str(),
+                accounts.as_str(),
+                "--format",
+                "json",
+                "--on-error",
+                on_error,
+            ];
+            args.extend(&outcome_flags);
+            if rng.chance(30) {
+                args.extend(["--other", "open"]);
+            }
+            let (code, out, err) = common::icp_limited(&dir, &args, 1536);
+            assert!(
+                !err.contains("panicked") && matches!(code, 0..=2),
+                "{what} --on-error {on_error}: exit {code}\n{err}"
+            );
+            if code == 0 {
+                let v: serde_json::Value =
+                    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{what}: {e}\n{out}"));
+                let n = |k: &str| v["not_evaluated"][k].as_u64().unwrap();
+                assert_eq!(
+                    v["accounts"].as_u64().unwrap()
+                        + n("bad_records")
+                        + n("before_holdout")
+                        + n("no_outcome_date"),
+                    n("records"),
+                    "{what} --on-error {on_error}: every record accounted for\n{out}"
+                );
+            } else {
+                assert!(!err.trim().is_empty(), "{what}: a failure says why");
+            }
+        }
+    }
+}
+
+/// `icp diff` with `[outcomes]`: each changed ICP's validation before and
+/// after on the same accounts. The fixture reweighted (hiring 30 -> 10) and
+/// its filter tightened (employees >= 40): c1 (won), c2 (lost) and c5
+/// (open) are newly filtered out; no account reaches 40 points, so tier A
+/// is empty; B holds a1-a5 and b5-b7 (5 won, 3 lost: 62.5%), C b1-b4, c3
+/// and c4 (2 won, 3 lost, 1 open: 40%). The score's AUC: (won, lost) at
+/// 30: 4,1; 20: 1,2; 10: 2,1; 0: 0,2, so 4(5 + 0.5) + 1(3 + 1) + 2(2 + 0.5)
+/// = 31 of 7 x 6: 0.738, from 0.759.
+#[test]
+fn diff_shows_the_validation_before_and_after() {
+    let dir = temp_dir();
+    for f in ["small.icp", "accounts.csv", "icp.toml"] {
+        std::fs::copy(repo().join("tests/evidence/small").join(f), dir.join(f)).unwrap();
+    }
+    common::git(&dir, &["init", "-q"]);
+    common::git(&dir, &["add", "-A"]);
+    common::git(&dir, &["commit", "-q", "-m", "before"]);
+    let path = dir.join("small.icp");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text
+        .replace(
+            "signal hiring: hiring weight 30",
+            "signal hiring: hiring weight 10",
+        )
+        .replace(
+            "filter sized: employees >= 10",
+            "filter sized: employees >= 40",
+        );
+    std::fs::write(&path, text).unwrap();
+    let (code, out, err) = icp(
+        &dir,
+        &[
+            "diff",
+            ".",
+            "--data",
+            "accounts.csv",
+            "--format",
+            "markdown",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let commit = common::git(&dir, &["rev-parse", "--short", "HEAD"]);
+    let out = out.replace(commit.trim(), "<commit>");
+    assert!(
+        out.contains("**Validation** against won and lost deals: AUC 0.759 before, 0.738 after; 1 won account newly filtered out."),
+        "{out}"
+    );
+    insta::assert_snapshot!("diff_validation_markdown", out);
+    let (code, table, _) = icp(&dir, &["diff", ".", "--data", "accounts.csv"]);
+    assert_eq!(code, 0);
+    assert!(
+        table.contains("validation against won and lost deals: AUC 0.759 before, 0.738 after"),
+        "{table}"
+    );
+}

@@ -989,7 +989,7 @@ impl Report<'_> {
                     Some(Err(e)) => json!({ "error": e }),
                     Some(Ok(im)) => impact_json(im),
                 };
-                json!({
+                let mut doc = json!({
                     "product": d.product.name,
                     "icp": d.icp,
                     "file": d.file,
@@ -997,7 +997,11 @@ impl Report<'_> {
                     "was": d.was,
                     "changes": d.changes,
                     "impact": impact,
-                })
+                });
+                if let (Some(e), Some(o)) = (&d.evidence, doc.as_object_mut()) {
+                    o.insert("validation".into(), evidence_json(e));
+                }
+                doc
             })
             .collect();
         json!({
@@ -1400,6 +1404,15 @@ const EVIDENCE_HEAD: [&str; 7] = [
     "win rate",
     "lift",
 ];
+
+/// `{"before": validation, "after": validation}` (`icp validate`'s JSON
+/// schema, `null` for a side without the ICP), or `{"error": ...}`.
+fn evidence_json(e: &Result<Evidence, String>) -> serde_json::Value {
+    match e {
+        Err(why) => json!({ "error": why }),
+        Ok(e) => super::validate::rounded(json!({ "before": e.before, "after": e.after })),
+    }
+}
 
 fn evidence_table(e: &Result<Evidence, String>) -> String {
     match e {

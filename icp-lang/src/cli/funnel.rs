@@ -5,9 +5,10 @@
 //! them, bad data included.
 
 use super::input::{
-    count_of, group_digits, open_for, pick_plan, read_settings, Accounts, OnErrorArg, TextOrJson,
+    count_of, group_digits, open_for, pick_plan, print_bad_data, read_settings, Accounts,
+    OnErrorArg, TextOrJson,
 };
-use icp_lang::accounts::{self, Counter, Scored, Tally, SHOWN_ERRORS};
+use icp_lang::accounts::{self, Counter, Scored, Tally};
 use icp_lang::eval::{gate_fails, Outcome, Value};
 use icp_lang::plan::Plan;
 use std::io::Write;
@@ -95,11 +96,8 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         return 1;
     }
     if t.failed > 0 {
-        let _ = writeln!(err, "error: bad data in `{}`", args.input.data.display());
-        for (record, e) in t.errors.iter().take(SHOWN_ERRORS) {
-            let _ = writeln!(err, "  - record {record}: {e}");
-        }
-        let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+        let headline = format!("bad data in `{}`", args.input.data.display());
+        print_bad_data(err, &headline, &t);
         return 1;
     }
     for w in t.fraction_warnings(&plan) {

@@ -195,6 +195,16 @@ pub fn pick_plan(
     }
 }
 
+/// Bad data under `--on-error fail`: the headline, the first problems by
+/// record number, and the other choices.
+pub fn print_bad_data(err: &mut dyn Write, headline: &str, t: &accounts::Tally) {
+    let _ = writeln!(err, "error: {headline}");
+    for (record, e) in t.errors.iter().take(accounts::SHOWN_ERRORS) {
+        let _ = writeln!(err, "  - record {record}: {e}");
+    }
+    let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+}
+
 /// Opens `path` (`-` is standard input) for the accounts reader.
 pub fn open_file(path: &Path) -> Result<Box<dyn std::io::Read + Send>, String> {
     if path.as_os_str() == "-" {

@@ -8,7 +8,7 @@ use super::input::{
     Accounts, OnErrorArg,
 };
 use super::output::{OutFormat, Output, Rows};
-use icp_lang::accounts::{self, Counter, Scored, Tally, SHOWN_ERRORS};
+use icp_lang::accounts::{self, Counter, Scored, Tally};
 use icp_lang::contacts;
 use icp_lang::data;
 use icp_lang::eval::{Outcome, Value};
@@ -237,15 +237,11 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         let _ = write!(err, "\r\x1b[2K");
     }
     if totals.failed > 0 {
-        let _ = writeln!(
-            err,
-            "error: bad data in `{}`; nothing was written",
+        let headline = format!(
+            "bad data in `{}`; nothing was written",
             args.input.data.display()
         );
-        for (record, e) in totals.errors.iter().take(SHOWN_ERRORS) {
-            let _ = writeln!(err, "  - record {record}: {e}");
-        }
-        let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+        super::input::print_bad_data(err, &headline, &totals);
         return 1;
     }
     for w in totals.fraction_warnings(&plan) {

@@ -4,10 +4,10 @@
 //! (`icp_lang::evidence`), and shown as a table, JSON or Markdown.
 
 use super::input::{
-    count_of, group_digits, open_for, outcome_settings, pick_plan, read_deals, read_settings,
-    Accounts, OnErrorArg, OutcomeArgs,
+    count_of, group_digits, open_for, outcome_settings, pick_plan, print_bad_data, read_deals,
+    read_settings, Accounts, OnErrorArg, OutcomeArgs,
 };
-use icp_lang::accounts::{self, ReadSettings, Tally, SHOWN_ERRORS};
+use icp_lang::accounts::{self, ReadSettings, Tally};
 use icp_lang::data::OnError;
 use icp_lang::eval::{self, Value};
 use icp_lang::evidence::{self, Evidence, Validation};
@@ -42,6 +42,8 @@ pub struct ValidateArgs {
 /// Accounts read but not evaluated, and why.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Left {
+    /// Records read: evaluated accounts plus every kind below.
+    pub records: u64,
     /// Records with bad data left out (`--on-error skip`) or unreadable.
     pub bad_records: u64,
     /// Closed accounts decided on or before `--holdout-after`.
@@ -176,11 +178,7 @@ pub fn run_validation(
         return Err(1);
     }
     if tally.failed > 0 {
-        let _ = writeln!(err, "error: bad data in `{name}`");
-        for (record, e) in tally.errors.iter().take(SHOWN_ERRORS) {
-            let _ = writeln!(err, "  - record {record}: {e}");
-        }
-        let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+        print_bad_data(err, &format!("bad data in `{name}`"), &tally);
         return Err(1);
     }
     if let Some(e) = problems.error(settings, &name) {
@@ -190,6 +188,7 @@ pub fn run_validation(
     for w in tally.fraction_warnings(plan) {
         let _ = writeln!(err, "{w}");
     }
+    left.records = tally.read;
     left.bad_records = tally.skipped + tally.unreadable;
     left.blank_outcomes = problems.blank;
     if let Some(d) = &deals {
@@ -322,7 +321,7 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
 }
 
 /// Floats rounded to six decimals: the same bytes on every machine.
-fn rounded(v: serde_json::Value) -> serde_json::Value {
+pub fn rounded(v: serde_json::Value) -> serde_json::Value {
     use serde_json::Value as J;
     match v {
         J::Number(n) if n.is_f64() => n
@@ -392,7 +391,7 @@ const SIGNAL_HEAD: [&str; 9] = [
     "fires",
     "unknown",
     "win rate fired",
-    "not fired",
+    "win rate not fired",
     "lift",
     "WoE",
     "IV",
@@ -505,7 +504,17 @@ fn headline(v: &Validation, left: &Left) -> Vec<String> {
     lines
 }
 
-/// Columns padded to their widest cell; the first left-aligned.
+/// Whether column `i` holds numbers (right-aligned) rather than names.
+fn numeric(rows: &[Vec<String>], i: usize) -> bool {
+    rows.iter().all(|r| {
+        r.get(i).is_some_and(|c| {
+            let c = c.strip_prefix('-').unwrap_or(c);
+            c.is_empty() || c.starts_with(|ch: char| ch.is_ascii_digit())
+        })
+    })
+}
+
+/// Columns padded to their widest cell; numbers right-aligned.
 fn aligned(head: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -519,7 +528,7 @@ fn aligned(head: &[&str], rows: &[Vec<String>]) -> String {
             .zip(&widths)
             .enumerate()
             .map(|(i, (c, w))| {
-                if i == 0 {
+                if !numeric(rows, i) {
                     format!("{c:<w$}")
                 } else {
                     format!("{c:>w$}")
@@ -577,7 +586,7 @@ pub fn md_table(head: &[&str], rows: &[Vec<String>]) -> String {
         head.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | ")
     );
     let align: Vec<&str> = (0..head.len())
-        .map(|i| if i == 0 { "---" } else { "---:" })
+        .map(|i| if numeric(rows, i) { "---:" } else { "---" })
         .collect();
     s.push_str(&format!("| {} |\n", align.join(" | ")));
     for r in rows {

@@ -10,7 +10,7 @@ use super::input::{
     open_for, outcome_settings, pick_plan, read_deals, read_settings, Accounts, OnErrorArg,
     OutcomeArgs, TextOrJson,
 };
-use icp_lang::accounts::{self, Counter, Reader, Tally, SHOWN_ERRORS};
+use icp_lang::accounts::{self, Counter, Reader, Tally};
 use icp_lang::calibrate::{self as cal, Fit, Patterns};
 use icp_lang::data::{Binding, OnError};
 use icp_lang::eval::{self, Value};
@@ -167,11 +167,7 @@ impl Labelled {
             return Err(1);
         }
         if tally.failed > 0 {
-            let _ = writeln!(err, "error: bad data in `{name}`");
-            for (record, e) in tally.errors.iter().take(SHOWN_ERRORS) {
-                let _ = writeln!(err, "  - record {record}: {e}");
-            }
-            let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+            super::input::print_bad_data(err, &format!("bad data in `{name}`"), &tally);
             return Err(1);
         }
         let what = match &self.settings.deals {

@@ -10,7 +10,7 @@
 use super::calibrate::Labelled;
 use super::input::{open_file, Accounts, OnErrorArg, OutcomeArgs, ReadOptions};
 use super::run::plans;
-use icp_lang::accounts::{self, Counter, Reader, Scored, Tally, SHOWN_ERRORS};
+use icp_lang::accounts::{self, Counter, Reader, Scored, Tally};
 use icp_lang::ast::{Date, Item};
 use icp_lang::calibrate::{self as cal, Patterns};
 use icp_lang::discover::{self as disc, Candidate, Choice, Field, Stats, Thresholds};
@@ -235,7 +235,7 @@ impl Observe for Scores {
 
 /// Where the evidence comes from.
 enum Evidence {
-    Outcomes(Labelled),
+    Outcomes(Box<Labelled>),
     Best(HashSet<String>),
 }
 
@@ -337,16 +337,13 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     };
     let evidence = match &args.best {
         Some(path) => Evidence::Best(read_best(path, &probe)?),
-        None => Evidence::Outcomes(
-            Labelled::open(
-                &probe_session,
-                &probe,
-                probe_file,
-                &accounts.read,
-                &args.outcomes,
-            )
-            .map_err(|(m, c)| (m, c))?,
-        ),
+        None => Evidence::Outcomes(Box::new(Labelled::open(
+            &probe_session,
+            &probe,
+            probe_file,
+            &accounts.read,
+            &args.outcomes,
+        )?)),
     };
     // The outcome and its date are what is predicted: a rule on them would
     // be leakage (W0501), so they are no candidates.
@@ -665,12 +662,12 @@ fn pass<O: Observe + Send>(
             );
             ran.map_err(|e| (e, 1))?;
             if tally.failed > 0 {
-                let mut m = format!("bad data in `{}`", data.display());
-                for (record, e) in tally.errors.iter().take(SHOWN_ERRORS) {
-                    m.push_str(&format!("\n  - record {record}: {e}"));
-                }
-                m.push_str("\n  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
-                return Err((m, 1));
+                super::input::print_bad_data(
+                    err,
+                    &format!("bad data in `{}`", data.display()),
+                    &tally,
+                );
+                return Err((String::new(), 1));
             }
             Ok(())
         }

@@ -12,7 +12,7 @@ use crate::ast::Date;
 use crate::data::NotText;
 use crate::eval::{decode, Value};
 use crate::plan::{ColType, Column, Plan};
-use crate::values::{format_number, normalize_variant};
+use crate::values::{format_number, group_digits as group, normalize_variant};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -404,18 +404,6 @@ pub struct Inferred {
 /// `1 row`, `10,000 rows`.
 fn rows(n: u64) -> String {
     format!("{} {}", group(n), if n == 1 { "row" } else { "rows" })
-}
-
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Whether `fits` of `filled` cells are enough for a guess: all of them, or

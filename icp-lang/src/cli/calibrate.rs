@@ -6,21 +6,15 @@
 //! weight literals of the ICP's file, keeping comments and layout, and
 //! only when the holdout AUC does not drop.
 
-use super::input::{
-    open_for, outcome_settings, pick_plan, read_deals, read_settings, Accounts, OnErrorArg,
-    OutcomeArgs, TextOrJson,
-};
-use icp_lang::accounts::{self, Counter, Reader, Tally};
+use super::input::{pick_plan, Accounts, OnErrorArg, OutcomeArgs, TextOrJson};
+use super::labelled::Labelled;
 use icp_lang::calibrate::{self as cal, Fit, Patterns};
-use icp_lang::data::{Binding, OnError};
 use icp_lang::eval::{self, Value};
-use icp_lang::outcomes::{Columns, Deals, Holdout, Judge, Label, Labeling, Outcome, Problems};
-use icp_lang::outcomes::{OutcomeSettings, Source};
+use icp_lang::outcomes::{Holdout, Judge, Label, Outcome, OutcomeSettings};
 use icp_lang::plan::Plan;
 use icp_lang::rng::Rng;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -50,152 +44,6 @@ pub struct CalibrateArgs {
     /// What to do with a record that has a bad cell (as for `icp score`).
     #[arg(long, value_enum, default_value = "fail")]
     pub on_error: OnErrorArg,
-}
-
-/// Accounts with outcomes: what calibrate and discover read.
-pub struct Labelled {
-    pub settings: OutcomeSettings,
-    pub deals: Option<Deals>,
-    pub read: icp_lang::accounts::ReadSettings,
-}
-
-impl Labelled {
-    /// The product's outcome settings (with the flags) and the deals file,
-    /// if any; an error when no outcome is configured.
-    pub fn open(
-        session: &icp_lang::workspace::Workspace,
-        plan: &Plan,
-        file: Option<icp_lang::span::FileId>,
-        options: &super::input::ReadOptions,
-        flags: &OutcomeArgs,
-    ) -> Result<Labelled, (String, i32)> {
-        let read = read_settings(session, file, options);
-        let (settings, deals) = match outcome_settings(session, file, flags) {
-            Ok(Some(x)) => x,
-            Ok(None) => {
-                return Err((
-                    "no outcomes: say which column holds them (--outcome COLUMN --won VALUE... --lost VALUE...) or set [outcomes] in icp.toml".into(),
-                    2,
-                ))
-            }
-            Err(e) => return Err((e, 2)),
-        };
-        let deals = match deals {
-            Some(path) => Some(read_deals(plan, &path, &settings, &read).map_err(|e| (e, 1))?),
-            None => None,
-        };
-        if let Some(e) = deals
-            .as_ref()
-            .and_then(|d| d.problems.error(&settings, &d.file))
-        {
-            return Err((e, 1));
-        }
-        Ok(Labelled {
-            settings,
-            deals,
-            read,
-        })
-    }
-
-    /// One pass over `data`: every account scored by `plan` and labelled,
-    /// handed to a judge from `fresh` (one per chunk, merged in input
-    /// order by `merge`). Bad data and bad outcomes are errors (with
-    /// `on_error` as for `icp score`); returns the counts.
-    pub fn pass<J: Judge + Send>(
-        &self,
-        plan: &Plan,
-        data: &std::path::Path,
-        on_error: OnError,
-        fresh: impl Fn() -> J + Sync,
-        mut merge: impl FnMut(J) + Send,
-        err: &mut dyn Write,
-    ) -> Result<(Tally, u64), i32> {
-        let (mut reader, binding): (Reader, Binding) = open_for(plan, data, &self.read, err)?;
-        let name = data.display().to_string();
-        let columns;
-        let source = match &self.deals {
-            Some(d) => Source::Deals(d),
-            None => {
-                let (_, format) = self.read.column("").map_err(|e| {
-                    let _ = writeln!(err, "error: the data setting {e}");
-                    2
-                })?;
-                columns = Columns::locate(&self.settings, reader.headers(), &name, format)
-                    .map_err(|e| {
-                        let _ = writeln!(err, "error: {e}");
-                        2
-                    })?;
-                Source::Column(&columns)
-            }
-        };
-        let shape = reader.shape().clone();
-        let mut tally = Tally::default();
-        let mut problems = Problems::default();
-        let mut bad = 0u64;
-        let settings = &self.settings;
-        let source = &source;
-        let ran = accounts::run(
-            &mut reader,
-            accounts::workers_from_env(),
-            |chunk| {
-                let l = shape.walk(chunk, || {
-                    Labeling::new(
-                        |j| Counter::new(plan, &binding, on_error, j),
-                        settings,
-                        source,
-                        fresh(),
-                    )
-                });
-                let (t, joined) = l.counter.finish();
-                (t, joined.judge, joined.problems, joined.bad)
-            },
-            |(t, judge, p, b)| {
-                let failed = t.failed > 0;
-                problems.merge(p, tally.read);
-                tally.merge(t);
-                bad += b;
-                merge(judge);
-                Ok(if failed {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                })
-            },
-        );
-        if let Err(e) = ran {
-            let _ = writeln!(err, "error: {e}");
-            return Err(1);
-        }
-        if tally.failed > 0 {
-            super::input::print_bad_data(err, &format!("bad data in `{name}`"), &tally);
-            return Err(1);
-        }
-        let what = match &self.settings.deals {
-            Some(d) => d.clone(),
-            None => name.clone(),
-        };
-        if let Some(e) = problems.error(&self.settings, &what) {
-            let _ = writeln!(err, "error: {e}");
-            return Err(1);
-        }
-        if let Some(d) = &self.deals {
-            let (keys, unjoined) = d.unjoined(5);
-            if unjoined > 0 && unjoined == d.accounts() {
-                let _ = writeln!(
-                    err,
-                    "error: none of the {} accounts in `{}` joins an account of `{name}` on the schema's key (the deals' keys look like {})",
-                    d.accounts(),
-                    d.file,
-                    keys.iter()
-                        .map(|k| format!("`{}`", accounts::shorten(k, 40)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                return Err(1);
-            }
-        }
-        Ok((tally, bad))
-    }
 }
 
 /// Which accounts are held out: by outcome date, or a seeded share by key.
@@ -286,7 +134,6 @@ impl Counts {
 }
 
 struct Collect<'a> {
-    plan: &'a Plan,
     /// Pass 2: the plan with the suggested weights.
     suggested: Option<&'a Plan>,
     settings: &'a OutcomeSettings,
@@ -343,7 +190,6 @@ impl Judge for Collect<'_> {
                 }
             }
         }
-        let _ = self.plan;
     }
 }
 
@@ -397,25 +243,32 @@ pub fn calibrate(args: &CalibrateArgs, out: &mut dyn Write, err: &mut dyn Write)
     };
     let on_error = args.on_error.mode();
     let settings = &labelled.settings;
-    // Pass 1: the fit.
-    let mut counts = Counts::default();
-    let fresh = || Collect {
-        plan: &plan,
-        suggested: None,
-        settings,
-        split,
-        counts: Counts::default(),
+    // Pass 1: the fit; pass 2: the holdout, scored both ways.
+    let collect = |suggested: Option<&Plan>, err: &mut dyn Write| {
+        let mut counts = Counts::default();
+        let fresh = || Collect {
+            suggested,
+            settings,
+            split,
+            counts: Counts::default(),
+        };
+        let first = suggested.is_none();
+        labelled
+            .pass(
+                &plan,
+                &args.input.data,
+                on_error,
+                first,
+                fresh,
+                |j| counts.add(j.counts),
+                err,
+            )
+            .map(|_| counts)
     };
-    if let Err(code) = labelled.pass(
-        &plan,
-        &args.input.data,
-        on_error,
-        fresh,
-        |j| counts.add(j.counts),
-        err,
-    ) {
-        return code;
-    }
+    let counts = match collect(None, err) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let fit = match cal::fit(
         &plan,
         &counts.patterns,
@@ -432,26 +285,11 @@ pub fn calibrate(args: &CalibrateArgs, out: &mut dyn Write, err: &mut dyn Write)
             return 1;
         }
     };
-    // Pass 2: the holdout, scored both ways.
     let suggested = cal::suggested_plan(&plan, &fit);
-    let mut held = Counts::default();
-    let fresh = || Collect {
-        plan: &plan,
-        suggested: Some(&suggested),
-        settings,
-        split,
-        counts: Counts::default(),
+    let held = match collect(Some(&suggested), err) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
-    if let Err(code) = labelled.pass(
-        &plan,
-        &args.input.data,
-        on_error,
-        fresh,
-        |j| held.add(j.counts),
-        err,
-    ) {
-        return code;
-    }
     let (auc_current, auc_suggested) = (auc(&held.current), auc(&held.suggested));
     let holdout_by = match split {
         Split::Date => format!(

@@ -7,8 +7,8 @@
 //! its weights jointly (as `icp calibrate` does) and cut its tiers at the
 //! score's quantiles; the final draft is checked again and written.
 
-use super::calibrate::Labelled;
 use super::input::{open_file, Accounts, OnErrorArg, OutcomeArgs, ReadOptions};
+use super::labelled::Labelled;
 use super::run::plans;
 use icp_lang::accounts::{self, Counter, Reader, Scored, Tally};
 use icp_lang::ast::{Date, Item};
@@ -377,7 +377,7 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         open += p.open;
     };
     pass(
-        &evidence, &probe, &args.data, &read, on_error, fresh, &mut merge, &mut found, err,
+        &evidence, &probe, &args.data, &read, on_error, fresh, &mut merge, &mut found, true, err,
     )?;
     let best_mode = matches!(evidence, Evidence::Best(_));
     if let Evidence::Best(ids) = &evidence {
@@ -495,6 +495,7 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             scores.removed += s.removed;
         },
         &mut 0,
+        false,
         err,
     )?;
     let fit = cal::fit(
@@ -610,6 +611,7 @@ fn pass<O: Observe + Send>(
     fresh: impl Fn() -> O + Sync,
     merge: &mut (impl FnMut(O) + Send),
     found: &mut u64,
+    warn: bool,
     err: &mut dyn Write,
 ) -> Result<(), (String, i32)> {
     match evidence {
@@ -618,6 +620,7 @@ fn pass<O: Observe + Send>(
                 plan,
                 data,
                 on_error,
+                warn,
                 || ByOutcome(fresh()),
                 |j| merge(j.0),
                 err,
@@ -668,6 +671,11 @@ fn pass<O: Observe + Send>(
                     &tally,
                 );
                 return Err((String::new(), 1));
+            }
+            if warn {
+                for w in tally.fraction_warnings(plan) {
+                    let _ = writeln!(err, "{w}");
+                }
             }
             Ok(())
         }

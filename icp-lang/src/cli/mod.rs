@@ -9,6 +9,7 @@ pub mod funnel;
 pub mod git;
 pub mod init;
 pub mod input;
+pub mod labelled;
 pub mod output;
 pub mod run;
 pub mod score;

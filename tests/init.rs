@@ -320,3 +320,49 @@ fn init_fuzz() {
         assert_eq!(code, 0, "{csv}\n{schema}\n{err}");
     }
 }
+
+#[test]
+fn init_suggests_the_settings_that_read_more() {
+    let dir = temp_dir();
+    std::fs::copy(
+        repo().join("tests/init/salesforce_accounts.csv"),
+        dir.join("sf.csv"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("eu.csv"),
+        "Id,Amount\n1,\"1.200,50\"\n2,\"3,5\"\n3,\"10,25\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = icp(&dir, &["init", "sf.csv", "--schema-file", "sf.icp"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("column `Created Date`: the cells read as dates written MM/DD/YYYY: run `icp init` again with --date-format MM/DD/YYYY"),
+        "{err}"
+    );
+    let (code, _, err) = icp(
+        &dir,
+        &["init", "eu.csv", "--schema-file", "eu.icp", "--force"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("column `Amount`: the cells are numbers written with a decimal comma: run `icp init` again with --decimal-comma"), "{err}");
+    let (code, _, err) = icp(
+        &dir,
+        &[
+            "init",
+            "eu.csv",
+            "--schema-file",
+            "eu.icp",
+            "--force",
+            "--decimal-comma",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let schema = std::fs::read_to_string(dir.join("eu.icp")).unwrap();
+    assert!(
+        schema.contains("amount: money from \"Amount\""),
+        "{schema}"
+    );
+    let toml = std::fs::read_to_string(dir.join("icp.toml")).unwrap();
+    assert!(toml.contains("decimal_comma = true"), "{toml}");
+}

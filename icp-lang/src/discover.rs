@@ -410,6 +410,22 @@ pub fn candidates(fields: &[Field], stats: &Stats, i: usize) -> Vec<Candidate> {
                     minus(known, above),
                 );
             }
+            // Bands between two cut points: `employees in 500..2000`.
+            let cuts = cut_points(&numbers);
+            for (i, a) in cuts.iter().enumerate() {
+                for b in cuts.iter().skip(i + 1) {
+                    let inside = numbers
+                        .iter()
+                        .filter(|(x, _)| x >= a && x < b)
+                        .fold((0, 0), |acc, (_, c)| (acc.0 + c.0, acc.1 + c.1));
+                    let (la, lb) = (number_literal(*kind, *a), number_literal(*kind, *b));
+                    push(
+                        format!("{} in {la}..{lb}", f.name),
+                        rule_name(&f.name, &format!("{la} to {lb}")),
+                        inside,
+                    );
+                }
+            }
         }
         Shape::Date => {
             let ages = s.numbers();

@@ -6,7 +6,7 @@
 //! [`MAX_DISTINCT`] distinct values and a budget of hashes per column are
 //! kept, however many rows the export has.
 
-use crate::accounts::cells::{money, CellFormat, MoneyError};
+use crate::accounts::cells::{money, number, CellFormat, DatePattern, MoneyError};
 use crate::accounts::{ReadError, Reader, Shape, Visit};
 use crate::ast::Date;
 use crate::data::NotText;
@@ -101,7 +101,14 @@ struct ColumnStats {
     /// The hash budget ran out before the end (unique only as far as seen).
     unique_rows: Option<u64>,
     not_text: u64,
+    /// Cells that read as dates in each of [`OTHER_DATES`], and as numbers
+    /// with the other decimal mark: settings to suggest.
+    other_dates: [u64; 4],
+    other_decimal: u64,
 }
+
+/// Date layouts to suggest when a column's cells are dates in one of them.
+const OTHER_DATES: [&str; 4] = ["MM/DD/YYYY", "DD/MM/YYYY", "DD.MM.YYYY", "YYYY/MM/DD"];
 
 /// The profile of an export, record by record.
 pub struct Profile {
@@ -112,6 +119,7 @@ pub struct Profile {
     plan: Plan,
     opts: Options,
     unique_cap: usize,
+    other_dates: Vec<DatePattern>,
 }
 
 impl Profile {
@@ -147,6 +155,10 @@ impl Profile {
             unreadable_examples: Vec::new(),
             plan,
             opts: opts.clone(),
+            other_dates: OTHER_DATES
+                .iter()
+                .filter_map(|p| DatePattern::parse(p).ok())
+                .collect(),
             unique_cap: (UNIQUE_BUDGET / headers.len().max(1)).clamp(10_000, 2_000_000),
         }
     }
@@ -177,7 +189,11 @@ impl Profile {
         let cap = self.unique_cap;
         for (stats, field) in self.columns.iter_mut().zip(fields) {
             match field {
-                Ok(text) => cell(stats, &self.plan, &self.opts, row, text.trim(), cap),
+                Ok(text) => {
+                    let text = text.trim();
+                    cell(stats, &self.plan, &self.opts, row, text, cap);
+                    other_layouts(stats, &self.other_dates, &self.opts, text);
+                }
                 Err(shown) => {
                     stats.filled += 1;
                     stats.not_text += 1;
@@ -329,6 +345,24 @@ fn cell(stats: &mut ColumnStats, plan: &Plan, opts: &Options, row: u64, text: &s
     }
 }
 
+/// Counts the cells that another date layout or decimal mark would read.
+fn other_layouts(stats: &mut ColumnStats, patterns: &[DatePattern], opts: &Options, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    if text.contains(['/', '.']) {
+        for (n, p) in stats.other_dates.iter_mut().zip(patterns) {
+            if p.read(text).is_some() {
+                *n += 1;
+            }
+        }
+    }
+    let decimal = opts.format.decimal_comma;
+    if number(text, decimal).is_none() && number(text, !decimal).is_some() {
+        stats.other_decimal += 1;
+    }
+}
+
 fn count(map: &mut BTreeMap<String, u64>, overflow: &mut bool, value: &str) {
     if let Some(n) = map.get_mut(value) {
         *n += 1;
@@ -425,6 +459,7 @@ fn guess(p: Profile) -> Inferred {
             p.opts.list_separator,
             p.opts.json,
             p.opts.format.currency.code,
+            p.opts.format.decimal_comma,
             p.rows,
             p.unreadable,
             &mut enums,
@@ -508,6 +543,7 @@ fn column_guess(
     separator: char,
     json: bool,
     currency: &str,
+    decimal_comma: bool,
     total_rows: u64,
     unreadable: u64,
     enums: &mut Vec<EnumGuess>,
@@ -744,6 +780,26 @@ fn column_guess(
             most_common(&c.other_currency, 3),
             g.name
         );
+    }
+    if matches!(g.kind, Kind::Text | Kind::Enum(_)) && g.hint.is_empty() {
+        let layouts: Vec<&str> = OTHER_DATES
+            .iter()
+            .zip(c.other_dates)
+            .filter(|(_, k)| enough(*k, n))
+            .map(|(p, _)| *p)
+            .collect();
+        if let Some(first) = layouts.first() {
+            g.hint = format!(
+                "the cells read as dates written {}: run `icp init` again with --date-format {first} (or set `date_format` in icp.toml's [data]) to read them as dates",
+                layouts.join(" or ")
+            );
+        } else if enough(c.other_decimal, n) {
+            g.hint = format!(
+                "the cells are numbers written with a decimal {}: run `icp init` again with {} to read them as numbers",
+                if decimal_comma { "point" } else { "comma" },
+                if decimal_comma { "--decimal-comma=false" } else { "--decimal-comma" }
+            );
+        }
     }
     if c.leading_zero > 0 && matches!(g.kind, Kind::Text) && enough(fits(INT), n) {
         g.evidence.push_str(&format!(

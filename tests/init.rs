@@ -359,10 +359,7 @@ fn init_suggests_the_settings_that_read_more() {
     );
     assert_eq!(code, 0, "{err}");
     let schema = std::fs::read_to_string(dir.join("eu.icp")).unwrap();
-    assert!(
-        schema.contains("amount: money from \"Amount\""),
-        "{schema}"
-    );
+    assert!(schema.contains("amount: money from \"Amount\""), "{schema}");
     let toml = std::fs::read_to_string(dir.join("icp.toml")).unwrap();
     assert!(toml.contains("decimal_comma = true"), "{toml}");
 }

@@ -324,7 +324,12 @@ fn cell(stats: &mut ColumnStats, plan: &Plan, opts: &Options, row: u64, text: &s
     }
     let odd = |c: char| c.is_control() && c != opts.list_separator;
     for p in parts {
-        if p.chars().count() > ENUM_VALUE_CHARS || p.chars().any(odd) {
+        // Prose, not a member: long, several clauses or many words.
+        if p.chars().count() > ENUM_VALUE_CHARS
+            || p.chars().any(odd)
+            || p.contains(", ")
+            || p.split_whitespace().count() > 5
+        {
             stats.prose_member = true;
         }
         count(&mut stats.members, &mut stats.members_overflow, p);
@@ -569,12 +574,8 @@ fn column_guess(
         }
     };
     let range = |k: usize, suffix: &str| match c.ranges.get(k).copied().flatten() {
-        Some((a, b)) if a == b => format!(", all {}{suffix}", format_number(a)),
-        Some((a, b)) => format!(
-            ", from {}{suffix} to {}{suffix}",
-            format_number(a),
-            format_number(b)
-        ),
+        Some((a, b)) if a == b => format!(", all {}{suffix}", approx(a)),
+        Some((a, b)) => format!(", from {}{suffix} to {}{suffix}", approx(a), approx(b)),
         None => String::new(),
     };
     let mut g = FieldGuess {
@@ -818,6 +819,31 @@ fn column_guess(
         );
     }
     g
+}
+
+/// A value for a comment: three significant digits, as users write
+/// amounts (`116k`, `2B`, `12.5`).
+fn approx(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format_number(x);
+    }
+    let a = x.abs();
+    let (v, suffix) = if a >= 1e9 {
+        (x / 1e9, "B")
+    } else if a >= 1e6 {
+        (x / 1e6, "M")
+    } else if a >= 1e4 {
+        (x / 1e3, "k")
+    } else {
+        (x, "")
+    };
+    let digits = v.abs().log10().floor() as i32;
+    let decimals = usize::try_from(2 - digits).unwrap_or(0);
+    let mut s = format!("{v:.decimals$}");
+    while s.contains('.') && (s.ends_with('0') || s.ends_with('.')) {
+        s.pop();
+    }
+    format!("{s}{suffix}")
 }
 
 /// `SAP (400), Snowflake (220), dbt (150)`.
@@ -1167,6 +1193,13 @@ mod tests {
         assert_eq!(field_name("Weight", 0), "weight_field");
         assert_eq!(field_name("€", 3), "column_4");
         assert_eq!(pascal("competitor_status"), "CompetitorStatus");
+        assert_eq!(approx(115_692.0), "116k");
+        assert_eq!(approx(1_999_995_669.0), "2B");
+        assert_eq!(approx(49_999_980.0), "50M");
+        assert_eq!(approx(19_898.0), "19.9k");
+        assert_eq!(approx(0.5), "0.5");
+        assert_eq!(approx(12.5), "12.5");
+        assert_eq!(approx(-3.14159), "-3.14");
     }
 
     #[test]

@@ -476,3 +476,87 @@ fn diff_shows_the_validation_before_and_after() {
         "{table}"
     );
 }
+
+/// The warnings fire at their thresholds, on data built for them (the
+/// fixture's ICP: hiring 30 and big (500+ employees) 20; A >= 40, B >= 20).
+#[test]
+fn warnings_fire_at_their_thresholds() {
+    let codes = |rows: &[String]| -> Vec<(String, String)> {
+        let dir = project(
+            &format!("Id,Employees,Hiring,Stage\n{}\n", rows.join("\n")),
+            OUTCOMES,
+        );
+        let (code, out, err) = validate_in(&dir, &["--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                let m = w["message"].as_str().unwrap();
+                let subject = m
+                    .split(['`', ' '])
+                    .find(|s| ["A", "B", "C", "hiring", "big"].contains(s));
+                (
+                    w["code"].as_str().unwrap().to_string(),
+                    subject.unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let row = |i: usize, emp: u32, hiring: bool, won: bool| {
+        format!("{i},{emp},{hiring},{}", if won { "Won" } else { "Lost" })
+    };
+    // A (hiring and big): 10 won of 40, 25% (Wilson 14.2-40.2%); C (neither):
+    // 30 won of 40, 75% (59.8-85.8%): C converts better beyond both
+    // intervals (V0101); both signals win 25% when they fire and 75% when
+    // not, against their positive weights (V0102); B is empty (V0106).
+    let mut rows = Vec::new();
+    for i in 0..40 {
+        rows.push(row(i, 600, true, i < 10));
+        rows.push(row(100 + i, 100, false, i < 30));
+    }
+    assert_eq!(
+        codes(&rows),
+        [
+            ("V0101".into(), "C".into()),
+            ("V0106".into(), "B".into()),
+            ("V0102".into(), "hiring".into()),
+            ("V0102".into(), "big".into()),
+        ]
+    );
+    // hiring says exactly who won (V0107: AUC 1); big fires for 199 of
+    // 200 (99.5%, V0104) and, firing for nearly everyone, barely tells won
+    // from lost (IV 0.011, V0103); C holds one lost account (V0106).
+    let mut rows = Vec::new();
+    for i in 0..200 {
+        rows.push(row(
+            i,
+            if i == 0 { 100 } else { 600 },
+            i % 2 == 1,
+            i % 2 == 1,
+        ));
+    }
+    assert_eq!(
+        codes(&rows),
+        [
+            ("V0106".into(), "C".into()),
+            ("V0107".into(), "hiring".into()),
+            ("V0103".into(), "big".into()),
+            ("V0104".into(), "big".into()),
+        ]
+    );
+    // big fires for 1 of 200 (0.5%, V0105).
+    let mut rows = Vec::new();
+    for i in 0..200 {
+        rows.push(row(
+            i,
+            if i == 0 { 600 } else { 100 },
+            i % 3 == 0,
+            i % 2 == 0,
+        ));
+    }
+    let found = codes(&rows);
+    assert!(found.contains(&("V0105".into(), "big".into())), "{found:?}");
+}

@@ -326,7 +326,8 @@ pub fn rounded(v: serde_json::Value) -> serde_json::Value {
     match v {
         J::Number(n) if n.is_f64() => n
             .as_f64()
-            .map(|f| J::from((f * 1e6).round() / 1e6))
+            // `+ 0.0` turns a rounded -0.0 into 0.0.
+            .map(|f| J::from((f * 1e6).round() / 1e6 + 0.0))
             .unwrap_or(J::Null),
         J::Array(a) => J::Array(a.into_iter().map(rounded).collect()),
         J::Object(o) => J::Object(o.into_iter().map(|(k, v)| (k, rounded(v))).collect()),
@@ -350,7 +351,14 @@ fn rate(x: Option<f64>) -> String {
 }
 
 fn num(x: Option<f64>, places: usize) -> String {
-    x.map_or("-".into(), |x| format!("{x:.places$}"))
+    x.map_or("-".into(), |x| {
+        let shown = format!("{x:.places$}");
+        // A tiny negative number rounds to "-0.000": show it as 0.
+        match shown.strip_prefix('-') {
+            Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+            _ => shown,
+        }
+    })
 }
 
 fn lift(x: Option<f64>) -> String {

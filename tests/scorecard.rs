@@ -439,6 +439,22 @@ fn discover_refuses_bad_input_clearly() {
         "{err}"
     );
     assert!(!dir.join("x.icp").exists());
+    // Outside the schema's project the draft could not import it.
+    let elsewhere = temp_dir();
+    let out = elsewhere.join("d.icp");
+    let (code, _, err) = run(
+        &dir,
+        &[
+            "discover",
+            "accounts.icp",
+            "accounts.csv",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is outside the schema's project"), "{err}");
+    assert!(!out.exists());
     // Writing over an input is refused.
     let (code, _, err) = run(
         &dir,

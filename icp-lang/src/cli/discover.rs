@@ -303,6 +303,7 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .map(|f| session.as_of(f.id))
         .unwrap_or_else(today);
     let import = import_path(&args.output, &args.schema_file)?;
+    inside_project(&args.output, &args.schema_file)?;
     // Pass 1: a probe reading every field.
     let probe_path = args.output.with_file_name(".icp-discover-probe.icp");
     let (probe_session, mut probe, probe_file, _) = check_text(
@@ -822,6 +823,31 @@ fn import_path(output: &Path, schema: &Path) -> Result<String, (String, i32)> {
         ));
     }
     Ok(path)
+}
+
+/// The draft imports the schema, and imports never leave a project: the
+/// draft must be written inside the schema's project root.
+fn inside_project(output: &Path, schema: &Path) -> Result<(), (String, i32)> {
+    let disk = Disk::new();
+    let abs = |p: &Path| disk.real_path(&icp_lang::source::normalize(&disk.cwd().join(p)));
+    let schema = abs(schema);
+    let root = icp_lang::tree::project_root(&disk, &schema);
+    let folder = abs(output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new(".")));
+    if folder.starts_with(&root) {
+        Ok(())
+    } else {
+        Err((
+            format!(
+                "`{}` is outside the schema's project (`{}`), so the draft could not import the schema; write it inside that folder",
+                output.display(),
+                root.display()
+            ),
+            2,
+        ))
+    }
 }
 
 /// An ICP that reads every field (each `is known`), so the accounts are

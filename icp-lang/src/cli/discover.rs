@@ -13,7 +13,7 @@ use super::run::plans;
 use icp_lang::accounts::{self, Counter, Reader, Scored, Tally};
 use icp_lang::ast::{Date, Item};
 use icp_lang::calibrate::{self as cal, Patterns};
-use icp_lang::discover::{self as disc, Candidate, Choice, Field, Stats, Thresholds};
+use icp_lang::discover::{self as disc, Choice, Field, Stats, Thresholds};
 use icp_lang::disk::{today, Disk};
 use icp_lang::eval::{self, Value};
 use icp_lang::infer::quote;
@@ -528,11 +528,10 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             1,
         ));
     }
-    let keep = |v: &[Candidate]| -> Vec<Candidate> {
-        kept.iter().filter_map(|&i| v.get(i).cloned()).collect()
-    };
-    let pattern_keep = kept.clone();
-    choice.signals = keep(&choice.signals);
+    choice.signals = kept
+        .iter()
+        .filter_map(|&i| choice.signals.get(i).cloned())
+        .collect();
     let weights: Vec<f64> = kept
         .iter()
         .filter_map(|&i| weights.get(i).copied())
@@ -544,7 +543,9 @@ fn run(args: &DiscoverArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     // Tiers: the scores of the retained accounts, best 20% and next 30%.
     let mut by_score: BTreeMap<i64, u64> = BTreeMap::new();
     for (p, n) in &scores.all {
-        let s: f64 = pattern_keep
+        // The draft has no groups, caps or decay: a score is the sum of
+        // the weights of the signals that fired.
+        let s: f64 = kept
             .iter()
             .zip(&weights)
             .filter(|(i, _)| p.get(**i) == Some(&1))

@@ -110,6 +110,31 @@ fn calibrate_write_edits_only_the_weight() {
 }
 
 #[test]
+fn calibrate_write_names_the_warnings_the_new_weights_bring() {
+    let dir = small();
+    // A heavy penalty shrinks the weight to 1: tier A (15) is out of reach.
+    let (code, out, err) = run(
+        &dir,
+        &[
+            "calibrate",
+            "icp.icp",
+            "accounts.csv",
+            "--lambda",
+            "200",
+            "--write",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("+++ icp.icp (calibrated)"), "{out}");
+    assert!(out.contains("weight 1 because"), "{out}");
+    assert!(
+        err.contains("note: with the new weights `icp check` also says"),
+        "{err}"
+    );
+    assert!(err.contains("W0301"), "{err}");
+}
+
+#[test]
 fn calibrate_writes_nothing_when_the_holdout_gets_worse() {
     let dir = small();
     let before = std::fs::read_to_string(dir.join("icp.icp")).unwrap();

@@ -9,10 +9,12 @@
 use super::input::{pick_plan, Accounts, OnErrorArg, OutcomeArgs, TextOrJson};
 use super::labelled::Labelled;
 use icp_lang::calibrate::{self as cal, Fit, Patterns};
+use icp_lang::diagnostic::Diagnostic;
 use icp_lang::eval::{self, Value};
 use icp_lang::outcomes::{Holdout, Judge, Label, Outcome, OutcomeSettings};
 use icp_lang::plan::Plan;
 use icp_lang::rng::Rng;
+use icp_lang::workspace::{has_errors, Workspace};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -492,7 +494,7 @@ impl Report<'_> {
 /// suggestions and prints the diff; nothing when the holdout AUC would drop.
 #[allow(clippy::too_many_arguments)]
 fn write(
-    session: &icp_lang::workspace::Workspace,
+    session: &Workspace,
     file: Option<icp_lang::span::FileId>,
     plan: &Plan,
     fit: &Fit,
@@ -563,6 +565,30 @@ fn write(
         return 0;
     }
     let path: PathBuf = source.path.clone();
+    // The new weights through the checker first: errors write nothing;
+    // warnings the old text did not have are shown (the tiers are not
+    // moved, so one may become unreachable).
+    let before = problems(session, &session.check().diagnostics);
+    let after = match super::overlay::open_as(&path, &new_text, Some(session.as_of(file))) {
+        Ok(ws) => {
+            let checked = ws.check();
+            let diags = ws.diagnostics(&checked.diagnostics, false);
+            if has_errors(&diags) {
+                let _ = writeln!(err, "error: nothing written: the new weights do not check:");
+                super::print_errors(&ws, &diags, err);
+                return 1;
+            }
+            let fresh: Vec<Diagnostic> = diags
+                .into_iter()
+                .filter(|d| !before.contains(&(d.code.to_string(), d.message.clone())))
+                .collect();
+            icp_lang::render::human(&ws.project.sources, &fresh, false)
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: nothing written: {e}");
+            return 2;
+        }
+    };
     if let Err(e) = super::fmt_cmd::write_atomically(&path, &new_text) {
         let _ = writeln!(err, "error: cannot write `{}`: {e}", path.display());
         return 2;
@@ -570,7 +596,27 @@ fn write(
     let _ = write!(
         out,
         "\n{}",
-        super::fmt_cmd::diff(&source.name, &source.text, &new_text)
+        super::fmt_cmd::diff(&source.name, &source.text, &new_text).replacen(
+            "(formatted)",
+            "(calibrated)",
+            1
+        )
     );
+    if !after.is_empty() {
+        let _ = writeln!(
+            err,
+            "note: with the new weights `icp check` also says (tiers are not moved; `icp validate` shows them):"
+        );
+        let _ = err.write_all(after.as_bytes());
+    }
     0
+}
+
+/// Each diagnostic of the workspace as (code, message), to tell new ones.
+fn problems(session: &Workspace, checked: &[Diagnostic]) -> Vec<(String, String)> {
+    session
+        .diagnostics(checked, false)
+        .into_iter()
+        .map(|d| (d.code.to_string(), d.message))
+        .collect()
 }

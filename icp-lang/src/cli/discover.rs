@@ -19,11 +19,10 @@ use icp_lang::eval::{self, Value};
 use icp_lang::infer::quote;
 use icp_lang::outcomes::{Judge, Label, Outcome};
 use icp_lang::plan::Plan;
-use icp_lang::source::LoadError;
-use icp_lang::tree::{Entry, Kind, Tree};
+use icp_lang::tree::Tree;
 use icp_lang::workspace::{has_errors, Workspace};
 use std::collections::{BTreeMap, HashSet};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
@@ -71,47 +70,6 @@ pub struct DiscoverArgs {
     pub on_error: OnErrorArg,
 }
 
-/// The disk, with one file that exists only in memory (the probe and the
-/// drafts, checked before anything is written).
-struct Overlay {
-    disk: Disk,
-    path: PathBuf,
-    text: String,
-}
-
-impl Tree for Overlay {
-    fn cwd(&self) -> &Path {
-        self.disk.cwd()
-    }
-    fn stat(&self, path: &Path) -> Result<(Kind, u64), LoadError> {
-        if path == self.path {
-            return Ok((Kind::File, self.text.len() as u64));
-        }
-        self.disk.stat(path)
-    }
-    fn real_path(&self, path: &Path) -> PathBuf {
-        if path == self.path {
-            return path.to_path_buf();
-        }
-        self.disk.real_path(path)
-    }
-    fn read_bytes(&self, path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
-        if path == self.path {
-            let n = usize::try_from(limit)
-                .unwrap_or(usize::MAX)
-                .min(self.text.len());
-            return Ok(self.text.as_bytes().get(..n).unwrap_or_default().to_vec());
-        }
-        self.disk.read_bytes(path, limit)
-    }
-    fn open(&self, path: &Path) -> Result<Box<dyn Read + Send>, LoadError> {
-        self.disk.open(path)
-    }
-    fn entries(&self, dir: &Path) -> Vec<Entry> {
-        self.disk.entries(dir)
-    }
-}
-
 /// Checks `text` as if it were the file at `path`; its plan, or the
 /// rendered problems.
 fn check_text(
@@ -119,14 +77,7 @@ fn check_text(
     text: &str,
     as_of: Option<Date>,
 ) -> Result<(Workspace, Plan, Option<icp_lang::span::FileId>, String), String> {
-    let disk = Disk::new();
-    let path = icp_lang::source::normalize(&disk.cwd().join(path));
-    let tree = Overlay {
-        disk,
-        path: path.clone(),
-        text: text.to_string(),
-    };
-    let session = Workspace::open(&tree, &[path], as_of, today())?;
+    let session = super::overlay::open_as(path, text, as_of)?;
     let checked = session.check();
     let diags = session.diagnostics(&checked.diagnostics, false);
     let rendered = icp_lang::render::human(&session.project.sources, &diags, false);

@@ -11,6 +11,7 @@ pub mod init;
 pub mod input;
 pub mod labelled;
 pub mod output;
+pub mod overlay;
 pub mod run;
 pub mod score;
 pub mod validate;

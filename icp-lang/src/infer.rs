@@ -1199,7 +1199,7 @@ mod tests {
         assert_eq!(approx(19_898.0), "19.9k");
         assert_eq!(approx(0.5), "0.5");
         assert_eq!(approx(12.5), "12.5");
-        assert_eq!(approx(-3.14159), "-3.14");
+        assert_eq!(approx(-2.71828), "-2.72");
     }
 
     #[test]

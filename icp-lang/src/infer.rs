@@ -1199,7 +1199,7 @@ mod tests {
         assert_eq!(approx(19_898.0), "19.9k");
         assert_eq!(approx(0.5), "0.5");
         assert_eq!(approx(12.5), "12.5");
-        assert_eq!(approx(-2.71828), "-2.72");
+        assert_eq!(approx(-4.56789), "-4.57");
     }
 
     #[test]

@@ -931,3 +931,37 @@ async fn formatting_keeps_crlf_and_cr_line_ends() {
         assert_eq!(texts, [&format!("{end}  ")[..], ""], "{end:?}: {edits}");
     }
 }
+
+/// A rule on the product's outcome column (`[outcomes]` in icp.toml) is
+/// W0501 in the editor too, as in `icp check`.
+#[tokio::test]
+async fn a_rule_on_the_outcome_column_is_diagnosed_in_the_editor() {
+    let (mut ed, _) = start(false).await;
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/evidence/leak/leak.icp");
+    let path = icp_lang::source::normalize(&path);
+    let uri = tower_lsp::lsp_types::Url::from_file_path(&path)
+        .unwrap()
+        .to_string();
+    let text = std::fs::read_to_string(&path).unwrap();
+    ed.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "icp", "version": 1, "text": text } }),
+    )
+    .await;
+    let d = ed.diagnostics(&uri).await;
+    // Warnings (severity 2), one per rule, where the rule is written.
+    let found: Vec<(&str, u64)> = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            assert_eq!(x["severity"], 2, "{x}");
+            (
+                x["code"].as_str().unwrap(),
+                x["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("W0501", 12), ("W0501", 14), ("W0501", 15)], "{d}");
+}

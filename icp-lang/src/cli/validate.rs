@@ -388,7 +388,7 @@ const TIER_HEAD: [&str; 11] = [
     "win rate",
     "95% interval",
     "lift",
-    "wins",
+    "share of wins",
     "cum. wins",
     "cum. accounts",
 ];

@@ -363,3 +363,48 @@ fn init_suggests_the_settings_that_read_more() {
     let toml = std::fs::read_to_string(dir.join("icp.toml")).unwrap();
     assert!(toml.contains("decimal_comma = true"), "{toml}");
 }
+
+#[test]
+fn init_into_another_folder_names_the_sample_data_it_can_reach() {
+    let dir = temp_dir();
+    std::fs::create_dir_all(dir.join("product/data")).unwrap();
+    std::fs::create_dir_all(dir.join("outside")).unwrap();
+    let erp = repo().join("examples/erp/accounts.csv");
+    std::fs::copy(&erp, dir.join("product/data/accounts.csv")).unwrap();
+    std::fs::copy(&erp, dir.join("outside/accounts.csv")).unwrap();
+    let (code, _, err) = icp(
+        &dir,
+        &["init", "product/data/accounts.csv", "--dir", "product"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let toml = std::fs::read_to_string(dir.join("product/icp.toml")).unwrap();
+    assert!(
+        toml.contains("sample_data = \"data/accounts.csv\""),
+        "{toml}"
+    );
+    assert!(toml.contains("name = \"product\""), "{toml}");
+    let (code, _, err) = icp(
+        &dir,
+        &[
+            "init",
+            "outside/accounts.csv",
+            "--dir",
+            "product",
+            "--force",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let toml = std::fs::read_to_string(dir.join("product/icp.toml")).unwrap();
+    assert!(
+        toml.contains("# sample_data = \"accounts.csv\"  # the export lies outside this folder"),
+        "{toml}"
+    );
+    let (code, out, err) = icp(
+        &dir.join("product"),
+        &["check", "--deny", "warnings", "accounts.icp"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = icp(&dir, &["init", "outside/accounts.csv", "--dir", "nowhere"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`nowhere` is not a folder"), "{err}");
+}

@@ -32,7 +32,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
   -r tests/lsp/requirements.txt -r tests/ci/requirements.txt -r tests/sql/requirements.txt \
-  -r tests/evidence/requirements.txt
+  -r tests/evidence/requirements.txt -r tests/scorecard/requirements.txt
 
 # The language server end to end: the real binary over stdio, with the
 # capabilities real editors send (pytest-lsp).
@@ -45,6 +45,10 @@ ICP="$target/debug/icp" "$venv/bin/python" -m pytest -q -p no:cacheprovider test
 # icp validate against scikit-learn and numpy on seeded synthetic data, and
 # a data set with known true effects (docs/evidence.md).
 ICP="$target/debug/icp" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/evidence
+
+# icp calibrate and icp discover against scikit-learn and numpy, a data set
+# with known true effects, and seeded random inputs (docs/evidence.md).
+ICP="$target/debug/icp" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/scorecard
 
 # The SQL back end on real engines: every example, clean fixture and the
 # generated cases of tests/semantics.rs compiled to SQL, run on DuckDB,

@@ -78,6 +78,15 @@ enum Command {
     /// What a change does, against a git revision: rules changed and, with
     /// accounts, tier moves, accounts newly excluded or admitted, largest score changes.
     Diff(cli::diff::DiffArgs),
+    /// Suggested weights for an ICP's signals from won and lost deals
+    /// (a logistic regression), checked on a holdout; --write applies them.
+    Calibrate(cli::calibrate::CalibrateArgs),
+    /// A draft ICP from accounts with outcomes (or a list of best
+    /// customers): filters, weighted signals and tiers, each with its evidence.
+    Discover(cli::discover::DiscoverArgs),
+    /// Start a project from a CRM export: an icp.toml and a schema inferred
+    /// from the export's columns, each guess explained.
+    Init(cli::init::InitArgs),
     /// Compile ICPs: evaluation plans as JSON, or SQL, DDL and dbt models.
     Compile {
         #[arg(required = true)]
@@ -161,6 +170,9 @@ fn main() -> ExitCode {
         }
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
         Command::Diff(args) => cli::diff::diff(&args, &mut out, &mut err),
+        Command::Calibrate(args) => cli::calibrate::calibrate(&args, &mut out, &mut err),
+        Command::Discover(args) => cli::discover::discover(&args, &mut out, &mut err),
+        Command::Init(args) => cli::init::init(&args, &mut out, &mut err),
         Command::Funnel(args) => cli::funnel::funnel(&args, &mut out, &mut err),
         Command::Report(args) => cli::report::report(&args, &mut out, &mut err),
         Command::Validate(args) => cli::validate::validate(&args, &mut out, &mut err),

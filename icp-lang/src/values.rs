@@ -17,7 +17,7 @@ pub fn scalar(v: &LitValue) -> Option<f64> {
     }
 }
 
-/// `1234567` -> `1,234,567`.
+/// `1234567` -> `1,234,567`: counts in messages.
 pub fn group_digits(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();

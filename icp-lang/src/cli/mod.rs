@@ -1,12 +1,17 @@
+pub mod calibrate;
 pub mod check;
 pub mod compile;
 pub mod diff;
+pub mod discover;
 pub mod explain;
 pub mod fmt_cmd;
 pub mod funnel;
 pub mod git;
+pub mod init;
 pub mod input;
+pub mod labelled;
 pub mod output;
+pub mod overlay;
 pub mod report;
 pub mod run;
 pub mod score;

@@ -16,6 +16,7 @@ import {
   parseAnswer,
   reportArgs,
   secureReportHtml,
+  Tier,
   tiersOf,
 } from "./views";
 import {
@@ -219,7 +220,10 @@ interface Target {
   data: string;
   /** The product folder: that of the nearest icp.toml, else the file's. */
   product: string;
+  /** The ICP to pass as `--icp`: only when the file has several. */
   icp?: string;
+  /** The ICP's name, for titles. */
+  name: string;
 }
 
 /** Sample data files the user picked, by product folder, for products whose icp.toml names none. */
@@ -267,7 +271,7 @@ async function target(context: vscode.ExtensionContext, purpose: string): Promis
   if (icp === null) {
     return undefined;
   }
-  return { file, data, product, icp };
+  return { file, data, product, icp, name: icp ?? plan.icps[0]?.name ?? path.basename(file, ".icp") };
 }
 
 /** The remembered sample data of `product`, or one the user picks now. */
@@ -370,7 +374,7 @@ async function openReport(context: vscode.ExtensionContext): Promise<void> {
   }
   const panel = vscode.window.createWebviewPanel(
     "icp.report",
-    `Report: ${t.icp ?? path.basename(t.file, ".icp")}`,
+    `Report: ${t.name}`,
     { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
     // The report is self-contained: no script, no local file.
     { enableScripts: false, localResourceRoots: [], enableFindWidget: true, retainContextWhenHidden: true },
@@ -458,8 +462,15 @@ async function whatWouldItTake(context: vscode.ExtensionContext): Promise<void> 
     output.show(true);
     return;
   }
-  const tiers = tiersOf(planned.stdout, t.icp);
-  const title = (JSON.parse(planned.stdout) as { plans: { title?: string }[] }).plans[0]?.title ?? t.icp ?? "";
+  let tiers: Tier[];
+  let title: string;
+  try {
+    tiers = tiersOf(planned.stdout, t.icp);
+    title = (JSON.parse(planned.stdout) as { plans: { title?: string }[] }).plans[0]?.title ?? t.name;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`ICP: could not read the tiers from \`icp compile\` (${String(err)}).`);
+    return;
+  }
   const id = await vscode.window.showInputBox({
     title: "What would it take",
     prompt: `The id of an account in ${path.basename(t.data)} (its key column)`,

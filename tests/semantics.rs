@@ -672,3 +672,171 @@ fn generated_cases_compile_to_sql() {
         }
     }
 }
+
+/// `plan` with signal `i` awarding exactly `points` (condition always true,
+/// no decay): a change applied in the ICP's own terms, then scored by the
+/// real evaluator.
+fn with_points(plan: &Plan, set: &[(usize, f64)]) -> Plan {
+    use icp_lang::plan::{Cond, Points};
+    let mut p = plan.clone();
+    let yes = p.conds.len();
+    p.conds.push(Cond::True);
+    for &(i, points) in set {
+        p.signals[i].points = Points::Weight {
+            cond: yes,
+            weight: points,
+        };
+        p.signals[i].decay = None;
+    }
+    p
+}
+
+/// Every amount a signal can award, other than today's.
+fn amounts(plan: &Plan, i: usize, now: f64) -> Vec<f64> {
+    use icp_lang::plan::Points;
+    let mut v = vec![0.0];
+    match &plan.signals[i].points {
+        Points::Weight { weight, .. } => v.push(*weight),
+        Points::Bands { bands, .. } => v.extend(bands.iter().map(|b| b.points)),
+    }
+    v.retain(|p| (p - now).abs() > 1e-12);
+    v.dedup();
+    v
+}
+
+/// Whether some assignment of other amounts to exactly these signals
+/// reaches tier `target` or better.
+fn any_reaches(plan: &Plan, row: &[Value], now: &[f64], signals: &[usize], target: usize) -> bool {
+    let choices: Vec<Vec<f64>> = signals.iter().map(|&i| amounts(plan, i, now[i])).collect();
+    if choices.iter().any(Vec::is_empty) {
+        return false;
+    }
+    let mut which = vec![0usize; signals.len()];
+    loop {
+        let set: Vec<(usize, f64)> = signals
+            .iter()
+            .zip(&which)
+            .enumerate()
+            .map(|(k, (&i, &w))| (i, choices[k][w]))
+            .collect();
+        if evaluate(&with_points(plan, &set), row)
+            .tier
+            .is_some_and(|t| t <= target)
+        {
+            return true;
+        }
+        let mut k = signals.len();
+        loop {
+            if k == 0 {
+                return false;
+            }
+            k -= 1;
+            which[k] += 1;
+            if which[k] < choices[k].len() {
+                break;
+            }
+            which[k] = 0;
+        }
+    }
+}
+
+#[test]
+fn what_would_it_take_reaches_the_tier_with_minimal_sets() {
+    use icp_lang::reach::{reach, MAX_SIZE};
+    let as_of = Date::new(2026, 11, 1).unwrap();
+    let mut r = Rng(0x0DDB_1A5E_5BAD_5EED);
+    let (mut options_checked, mut blocked, mut reached) = (0, 0, 0);
+    for case in 0..150 {
+        let src = random_icp(&mut r);
+        let path = PathBuf::from("/gen/x.icp");
+        let one = icp_lang::tree::MemTree::new([(path.clone(), src.clone())]);
+        let project = icp_lang::project::load(&one, &[path]);
+        let checked = check::check(&project, &check::Options::new(as_of));
+        let id = checked.icps_in(icp_lang::span::FileId(0))[0];
+        let plan = lower_icp(&checked, id, as_of).unwrap();
+        for _ in 0..30 {
+            let row = plan_row(&plan, &random_row(&mut r, as_of.days()));
+            let o = evaluate(&plan, &row);
+            for target in 0..plan.tiers.len() {
+                let got = reach(&plan, &row, &o, target);
+                let ctx = || format!("case {case} target {target}\n{src}\nrow {row:?}\n{got:?}");
+                if o.removed_by.is_some() {
+                    let failing: Vec<usize> = (0..plan.gates.len())
+                        .filter(|&g| icp_lang::eval::gate_fails(&plan, &row, g))
+                        .collect();
+                    let mut want = failing.clone();
+                    want.sort_by_key(|&g| plan.gates[g].order);
+                    assert_eq!(got.blocked_by, want, "{}", ctx());
+                    assert!(got.options.is_empty(), "{}", ctx());
+                    blocked += 1;
+                    continue;
+                }
+                assert_eq!(
+                    got.reached,
+                    o.tier.is_some_and(|t| t <= target),
+                    "{}",
+                    ctx()
+                );
+                if got.reached {
+                    reached += 1;
+                    continue;
+                }
+                let now: Vec<f64> = o.signals.iter().map(|s| s.points).collect();
+                for option in &got.options {
+                    // Applying the changes reaches the tier.
+                    let set: Vec<(usize, f64)> = option
+                        .changes
+                        .iter()
+                        .map(|c| (c.signal, c.points))
+                        .collect();
+                    let after = evaluate(&with_points(&plan, &set), &row);
+                    assert!(after.tier.is_some_and(|t| t <= target), "{}", ctx());
+                    assert!((after.score - option.score).abs() < 1e-9, "{}", ctx());
+                    // No proper subset of its signals would, with any amounts.
+                    let signals: Vec<usize> = set.iter().map(|(i, _)| *i).collect();
+                    for mask in 1..(1u32 << signals.len()) - 1 {
+                        let sub: Vec<usize> = signals
+                            .iter()
+                            .enumerate()
+                            .filter(|(k, _)| mask & (1 << k) != 0)
+                            .map(|(_, &i)| i)
+                            .collect();
+                        assert!(
+                            !any_reaches(&plan, &row, &now, &sub, target),
+                            "subset {sub:?} suffices: {}",
+                            ctx()
+                        );
+                    }
+                    options_checked += 1;
+                }
+                // The first option is as small as any set can be.
+                let n = plan.signals.len();
+                let smallest = (1..(1u32 << n))
+                    .filter(|m| m.count_ones() as usize <= MAX_SIZE)
+                    .filter(|m| {
+                        let sub: Vec<usize> = (0..n).filter(|k| m & (1 << k) != 0).collect();
+                        any_reaches(&plan, &row, &now, &sub, target)
+                    })
+                    .map(|m| m.count_ones() as usize)
+                    .min();
+                match smallest {
+                    Some(k) => assert_eq!(
+                        got.options.first().map(|o| o.changes.len()),
+                        Some(k),
+                        "{}",
+                        ctx()
+                    ),
+                    None => assert!(
+                        got.options.is_empty() && (got.unreachable || got.truncated),
+                        "{}",
+                        ctx()
+                    ),
+                }
+            }
+        }
+    }
+    assert!(
+        options_checked > 1000 && blocked > 100 && reached > 100,
+        "{options_checked} {blocked} {reached}"
+    );
+}

@@ -757,9 +757,6 @@ pub fn evaluate_into(plan: &Plan, row: &[Value], out: &mut Outcome) {
     let mut signals = std::mem::take(&mut out.signals);
     signals.clear();
     let mut groups = std::mem::take(&mut out.groups);
-    groups.clear();
-    groups.resize(plan.groups.len(), 0.0);
-    let mut loose = 0.0;
     let (mut evaluated, mut total) = (0.0, 0.0);
     for s in &plan.signals {
         let (state, mut points) = match &s.points {
@@ -796,26 +793,14 @@ pub fn evaluate_into(plan: &Plan, row: &[Value], out: &mut Outcome) {
         if state != Truth::Unknown {
             evaluated += s.max_abs;
         }
-        match s.group.and_then(|g| groups.get_mut(g)) {
-            Some(g) => *g += points,
-            None => loose += points,
-        }
         signals.push(SignalResult {
             state,
             points,
             decay,
         });
     }
-    for (g, plan_g) in groups.iter_mut().zip(&plan.groups) {
-        if let Some(cap) = plan_g.cap {
-            *g = g.min(cap);
-        }
-    }
-    let score = loose + groups.iter().sum::<f64>();
-    let tier = plan.tiers.iter().position(|t| match &t.cond {
-        None => true,
-        Some(c) => score_true(c, score, &groups),
-    });
+    let score = add_up(plan, signals.iter().map(|s| s.points), &mut groups);
+    let tier = tier_of(plan, score, &groups);
     let coverage = if total > 0.0 { evaluated / total } else { 1.0 };
     *out = Outcome {
         removed_by: None,
@@ -834,6 +819,34 @@ fn band_matches(test: &BandTest, v: &Value) -> bool {
         (BandTest::Value(c), v) => equals(v, c),
         _ => false,
     }
+}
+
+/// Adds up per-signal points (in plan order) into `groups` (each capped)
+/// and returns the total score.
+pub fn add_up(plan: &Plan, points: impl Iterator<Item = f64>, groups: &mut Vec<f64>) -> f64 {
+    groups.clear();
+    groups.resize(plan.groups.len(), 0.0);
+    let mut loose = 0.0;
+    for (s, p) in plan.signals.iter().zip(points) {
+        match s.group.and_then(|g| groups.get_mut(g)) {
+            Some(g) => *g += p,
+            None => loose += p,
+        }
+    }
+    for (g, plan_g) in groups.iter_mut().zip(&plan.groups) {
+        if let Some(cap) = plan_g.cap {
+            *g = g.min(cap);
+        }
+    }
+    loose + groups.iter().sum::<f64>()
+}
+
+/// The first tier whose rule holds for these scores.
+pub fn tier_of(plan: &Plan, score: f64, groups: &[f64]) -> Option<usize> {
+    plan.tiers.iter().position(|t| match &t.cond {
+        None => true,
+        Some(c) => score_true(c, score, groups),
+    })
 }
 
 fn score_true(c: &ScoreCond, score: f64, groups: &[f64]) -> bool {

@@ -9,7 +9,7 @@ use serde_json::{json, Value as Json};
 use std::collections::BTreeSet;
 
 /// The columns a condition reads, in plan order.
-fn columns_of(plan: &Plan, cond: usize, out: &mut BTreeSet<usize>) {
+pub fn columns_of(plan: &Plan, cond: usize, out: &mut BTreeSet<usize>) {
     match plan.conds.get(cond) {
         Some(Cond::And(ids) | Cond::Or(ids)) => ids.iter().for_each(|i| columns_of(plan, *i, out)),
         Some(Cond::Not(i)) => columns_of(plan, *i, out),
@@ -93,7 +93,7 @@ pub fn show_value(plan: &Plan, col: usize, v: &Value) -> String {
     }
 }
 
-fn seen(plan: &Plan, row: &[Value], cols: &BTreeSet<usize>) -> String {
+pub fn seen(plan: &Plan, row: &[Value], cols: &BTreeSet<usize>) -> String {
     cols.iter()
         .filter_map(|c| {
             Some(format!(
@@ -106,7 +106,7 @@ fn seen(plan: &Plan, row: &[Value], cols: &BTreeSet<usize>) -> String {
         .join(", ")
 }
 
-fn signal_columns(plan: &Plan, i: usize) -> BTreeSet<usize> {
+pub fn signal_columns(plan: &Plan, i: usize) -> BTreeSet<usize> {
     let mut cols = BTreeSet::new();
     match plan.signals.get(i).map(|s| &s.points) {
         Some(Points::Weight { cond, .. }) => columns_of(plan, *cond, &mut cols),

@@ -69,6 +69,9 @@ enum Command {
     Explain(cli::explain::ExplainArgs),
     /// Market sizing: accounts left after each filter, what each filter removes, per tier.
     Funnel(cli::funnel::FunnelArgs),
+    /// One self-contained HTML page for the people who sign an ICP off: funnel,
+    /// tiers, score distribution, signals, data gaps, personas, near misses.
+    Report(cli::report::ReportArgs),
     /// What a change does, against a git revision: rules changed and, with
     /// accounts, tier moves, accounts newly excluded or admitted, largest score changes.
     Diff(cli::diff::DiffArgs),
@@ -156,6 +159,7 @@ fn main() -> ExitCode {
         Command::ExplainCode { code, all } => explain(code.as_deref(), all, &mut out, &mut err),
         Command::Diff(args) => cli::diff::diff(&args, &mut out, &mut err),
         Command::Funnel(args) => cli::funnel::funnel(&args, &mut out, &mut err),
+        Command::Report(args) => cli::report::report(&args, &mut out, &mut err),
         Command::Fmt {
             paths,
             check,

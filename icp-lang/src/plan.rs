@@ -45,6 +45,19 @@ pub struct Plan {
     /// The ICP's doc comment.
     #[serde(skip)]
     pub doc: Option<String>,
+    /// `owner "..."`, for reports.
+    #[serde(skip)]
+    pub owner: Option<String>,
+    /// `reviewed DATE every N`: the date and when the next review is due.
+    #[serde(skip)]
+    pub review: Option<Review>,
+}
+
+/// When an ICP was last reviewed and when the next review is due.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Review {
+    pub reviewed: Date,
+    pub due: Date,
 }
 
 /// A schema field as the SQL back end describes it.
@@ -383,6 +396,16 @@ impl<'c, 'p> Lowering<'c, 'p> {
             conds: Vec::new(),
             fields: Vec::new(),
             doc: eff.decl.doc.clone(),
+            owner: eff.owner.map(|o| o.value.clone()),
+            review: eff
+                .reviewed
+                .and_then(|r| match (&r.date.value, &r.every.value) {
+                    (ast::LitValue::Date(d), ast::LitValue::Duration(every)) => Some(Review {
+                        reviewed: *d,
+                        due: d.plus(*every),
+                    }),
+                    _ => None,
+                }),
         };
         Lowering {
             checked,

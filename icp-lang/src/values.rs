@@ -17,6 +17,19 @@ pub fn scalar(v: &LitValue) -> Option<f64> {
     }
 }
 
+/// `1234567` -> `1,234,567`.
+pub fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `1500000` -> `1.5M`, `250000` -> `250k`, `12` -> `12`.
 pub fn format_number(n: f64) -> String {
     let abs = n.abs();

@@ -5,8 +5,9 @@
 use super::input::{open_for, pick_plan, read_settings, Accounts, TextOrJson};
 use icp_lang::accounts::Visit;
 use icp_lang::data::{Binding, CellError, NotText};
-use icp_lang::eval::evaluate;
+use icp_lang::eval::{evaluate, Value};
 use icp_lang::plan::Plan;
+use icp_lang::reach;
 use std::borrow::Cow;
 use std::io::Write;
 
@@ -17,6 +18,10 @@ pub struct ExplainArgs {
     /// The account's id (its `key` field).
     #[arg(long)]
     pub id: String,
+    /// What would it take: the smallest sets of signal changes that move the
+    /// account into this tier (or a better one), and the filters that block it.
+    #[arg(long, value_name = "TIER")]
+    pub to: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: TextOrJson,
 }
@@ -27,6 +32,8 @@ struct Find<'a> {
     binding: &'a Binding,
     key: usize,
     args: &'a ExplainArgs,
+    /// `--to`: the target tier's index.
+    target: Option<usize>,
     /// Records before this chunk.
     offset: u64,
     read: u64,
@@ -51,7 +58,10 @@ impl Visit for Find<'_> {
         let (mut row, mut errors) = (Vec::new(), Vec::new());
         self.binding
             .decode_into(self.plan, &field, record, true, &mut row, &mut errors);
-        self.found = Some(render(self.plan, self.args, record, &row, &errors));
+        self.found = Some(match self.target {
+            Some(t) => render_reach(self.plan, self.args, t, &row),
+            None => render(self.plan, self.args, record, &row, &errors),
+        });
     }
 }
 
@@ -87,10 +97,47 @@ fn render(
     }
 }
 
+/// `--to`: what would move the account into the target tier.
+fn render_reach(plan: &Plan, args: &ExplainArgs, target: usize, row: &[Value]) -> String {
+    let outcome = evaluate(plan, row);
+    let r = reach::reach(plan, row, &outcome, target);
+    if args.format == TextOrJson::Json {
+        let j = reach::json(plan, row, &outcome, &args.id, &r);
+        serde_json::to_string_pretty(&j).unwrap_or_default() + "\n"
+    } else {
+        reach::text(plan, row, &outcome, &args.id, &r)
+    }
+}
+
+/// The index of the tier named `name`, or a message naming the tiers.
+pub fn tier_index(plan: &Plan, name: &str) -> Result<usize, String> {
+    plan.tiers
+        .iter()
+        .position(|t| t.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = plan.tiers.iter().map(|t| t.name.as_str()).collect();
+            let hint = icp_lang::suggest::closest(name, names.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            format!(
+                "ICP `{}` has no tier `{name}`{hint} (its tiers: {})",
+                plan.icp,
+                names.join(", ")
+            )
+        })
+}
+
 pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let (session, plan, file) = match pick_plan(&args.input, err) {
         Ok(p) => p,
         Err(code) => return code,
+    };
+    let target = match args.to.as_deref().map(|t| tier_index(&plan, t)).transpose() {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
     };
     let Some(key_column) = plan.key else {
         let _ = writeln!(
@@ -127,6 +174,7 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             binding: &binding,
             key,
             args,
+            target,
             offset,
             read: 0,
             found: None,

@@ -358,17 +358,7 @@ pub fn source_files(session: &Workspace) -> Vec<PathBuf> {
         .collect()
 }
 
-pub fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use icp_lang::values::group_digits;
 
 /// `1 record`, `2,500 records`.
 pub fn count_of(n: u64, one: &str, many: &str) -> String {

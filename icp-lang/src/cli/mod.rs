@@ -7,6 +7,7 @@ pub mod funnel;
 pub mod git;
 pub mod input;
 pub mod output;
+pub mod report;
 pub mod run;
 pub mod score;
 

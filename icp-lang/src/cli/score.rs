@@ -34,6 +34,13 @@ pub struct ScoreArgs {
     /// Result columns to write, comma-separated (default: all).
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
+    #[command(flatten)]
+    pub contacts: ContactArgs,
+}
+
+/// The contacts to match against the personas, and their columns.
+#[derive(clap::Args, Debug)]
+pub struct ContactArgs {
     /// Contacts (CSV with Title, Seniority, Department and the account id) to match
     /// against the personas; adds the `personas` and `committee` columns.
     #[arg(long)]
@@ -50,6 +57,32 @@ pub struct ScoreArgs {
     /// The contacts' department column (default: `[contacts] department`, else Department, Job Function, ...).
     #[arg(long)]
     pub contacts_department: Option<String>,
+}
+
+impl ContactArgs {
+    /// Reads the contacts, when given, with the flags over the product's
+    /// `[contacts]` columns: account id -> persona bits.
+    pub fn load(
+        &self,
+        session: &icp_lang::workspace::Workspace,
+        file: Option<icp_lang::span::FileId>,
+        plan: &Plan,
+    ) -> Result<Option<HashMap<String, u64>>, String> {
+        let Some(path) = &self.contacts else {
+            return Ok(None);
+        };
+        let product = file
+            .and_then(|f| session.settings(f))
+            .map(|s| s.config.contacts.clone())
+            .unwrap_or_default();
+        let columns = icp_lang::config::ContactColumns {
+            key: self.contacts_key.clone().or(product.key),
+            title: self.contacts_title.clone().or(product.title),
+            seniority: self.contacts_seniority.clone().or(product.seniority),
+            department: self.contacts_department.clone().or(product.department),
+        };
+        load_contacts(plan, path, &columns).map(Some)
+    }
 }
 
 /// One chunk's rows, as written.
@@ -72,7 +105,7 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
     if let Some(out) = &args.output {
         let mut inputs = source_files(&session);
         inputs.push(args.input.data.clone());
-        inputs.extend(args.contacts.clone());
+        inputs.extend(args.contacts.contacts.clone());
         if let Err(e) = refuse_overwrite(out, &inputs) {
             let _ = writeln!(err, "error: {e}; nothing was written");
             return 2;
@@ -84,26 +117,12 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    // The contacts' columns: the flags, over the product's `[contacts]`.
-    let product = file
-        .and_then(|f| session.settings(f))
-        .map(|s| s.config.contacts.clone())
-        .unwrap_or_default();
-    let contact_columns = icp_lang::config::ContactColumns {
-        key: args.contacts_key.clone().or(product.key),
-        title: args.contacts_title.clone().or(product.title),
-        seniority: args.contacts_seniority.clone().or(product.seniority),
-        department: args.contacts_department.clone().or(product.department),
-    };
-    let people = match &args.contacts {
-        Some(path) => match load_contacts(&plan, path, &contact_columns) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                return 2;
-            }
-        },
-        None => None,
+    let people = match args.contacts.load(&session, file, &plan) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
     };
     let available = data::available_columns(&plan, people.is_some());
     let names = match &args.columns {

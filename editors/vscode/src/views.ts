@@ -86,12 +86,24 @@ export function errorPage(title: string, what: string, details: string): string 
 /** The answer of `icp explain --to TIER --format json` (docs/cli.md). */
 export interface Answer {
   id: string;
+  /** Today's tier; null when in none (removed by a filter or exclusion). */
   tier: string | null;
   target: string;
+  target_rule?: string;
   score: number;
   threshold: number | null;
-  blocked_by: { rule: string; kind: string; needs: string }[];
-  options: { points: number; signals: { name: string; points: number; condition: string; today: string | null }[] }[];
+  /** In the target tier or a better one already. */
+  reached?: boolean;
+  /** No change of signals, all together, reaches it. */
+  unreachable?: boolean;
+  /** The search stopped at its bound; larger sets were not tried. */
+  truncated?: boolean;
+  blocked_by: { rule: string; kind: string; needs: string; today?: string }[];
+  options: {
+    points: number;
+    score?: number;
+    signals: { name: string; change?: string; points: number; condition: string; today: string | null }[];
+  }[];
 }
 
 /** Reads the answer, refusing a document of another shape rather than showing half of it. */
@@ -113,42 +125,69 @@ export function parseAnswer(json: string): Answer {
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
+/** What a change does to a signal, in words (`change` in the JSON). */
+const CHANGES: Record<string, string> = {
+  fire: "fires",
+  stop: "stops firing",
+  band: "moves to a better band",
+  "no band": "falls outside every band",
+  refresh: "is refreshed (as of today)",
+};
+
 /** The answer as a sentence and tables. */
 export function answerHtml(a: Answer, icpTitle: string): string {
   const title = `What would move ${a.id} into tier ${a.target}`;
-  const now = a.tier === null ? `is in no tier (score ${a.score})` : `is in tier ${a.tier} with a score of ${a.score}`;
-  const need = a.threshold === null ? "" : `; tier ${a.target} needs ${a.threshold}`;
-  const parts = [`<h1>${escapeHtml(title)}</h1>`, `<p>${escapeHtml(icpTitle)}: account <code>${escapeHtml(a.id)}</code> ${escapeHtml(now + need)}.</p>`];
-  if (a.tier === a.target) {
-    parts.push(`<p>It is in tier ${escapeHtml(a.target)} already.</p>`);
-  } else if (a.blocked_by.length > 0) {
+  const now =
+    a.tier === null
+      ? a.blocked_by.length > 0
+        ? `is removed by the filters (score ${a.score})`
+        : `is in no tier (score ${a.score})`
+      : `is in tier ${a.tier} with a score of ${a.score}`;
+  const rule = a.target_rule ?? (a.threshold === null ? "" : `score >= ${a.threshold}`);
+  const need = rule ? `; tier ${a.target} needs ${rule}` : "";
+  const parts = [
+    `<h1>${escapeHtml(title)}</h1>`,
+    `<p>${escapeHtml(icpTitle)}: account <code>${escapeHtml(a.id)}</code> ${escapeHtml(now + need)}.</p>`,
+  ];
+  if (a.blocked_by.length > 0) {
     parts.push(
-      `<p class="bad">No change of signals can get it there: ${a.blocked_by.length === 1 ? "a rule keeps" : "rules keep"} it out.</p>`,
-      "<table><thead><tr><th>rule</th><th>kind</th><th>it would need</th></tr></thead><tbody>",
+      `<p class="bad">No change of signals can get it there until ${a.blocked_by.length === 1 ? "this rule holds" : "these rules hold"}:</p>`,
+      "<table><thead><tr><th>rule</th><th>kind</th><th>it needs</th><th>today</th></tr></thead><tbody>",
       ...a.blocked_by.map(
-        (b) => `<tr><td><code>${escapeHtml(b.rule)}</code></td><td>${escapeHtml(b.kind)}</td><td>${escapeHtml(b.needs)}</td></tr>`,
+        (b) =>
+          `<tr><td><code>${escapeHtml(b.rule)}</code></td><td>${escapeHtml(b.kind)}</td>` +
+          `<td><code>${escapeHtml(b.needs)}</code></td><td>${escapeHtml(b.today ?? "")}</td></tr>`,
       ),
       "</tbody></table>",
     );
+  } else if (a.reached || a.tier === a.target) {
+    parts.push(`<p>It is in tier ${escapeHtml(a.target)} or a better one already.</p>`);
+  } else if (a.unreachable) {
+    parts.push(`<p class="bad">Out of reach: even every signal change together does not make tier ${escapeHtml(a.target)}.</p>`);
   } else if (a.options.length === 0) {
-    parts.push(`<p class="bad">No set of its signals would lift it to tier ${escapeHtml(a.target)}.</p>`);
+    parts.push(`<p class="bad">No small enough set of signal changes was found to lift it to tier ${escapeHtml(a.target)}.</p>`);
   } else {
     parts.push(
-      `<p>${a.options.length === 1 ? "This would do it" : `Any one of these ${a.options.length} ways would do it`} ` +
-        "(the signals that are not firing today, or are unknown, and would have to fire):</p>",
+      `<p>${a.options.length === 1 ? "This would do it" : `Any one of these ${a.options.length} ways would do it`}` +
+        " (the smallest sets of signal changes):</p>",
     );
     a.options.forEach((o, i) => {
+      const score = o.score === undefined ? "" : `, score ${o.score}`;
       parts.push(
-        `<h2>${a.options.length === 1 ? "" : `${i + 1}. `}+${o.points} points, ${plural(o.signals.length, "signal", "signals")}</h2>`,
-        "<table><thead><tr><th>signal</th><th>it needs</th><th>points</th><th>today</th></tr></thead><tbody>",
+        `<h2>${a.options.length === 1 ? "" : `${i + 1}. `}+${o.points} points${score} (${plural(o.signals.length, "signal", "signals")})</h2>`,
+        "<table><thead><tr><th>signal</th><th>change</th><th>it needs</th><th>points</th><th>today</th></tr></thead><tbody>",
         ...o.signals.map(
           (s) =>
-            `<tr><td><code>${escapeHtml(s.name)}</code></td><td><code>${escapeHtml(s.condition)}</code></td>` +
-            `<td class="n">${s.points}</td><td>${s.today === null || s.today === "" ? "<em>unknown</em>" : escapeHtml(s.today)}</td></tr>`,
+            `<tr><td><code>${escapeHtml(s.name)}</code></td><td>${escapeHtml(CHANGES[s.change ?? "fire"] ?? s.change ?? "")}</td>` +
+            `<td><code>${escapeHtml(s.condition)}</code></td><td class="n">+${s.points}</td>` +
+            `<td>${s.today === null || s.today === "" ? "<em>unknown</em>" : escapeHtml(s.today)}</td></tr>`,
         ),
         "</tbody></table>",
       );
     });
+    if (a.truncated) {
+      parts.push("<p><em>The search stopped at its bound; larger sets were not tried.</em></p>");
+    }
   }
   return page(title, parts.join("\n"));
 }

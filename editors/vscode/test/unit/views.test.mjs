@@ -65,16 +65,21 @@ const answer = {
   id: "ACC-7",
   tier: "B",
   target: "A",
-  score: 40,
+  target_rule: "score >= 60",
+  score: 43.28,
   threshold: 60,
+  reached: false,
+  unreachable: false,
+  truncated: false,
   blocked_by: [],
   options: [
-    { points: 25, signals: [{ name: "high_intent", points: 25, condition: "site_visits_30d >= 5", today: "2" }] },
+    { points: 25, score: 68.28, signals: [{ name: "high_intent", change: "fire", points: 25, condition: "site_visits_30d >= 5", today: "2" }] },
     {
       points: 35,
+      score: 78.28,
       signals: [
-        { name: "budget", points: 20, condition: "it_budget >= $1M", today: null },
-        { name: "evaluating_rival", points: 15, condition: "competitor_status == in_cycle", today: "<none>" },
+        { name: "budget", change: "fire", points: 20, condition: "it_budget >= $1M", today: "missing" },
+        { name: "rejected_rival", change: "stop", points: 15, condition: "competitor_status == rejected", today: "<rejected>" },
       ],
     },
   ],
@@ -83,30 +88,63 @@ const answer = {
 test("an answer with ways to get there: each way, its signals, what they need and what the account has today", () => {
   const html = answerHtml(parseAnswer(JSON.stringify(answer)), "Mid-market manufacturers");
   assert.match(html, /<h1>What would move ACC-7 into tier A<\/h1>/);
-  assert.match(html, /account <code>ACC-7<\/code> is in tier B with a score of 40; tier A needs 60\./);
+  assert.match(html, /account <code>ACC-7<\/code> is in tier B with a score of 43.28; tier A needs score &gt;= 60\./);
   assert.match(html, /Any one of these 2 ways would do it/);
-  assert.match(html, /<h2>1\. \+25 points, 1 signal<\/h2>/);
-  assert.match(html, /<h2>2\. \+35 points, 2 signals<\/h2>/);
-  assert.match(html, /<td><code>high_intent<\/code><\/td><td><code>site_visits_30d &gt;= 5<\/code><\/td><td class="n">25<\/td><td>2<\/td>/);
-  // Unknown today, and text from the data escaped.
-  assert.match(html, /<td class="n">20<\/td><td><em>unknown<\/em><\/td>/);
-  assert.match(html, /<td>&lt;none&gt;<\/td>/);
-  assert.doesNotMatch(html, /<script/);
+  assert.match(html, /<h2>1\. \+25 points, score 68.28 \(1 signal\)<\/h2>/);
+  assert.match(html, /<h2>2\. \+35 points, score 78.28 \(2 signals\)<\/h2>/);
+  assert.match(
+    html,
+    /<td><code>high_intent<\/code><\/td><td>fires<\/td><td><code>site_visits_30d &gt;= 5<\/code><\/td><td class="n">\+25<\/td><td>2<\/td>/,
+  );
+  // A negative signal stops firing; text from the data is escaped.
+  assert.match(html, /<td><code>rejected_rival<\/code><\/td><td>stops firing<\/td>/);
+  assert.match(html, /<td>&lt;rejected&gt;<\/td>/);
+  assert.doesNotMatch(html, /<script|search stopped/);
+  const cut = answerHtml(parseAnswer(JSON.stringify({ ...answer, truncated: true })), "T");
+  assert.match(cut, /The search stopped at its bound/);
 });
 
-test("blocked by a rule, out of reach, already there, in no tier", () => {
+test("blocked by a rule, out of reach, already there, nothing found", () => {
   const blocked = answerHtml(
-    parseAnswer(JSON.stringify({ ...answer, tier: null, options: [], blocked_by: [{ rule: "geo", kind: "filter", needs: 'country in ["US"]' }] })),
+    parseAnswer(
+      JSON.stringify({
+        ...answer,
+        tier: null,
+        options: [],
+        blocked_by: [{ rule: "geo", kind: "filter", needs: 'country in ["US"]', today: 'country "FR"' }],
+      }),
+    ),
     "T",
   );
-  assert.match(blocked, /is in no tier \(score 40\)/);
-  assert.match(blocked, /No change of signals can get it there: a rule keeps it out/);
-  assert.match(blocked, /<td><code>geo<\/code><\/td><td>filter<\/td><td>country in \[&quot;US&quot;\]<\/td>/);
-  assert.match(answerHtml(parseAnswer(JSON.stringify({ ...answer, options: [] })), "T"), /No set of its signals would lift it to tier A/);
-  assert.match(answerHtml(parseAnswer(JSON.stringify({ ...answer, tier: "A", options: [] })), "T"), /It is in tier A already/);
+  assert.match(blocked, /is removed by the filters \(score 43.28\)/);
+  assert.match(blocked, /No change of signals can get it there until this rule holds/);
+  assert.match(blocked, /<td><code>geo<\/code><\/td><td>filter<\/td><td><code>country in \[&quot;US&quot;\]<\/code><\/td><td>country &quot;FR&quot;<\/td>/);
+  assert.match(
+    answerHtml(parseAnswer(JSON.stringify({ ...answer, options: [], unreachable: true })), "T"),
+    /Out of reach: even every signal change together does not make tier A/,
+  );
+  assert.match(answerHtml(parseAnswer(JSON.stringify({ ...answer, options: [] })), "T"), /No small enough set/);
+  assert.match(
+    answerHtml(parseAnswer(JSON.stringify({ ...answer, tier: "A", reached: true, options: [] })), "T"),
+    /It is in tier A or a better one already/,
+  );
   const one = answerHtml(parseAnswer(JSON.stringify({ ...answer, options: answer.options.slice(0, 1) })), "T");
   assert.match(one, /This would do it/);
-  assert.match(one, /<h2>\+25 points, 1 signal<\/h2>/);
+  assert.match(one, /<h2>\+25 points, score 68.28 \(1 signal\)<\/h2>/);
+});
+
+test("the real icp explain --to answer, on the ERP example, reads and shows", () => {
+  assert.ok(icp, "no icp built");
+  const erp = join(repo, "examples/erp");
+  const run = (id, tier) =>
+    execFileSync(icp, ["explain", "icp.icp", "accounts.csv", "--id", id, "--to", tier, "--format", "json"], {
+      cwd: erp,
+      encoding: "utf8",
+    });
+  const html = answerHtml(parseAnswer(run("0012", "A")), "ERP");
+  assert.match(html, /account <code>0012<\/code> is in tier B with a score of 43.28; tier A needs score &gt;= 60\./);
+  assert.match(html, /<td><code>high_intent<\/code><\/td><td>fires<\/td><td><code>site_visits_30d &gt;= 5<\/code><\/td><td class="n">\+25<\/td><td>2<\/td>/);
+  assert.match(answerHtml(parseAnswer(run("0011", "B")), "ERP"), /It is in tier B or a better one already/);
 });
 
 test("JSON of another shape is refused, not half shown", () => {

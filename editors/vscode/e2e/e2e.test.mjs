@@ -52,9 +52,17 @@ const outside = []; // requests the page made to anything but this code-server
 
 /** The code-server command line, with Node 24 first on PATH. */
 function codeServerArgs(...args) {
-  return [codeServer, "--user-data-dir", userData, "--extensions-dir", extensions, ...args];
+  return [codeServer, "--config", join(root, "config.yaml"), "--user-data-dir", userData, "--extensions-dir", extensions, ...args];
 }
-const serverEnv = { ...process.env, PATH: `${node24}:${process.env.PATH}` };
+const serverEnv = {
+  ...process.env,
+  PATH: `${node24}:${process.env.PATH}`,
+  // No extension gallery: nothing is looked up on a marketplace.
+  EXTENSIONS_GALLERY: "{}",
+  // code-server's own config and logs stay in the temporary folder too.
+  XDG_CONFIG_HOME: join(root, "config"),
+  XDG_DATA_HOME: join(root, "data"),
+};
 
 /** Kills code-server's whole process group: the server, its extension host, the language server. */
 function killServer(signal = "SIGKILL") {
@@ -121,11 +129,9 @@ async function command(title) {
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible", timeout: STEP });
   await input.fill(`>${title}`);
-  await page
-    .locator(".quick-input-list .monaco-list-row", { hasText: title })
-    .first()
-    .waitFor({ state: "visible", timeout: STEP });
-  await page.keyboard.press("Enter");
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ state: "visible", timeout: STEP });
+  await row.click();
 }
 
 /** Puts the cursor at a 1-based line and column of the active editor. */
@@ -208,6 +214,7 @@ describe("the ICP extension in VS Code (code-server)", { timeout: 900_000 }, () 
           "workbench.startupEditor": "none",
           "workbench.tips.enabled": false,
           "chat.disableAIFeatures": true,
+          "workbench.secondarySideBar.defaultVisibility": "hidden",
           // Suggestions only when asked for, so each step sees what it asked for.
           "editor.quickSuggestions": { other: "off", comments: "off", strings: "off" },
           "editor.suggestOnTriggerCharacters": false,

@@ -69,6 +69,8 @@ const api = {
     },
   },
   Uri: { file: (fsPath) => ({ fsPath }) },
+  ViewColumn: { Beside: -2 },
+  ProgressLocation: { Notification: 15 },
   commands: {
     registerCommand: (id, fn) => ((handlers[id] = fn), disposable),
     executeCommand: async () => undefined,

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as vscode from "vscode";
-import { IcpDecl, planScore } from "./project";
+import { IcpDecl, nearestConfig, planScore } from "./project";
 import {
   answerHtml,
   errorPage,
@@ -251,13 +251,8 @@ async function target(context: vscode.ExtensionContext, purpose: string): Promis
     data = plan.data;
     product = path.dirname(plan.config);
   } else if (plan.why === "no-config" || plan.why === "no-sample-data") {
-    product = path.dirname(file);
-    for (let d = product; path.dirname(d) !== d; d = path.dirname(d)) {
-      if (fs.existsSync(path.join(d, "icp.toml"))) {
-        product = d;
-        break;
-      }
-    }
+    const config = nearestConfig(path.dirname(file));
+    product = path.dirname(config ?? file);
     const picked = await pickSampleData(context, product, plan.message);
     if (!picked) {
       return undefined;
@@ -422,15 +417,16 @@ async function renderReport(view: ReportView): Promise<void> {
   }
 }
 
-/** A saved .icp file or icp.toml of a product remakes the open reports of that product. */
+/**
+ * A saved .icp file or icp.toml of a product remakes the open reports of
+ * that product; so does saving the data a report is made from.
+ */
 function refreshReports(saved: string): void {
-  const name = path.basename(saved);
-  if (!saved.endsWith(".icp") && name !== "icp.toml") {
-    return;
-  }
+  const source = saved.endsWith(".icp") || path.basename(saved) === "icp.toml";
   for (const view of reports.values()) {
     const rel = path.relative(view.target.product, saved);
-    if (!rel.startsWith("..") && !path.isAbsolute(rel)) {
+    const inProduct = rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+    if ((source && inProduct) || saved === view.target.data) {
       void renderReport(view);
     }
   }

@@ -181,6 +181,14 @@ assert.equal(report.webview.html, "", "a save in another product leaves the repo
 onSave.forEach((fn) => fn({ uri: { fsPath: join(examples, "erp", "accounts.icp") } }));
 for (let i = 0; i < 200 && !report.webview.html; i++) await new Promise((r) => setTimeout(r, 50));
 assert.match(report.webview.html, /Mid-market manufacturers on an ERP/, "a save of the product's .icp remakes it");
+report.webview.html = "";
+onSave.forEach((fn) => fn({ uri: { fsPath: join(examples, "erp", "accounts.csv") } }));
+for (let i = 0; i < 200 && !report.webview.html; i++) await new Promise((r) => setTimeout(r, 50));
+assert.match(report.webview.html, /Mid-market manufacturers on an ERP/, "a save of its data remakes it");
+report.webview.html = "";
+onSave.forEach((fn) => fn({ uri: { fsPath: join(examples, "erp", "contacts.csv") } }));
+await new Promise((r) => setTimeout(r, 300));
+assert.equal(report.webview.html, "", "a save of other data leaves it alone");
 // The same command again shows the same panel.
 await handlers["icp.openReport"]();
 assert.equal(seen.panels.filter((p) => p.viewType === "icp.report").length, 1);

@@ -30,19 +30,23 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--outcome", action="store_true",
+                    help="add Stage (Closed Won / Closed Lost / Open) and Close Date columns for icp validate")
     args = ap.parse_args()
     rng = random.Random(7)
+    # Outcomes from their own generator: the other columns stay the same.
+    outcomes = random.Random(11)
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["Account ID", "Account Name", "Industry", "Employee Count", "Annual Revenue", "IT Budget",
                     "Country", "Technologies", "Site Visits (30d)", "Competitor Status", "Last Activity", "Public",
-                    "Account Owner", "Description"])
+                    "Account Owner", "Description"] + (["Stage", "Close Date"] if args.outcome else []))
         for i in range(args.rows):
             name = f"{rng.choice(NAMES)} {i}, {rng.choice(SUFFIX)}"
             if rng.random() < 0.05:
                 name = f'{name} "the {rng.choice(["best", "only"])}"'
             tech = ";".join(rng.sample(TECH, rng.randint(0, 4)))
-            w.writerow([
+            row = [
                 f"A{i:07d}",
                 name,
                 rng.choice(INDUSTRIES),
@@ -57,7 +61,15 @@ def main():
                 rng.choice(["true", "false"]),
                 rng.choice(["Anna Kowalska", "Jürgen Weiß", "李伟", "Maria Garcia", "John O'Neil"]),
                 rng.choice(DESCRIPTIONS),
-            ])
+            ]
+            if args.outcome:
+                # More site visits, more wins: the score has something to find.
+                p_won = 0.15 + 0.5 * row[8] / 40
+                r = outcomes.random()
+                stage = "Open" if r < 0.3 else ("Closed Won" if outcomes.random() < p_won else "Closed Lost")
+                date = "" if stage == "Open" else f"2026-{outcomes.randint(1, 10):02d}-{outcomes.randint(1, 28):02d}"
+                row += [stage, date]
+            w.writerow(row)
 
 
 if __name__ == "__main__":

@@ -81,6 +81,38 @@ fn change_icps(dir: &Path) {
     std::fs::write(&clothing, changed).unwrap();
 }
 
+/// `--format html -o`: one page, fetching nothing, with a tier chart and a
+/// heat map per measured ICP; its outline is snapshot.
+#[test]
+fn a_pull_request_as_a_page() {
+    let dir = monorepo();
+    change_icps(&dir);
+    let (code, out, err) = icp(
+        &dir,
+        &["diff", "products", "--format", "html", "-o", "diff.html"],
+    );
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let html = std::fs::read_to_string(dir.join("diff.html")).unwrap();
+    common::page::assert_self_contained(&html);
+    insta::assert_snapshot!("diff_html", redact(&dir, &common::page::outline(&html)));
+    // The same page to standard output; and never over an input.
+    let (_, stdout, _) = icp(&dir, &["diff", "products", "--format", "html"]);
+    assert_eq!(stdout, html);
+    let (code, _, err) = icp(
+        &dir,
+        &[
+            "diff",
+            "products",
+            "--format",
+            "html",
+            "-o",
+            "products/erp/icp.icp",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is an input"), "{err}");
+}
+
 #[test]
 fn a_pull_request_in_every_format() {
     let dir = monorepo();

@@ -124,6 +124,8 @@ pub const CODES: &[CodeInfo] = &[
         explanation: "`reviewed 2026-06-01 every 90d` says the ICP must be reviewed again by 2026-08-30. After that date (judged against the as-of date: `--as-of`, `as_of` in `icp.toml`, or today) the ICP is stale.\n\nFix: review it with its owner and update the `reviewed` date." },
     CodeInfo { code: "W0402", name: "no-owner", severity: W, summary: "an ICP without an owner or review cadence",
         explanation: "Every ICP records who owns it and when it was last reviewed, so a stale ICP is noticed:\n\n```icp\nowner \"revops@example.com\"\nreviewed 2026-09-01 every 90d\n```" },
+    CodeInfo { code: "W0501", name: "outcome-leakage", severity: W, summary: "a rule reads the outcome column",
+        explanation: "The product's `icp.toml` names the column that says whether an account was won or lost (`[outcomes] column`, and `date_column` for when). A filter, exclusion or signal that reads that column scores an account by how its deal ended: `icp validate` would report a near-perfect AUC that means nothing, and new accounts (which have no outcome yet) would be scored on an empty cell.\n\n```toml\n[outcomes]\ncolumn = \"Stage\"\nwon = [\"Closed Won\"]\nlost = [\"Closed Lost\"]\n```\n\n```icp\nschema Account { domain: text key  stage: text from \"Stage\" }\nicp x for Account {\n  signal closed: stage == \"Closed Won\" weight 50   // W0501\n}\n```\n\nFix: score accounts on what is known before a deal closes, and remove the rule (and the field, if nothing else needs it)." },
 ];
 
 pub fn lookup(code_or_name: &str) -> Option<&'static CodeInfo> {

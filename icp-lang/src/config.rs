@@ -5,6 +5,7 @@ use crate::accounts::ReadSettings;
 use crate::ast::Date;
 use crate::codes;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::outcomes::OutcomeConfig;
 use crate::span::{FileId, Span};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -24,6 +25,9 @@ pub struct Config {
     /// How the product's contacts export names its columns (`[contacts]`).
     #[serde(default)]
     pub contacts: ContactColumns,
+    /// Which column says an account was won or lost (`[outcomes]`).
+    #[serde(default)]
+    pub outcomes: OutcomeConfig,
 }
 
 /// `[contacts]`: the headers of the contacts export, when they are not
@@ -143,6 +147,16 @@ pub fn parse(file: FileId, text: &str) -> (Settings, Vec<Diagnostic>) {
         let span = find_value(file, text, &e.key, &e.value);
         diags.push(
             Diagnostic::new("E0004", span, format!("invalid [data] setting {e}")).label("here"),
+        );
+    }
+    for e in config.outcomes.validate() {
+        let span = if e.value.is_empty() {
+            find(file, text, "[outcomes]")
+        } else {
+            find_value(file, text, &e.key, &e.value)
+        };
+        diags.push(
+            Diagnostic::new("E0004", span, format!("invalid [outcomes] setting {e}")).label("here"),
         );
     }
     (

@@ -106,6 +106,7 @@ pub fn seen(plan: &Plan, row: &[Value], cols: &BTreeSet<usize>) -> String {
         .join(", ")
 }
 
+/// The columns signal `i` reads.
 pub fn signal_columns(plan: &Plan, i: usize) -> BTreeSet<usize> {
     let mut cols = BTreeSet::new();
     match plan.signals.get(i).map(|s| &s.points) {
@@ -118,27 +119,20 @@ pub fn signal_columns(plan: &Plan, i: usize) -> BTreeSet<usize> {
     cols
 }
 
+/// The most points signal `signal` can award (0 for one that only takes).
+pub fn best_points(plan: &Plan, signal: usize) -> f64 {
+    match plan.signals.get(signal).map(|s| &s.points) {
+        Some(Points::Weight { weight, .. }) => weight.max(0.0),
+        Some(Points::Bands { bands, .. }) => bands.iter().map(|b| b.points).fold(0.0, f64::max),
+        None => 0.0,
+    }
+}
+
 /// The most points the plan can award: positive weights and best bands,
 /// capped per group.
 pub fn max_score(plan: &Plan) -> f64 {
-    let mut groups = vec![0.0; plan.groups.len()];
-    let mut loose = 0.0;
-    for s in &plan.signals {
-        let best = match &s.points {
-            Points::Weight { weight, .. } => weight.max(0.0),
-            Points::Bands { bands, .. } => bands.iter().map(|b| b.points).fold(0.0, f64::max),
-        };
-        match s.group.and_then(|g| groups.get_mut(g)) {
-            Some(g) => *g += best,
-            None => loose += best,
-        }
-    }
-    for (g, p) in groups.iter_mut().zip(&plan.groups) {
-        if let Some(cap) = p.cap {
-            *g = g.min(cap);
-        }
-    }
-    loose + groups.iter().sum::<f64>()
+    let best = (0..plan.signals.len()).map(|i| best_points(plan, i));
+    crate::eval::add_up(plan, best, &mut Vec::new())
 }
 
 /// The explanation as an indented tree.

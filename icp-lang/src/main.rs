@@ -67,6 +67,9 @@ enum Command {
     Score(cli::score::ScoreArgs),
     /// Explain why one account is where it is.
     Explain(cli::explain::ExplainArgs),
+    /// The ICP against won and lost deals: win rate and lift per tier, what
+    /// each filter removed, each signal's evidence, AUC, and warnings.
+    Validate(cli::validate::ValidateArgs),
     /// Market sizing: accounts left after each filter, what each filter removes, per tier.
     Funnel(cli::funnel::FunnelArgs),
     /// One self-contained HTML page for the people who sign an ICP off: funnel,
@@ -160,6 +163,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => cli::diff::diff(&args, &mut out, &mut err),
         Command::Funnel(args) => cli::funnel::funnel(&args, &mut out, &mut err),
         Command::Report(args) => cli::report::report(&args, &mut out, &mut err),
+        Command::Validate(args) => cli::validate::validate(&args, &mut out, &mut err),
         Command::Fmt {
             paths,
             check,

@@ -584,3 +584,52 @@ pub fn text(plan: &Plan, row: &[Value], o: &Outcome, id: &str, r: &Reach) -> Str
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::CmpOp;
+
+    fn cmp(var: ScoreVar, op: CmpOp, value: f64) -> ScoreCond {
+        ScoreCond::Cmp { var, op, value }
+    }
+
+    #[test]
+    fn thresholds_of_tier_rules() {
+        assert_eq!(
+            threshold(&cmp(ScoreVar::Total, CmpOp::Ge, 60.0)),
+            Some(60.0)
+        );
+        assert_eq!(
+            threshold(&cmp(ScoreVar::Total, CmpOp::Gt, 35.0)),
+            Some(35.0)
+        );
+        assert_eq!(threshold(&cmp(ScoreVar::Total, CmpOp::Lt, 35.0)), None);
+        assert_eq!(threshold(&cmp(ScoreVar::Group(0), CmpOp::Ge, 35.0)), None);
+        let both = ScoreCond::And(vec![
+            cmp(ScoreVar::Total, CmpOp::Ge, 40.0),
+            cmp(ScoreVar::Group(0), CmpOp::Ge, 10.0),
+            cmp(ScoreVar::Total, CmpOp::Ge, 50.0),
+        ]);
+        assert_eq!(threshold(&both), Some(50.0));
+    }
+
+    #[test]
+    fn combinations_in_order() {
+        let mut pick = vec![0, 1];
+        let mut seen = vec![pick.clone()];
+        while next_combination(&mut pick, 4) {
+            seen.push(pick.clone());
+        }
+        assert_eq!(
+            seen,
+            [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]].map(|p| p.to_vec())
+        );
+        let mut which = vec![0, 0];
+        let mut n = 1;
+        while advance(&mut which, |j| [2, 3][j]) {
+            n += 1;
+        }
+        assert_eq!(n, 6);
+    }
+}

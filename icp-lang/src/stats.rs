@@ -59,6 +59,49 @@ pub fn auc(scored: &[(f64, bool)]) -> Option<f64> {
     Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
 }
 
+/// [`auc`] over grouped scores: `(score, won, lost)` stands for `won`
+/// positives and `lost` negatives at that score (a histogram of distinct
+/// scores, so a million accounts cost as much as their distinct scores).
+/// Pairs within a group are ties and count one half.
+pub fn auc_grouped(groups: &[(f64, u64, u64)]) -> Option<f64> {
+    let mut order: Vec<&(f64, u64, u64)> = groups.iter().collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (pos, neg): (u64, u64) = groups.iter().fold((0, 0), |(p, n), g| (p + g.1, n + g.2));
+    if pos == 0 || neg == 0 {
+        return None;
+    }
+    // Every positive beats the negatives below its score, ties one half.
+    let mut below = 0.0;
+    let mut wins = 0.0;
+    let mut i = 0;
+    while i < order.len() {
+        let score = order.get(i).map(|g| g.0);
+        let (mut p, mut n) = (0u64, 0u64);
+        while let Some(g) = order.get(i).filter(|g| Some(g.0) == score) {
+            p += g.1;
+            n += g.2;
+            i += 1;
+        }
+        wins += p as f64 * (below + 0.5 * n as f64);
+        below += n as f64;
+    }
+    Some(wins / (pos as f64 * neg as f64))
+}
+
+/// [`brier`] over groups: `(p, won, lost)` predicts `p` for `won + lost`
+/// accounts of which `won` were won.
+pub fn brier_grouped(groups: &[(f64, u64, u64)]) -> Option<f64> {
+    let n: u64 = groups.iter().map(|g| g.1 + g.2).sum();
+    if n == 0 {
+        return None;
+    }
+    let sum: f64 = groups
+        .iter()
+        .map(|&(p, w, l)| w as f64 * (1.0 - p).powi(2) + l as f64 * p * p)
+        .sum();
+    Some(sum / n as f64)
+}
+
 /// Weight of evidence of one bin: the log of the share of all wins it holds
 /// over the share of all losses it holds, with 0.5 added to every count
 /// (the Haldane-Anscombe correction) so an empty cell gives a finite value.
@@ -307,6 +350,40 @@ mod tests {
         assert!(close(iv, expected, 1e-12), "{iv} {expected}");
         // An empty cell stays finite.
         assert!(woe(5, 0, 5, 5, 2).is_finite());
+    }
+
+    #[test]
+    fn grouped_auc_and_brier_match_the_per_account_ones() {
+        // Deterministic pseudo-random scores on a few values (many ties).
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..50 {
+            let rows: Vec<(f64, bool)> = (0..200)
+                .map(|_| ((next() % 7) as f64, next() % 3 == 0))
+                .collect();
+            let mut groups: Vec<(f64, u64, u64)> = Vec::new();
+            for s in 0..7 {
+                let at = rows.iter().filter(|r| r.0 == s as f64);
+                let won = at.clone().filter(|r| r.1).count() as u64;
+                let lost = at.filter(|r| !r.1).count() as u64;
+                groups.push((s as f64, won, lost));
+            }
+            let a = auc(&rows).unwrap();
+            let g = auc_grouped(&groups).unwrap();
+            assert!(close(a, g, 1e-12), "{a} {g}");
+            let p = |s: f64| s / 10.0;
+            let each: Vec<(f64, bool)> = rows.iter().map(|r| (p(r.0), r.1)).collect();
+            let grouped: Vec<(f64, u64, u64)> = groups.iter().map(|g| (p(g.0), g.1, g.2)).collect();
+            let (b, bg) = (brier(&each).unwrap(), brier_grouped(&grouped).unwrap());
+            assert!(close(b, bg, 1e-12), "{b} {bg}");
+        }
+        assert_eq!(auc_grouped(&[(1.0, 3, 0)]), None);
+        assert_eq!(brier_grouped(&[]), None);
     }
 
     #[test]

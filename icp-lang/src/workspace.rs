@@ -158,11 +158,79 @@ impl Workspace {
 
     pub fn check(&self) -> Checked<'_> {
         let t0 = std::time::Instant::now();
-        let checked = check::check(&self.project, &self.opts);
+        let mut checked = check::check(&self.project, &self.opts);
+        let leaks = self.outcome_leaks(&checked);
+        checked.diagnostics.extend(leaks);
         if std::env::var_os("ICP_TIMINGS").is_some() {
             eprintln!("check {:?}", t0.elapsed());
         }
         checked
+    }
+
+    /// A rule that reads the product's outcome column (or its date) would
+    /// score an account by how its deal ended: leakage (W0501). Judged on
+    /// each ICP's plan, whose columns carry the headers they are read from.
+    fn outcome_leaks(&self, checked: &Checked<'_>) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for (id, decl) in checked.decls.iter().enumerate() {
+            let id = check::DeclId(id);
+            if decl.kind != check::DeclKind::Icp || checked.has_errors.contains(&id) {
+                continue;
+            }
+            let Some(outcomes) = self.settings(decl.file).map(|s| &s.config.outcomes) else {
+                continue;
+            };
+            let norm = |s: &str| s.trim().to_lowercase();
+            let watched: Vec<(String, &str)> = [
+                (outcomes.column.as_deref(), "outcome column"),
+                (outcomes.date_column.as_deref(), "outcome date column"),
+            ]
+            .into_iter()
+            .filter_map(|(c, what)| Some((norm(c?), what)))
+            .collect();
+            if watched.is_empty() {
+                continue;
+            }
+            let Some(plan) = crate::plan::lower_icp(checked, id, self.as_of(decl.file)) else {
+                continue;
+            };
+            let mut rules: Vec<(&str, &str, Span, std::collections::BTreeSet<usize>)> = Vec::new();
+            for g in &plan.gates {
+                let mut cols = std::collections::BTreeSet::new();
+                crate::explain::columns_of(&plan, g.cond, &mut cols);
+                rules.push((g.kind.word(), &g.name, g.span, cols));
+            }
+            for (i, s) in plan.signals.iter().enumerate() {
+                rules.push((
+                    "signal",
+                    &s.name,
+                    s.span,
+                    crate::explain::signal_columns(&plan, i),
+                ));
+            }
+            for (kind, name, span, cols) in rules {
+                for c in cols.iter().filter_map(|c| plan.columns.get(*c)) {
+                    let Some((_, what)) = watched.iter().find(|(w, _)| *w == norm(&c.header))
+                    else {
+                        continue;
+                    };
+                    out.push(
+                        Diagnostic::new(
+                            "W0501",
+                            span,
+                            format!(
+                                "{kind} `{name}` reads `{}`, the product's {what} ([outcomes] in icp.toml)",
+                                c.field
+                            ),
+                        )
+                        .label(format!("reads column `{}`", c.header))
+                        .note("a rule on how the deal ended scores the outcome itself: validation would look perfect and mean nothing")
+                        .help("score accounts on what is known before the deal closes; remove the rule or the field"),
+                    );
+                }
+            }
+        }
+        out
     }
 
     /// The checker's diagnostics with each product's levels applied, plus the

@@ -2,10 +2,13 @@
 //! as-of date, and running the `icp` binary.
 #![allow(dead_code)]
 
+pub mod page;
+
 use icp_lang::ast::Date;
 use icp_lang::check::{self, Options};
 use icp_lang::diagnostic::Diagnostic;
 use icp_lang::project::{self, Project};
+use icp_lang::rng::Rng;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -212,4 +215,99 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const PIECES: &[&[u8]] = &[
+    b"\"",
+    b"\"\"",
+    b",",
+    b";",
+    b"\t",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"\xef\xbb\xbf",
+    b"\xff",
+    b"\xc3",
+    b"\x00",
+    b"{",
+    b"}",
+    b"[",
+    b"null",
+    b"1.200,50",
+    b"10/15/2026",
+    b"\xe2\x82\xac1.2M",
+    b"2026-13-01",
+    b"\"a,\"\"b\"\"\"",
+    b"\xe5\x8c\x97\xe4\xba\xac",
+];
+
+/// One mutation of `data`.
+/// One random change to `data`: a hostile piece, random bytes, a cut, a
+/// huge field, a repeated line, other line ends, a flipped bit, a BOM, or a
+/// truncation (the accounts fuzz tests share it).
+pub fn mutate(rng: &mut Rng, data: &mut Vec<u8>) {
+    let at = |rng: &mut Rng, data: &Vec<u8>| rng.below(data.len() as u64 + 1) as usize;
+    match rng.below(9) {
+        0 => {
+            let i = at(rng, data);
+            let piece = *rng.pick(PIECES);
+            data.splice(i..i, piece.iter().copied());
+        }
+        1 => {
+            let i = at(rng, data);
+            let n = rng.below(16) as usize;
+            let bytes: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
+            data.splice(i..i, bytes);
+        }
+        2 => {
+            let i = at(rng, data);
+            let j = (i + rng.below(40) as usize).min(data.len());
+            data.drain(i..j);
+        }
+        3 => {
+            // A huge field: up to 3 MB of one byte (letters, delimiters or
+            // quotes).
+            let i = at(rng, data);
+            let byte = *rng.pick(b"x,\"\n ");
+            let n = rng.below(3 << 20) as usize;
+            data.splice(i..i, std::iter::repeat_n(byte, n));
+        }
+        4 => {
+            // A line repeated.
+            let lines: Vec<&[u8]> = data.split(|b| *b == b'\n').collect();
+            if let Some(line) = lines.get(rng.below(lines.len() as u64) as usize) {
+                let line = line.to_vec();
+                let i = at(rng, data);
+                data.splice(i..i, line.into_iter().chain([b'\n']));
+            }
+        }
+        5 => {
+            // Line ends changed throughout.
+            let ends: [&[u8]; 3] = [b"\r\n", b"\r", b"\n\n"];
+            let to = *rng.pick(&ends);
+            let mut out = Vec::with_capacity(data.len());
+            for &b in data.iter() {
+                if b == b'\n' && rng.chance(50) {
+                    out.extend_from_slice(to);
+                } else {
+                    out.push(b);
+                }
+            }
+            *data = out;
+        }
+        6 => {
+            if !data.is_empty() {
+                let i = rng.below(data.len() as u64) as usize;
+                data[i] ^= 1 << rng.below(8);
+            }
+        }
+        7 => data
+            .splice(0..0, b"\xef\xbb\xbf".iter().copied())
+            .for_each(drop),
+        _ => {
+            let cut = at(rng, data);
+            data.truncate(cut);
+        }
+    }
 }

@@ -197,6 +197,16 @@ impl Tally {
             .collect()
     }
 
+    /// How a run goes on after this chunk: it stops at the first chunk
+    /// with bad data (`OnError::Fail` counts it in `failed`).
+    pub fn flow(&self) -> ControlFlow<()> {
+        if self.failed > 0 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
     /// Accounts removed by any gate.
     pub fn removed_total(&self) -> u64 {
         self.removed.iter().sum()
@@ -253,6 +263,12 @@ impl<'a, F: Scored> Counter<'a, F> {
             outcome: evaluate(&Plan::default(), &[]),
             each,
         }
+    }
+
+    /// The callback, between records (to hand it what the record says
+    /// besides the plan's columns).
+    pub fn each_mut(&mut self) -> &mut F {
+        &mut self.each
     }
 
     /// The counts and the callback's state.

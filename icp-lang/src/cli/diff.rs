@@ -7,12 +7,14 @@
 //! by which rule, and the largest score changes.
 
 use super::git::GitTree;
-use super::input::{group_digits, ReadOptions};
+use super::input::{group_digits, OutcomeArgs, ReadOptions};
 use super::run::runnable_plans;
 use icp_lang::accounts::{self, ReadSettings, Reader, Visit};
 use icp_lang::data::{Binding, NotText};
 use icp_lang::diff::{diff_plans, Change};
 use icp_lang::eval::{evaluate, Outcome};
+use icp_lang::evidence::Validation;
+use icp_lang::outcomes::OutcomeSettings;
 use icp_lang::plan::Plan;
 use icp_lang::testing::fmt_points;
 use icp_lang::tree::Tree;
@@ -31,6 +33,8 @@ pub enum DiffFormat {
     Markdown,
     /// One JSON document, for tools.
     Json,
+    /// One self-contained HTML page, with charts (use with -o).
+    Html,
 }
 
 #[derive(clap::Args, Debug)]
@@ -45,11 +49,18 @@ pub struct DiffArgs {
     pub data: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: DiffFormat,
+    /// Write the report here (atomically) instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
     /// How many of the largest score changes to list per ICP.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
     #[command(flatten)]
     pub read: ReadOptions,
+    /// With outcomes (these flags or the product's `[outcomes]`), each
+    /// changed ICP is validated before and after on the same accounts.
+    #[command(flatten)]
+    pub outcomes: OutcomeArgs,
 }
 
 /// One runnable ICP on one side of the comparison.
@@ -59,7 +70,12 @@ struct Side {
     plan: Plan,
     /// The product's `[data]` settings with the flags over them.
     settings: ReadSettings,
+    /// The product's outcomes with the flags over them (None: none set).
+    outcomes: Outcomes,
 }
+
+/// A product's outcome settings and deals file, or why they are unusable.
+type Outcomes = Result<Option<(OutcomeSettings, Option<PathBuf>)>, String>;
 
 /// One ICP's comparison.
 struct IcpDiff {
@@ -78,6 +94,9 @@ struct IcpDiff {
     /// How the accounts are read: the product's settings (the working
     /// tree's, else the base's for a removed ICP).
     settings: ReadSettings,
+    outcomes: Outcomes,
+    /// With outcomes and accounts: the validation before and after.
+    evidence: Option<Result<Evidence, String>>,
 }
 
 /// How one ICP's change moves a set of accounts.
@@ -128,7 +147,13 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     if !broken.is_empty() {
         super::print_errors(&head_session, &head_diags, err);
     }
-    let head = sides(&head_session, &head_checked, &head_diags, &args.read);
+    let head = sides(
+        &head_session,
+        &head_checked,
+        &head_diags,
+        &args.read,
+        &args.outcomes,
+    );
     let head_segments = segments(&head_session, &head_checked);
     let cwd = head_session.cwd.clone();
     let tree = match GitTree::open(&cwd, &args.base) {
@@ -155,7 +180,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let diags = s.diagnostics(&checked.diagnostics, false);
             broken.extend(broken_files(&s, &diags, "base"));
             base_segments = segments(&s, &checked);
-            sides(&s, &checked, &diags, &args.read)
+            sides(&s, &checked, &diags, &args.read, &args.outcomes)
         }
         _ => Vec::new(),
     };
@@ -193,6 +218,9 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             })
             .map_err(|e| e.replace(&absolute, &shown))
         });
+        if let Some(path) = args.data.clone().or_else(|| d.product.sample_data.clone()) {
+            d.evidence = evidence_of(d, &path, &cwd);
+        }
     }
     let report = Report {
         base: &args.base,
@@ -205,9 +233,10 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         DiffFormat::Table => report.table(),
         DiffFormat::Markdown => report.markdown(),
         DiffFormat::Json => serde_json::to_string_pretty(&report.json()).unwrap_or_default() + "\n",
+        DiffFormat::Html => report.html(),
     };
-    if out.write_all(text.as_bytes()).is_err() {
-        return 2;
+    if let Err(code) = write_to(args, &head_session, &text, out, err) {
+        return code;
     }
     // The report is written either way; a working tree that does not
     // compile still fails the run.
@@ -324,6 +353,7 @@ fn sides(
     checked: &icp_lang::check::Checked<'_>,
     diags: &[icp_lang::diagnostic::Diagnostic],
     flags: &ReadOptions,
+    outcome_flags: &OutcomeArgs,
 ) -> Vec<Side> {
     let broken = session.broken_roots(diags);
     runnable_plans(session, checked, None, &broken)
@@ -335,6 +365,7 @@ fn sides(
                 file: session.project.sources.get(file)?.name.clone(),
                 plan,
                 settings: super::input::read_settings(session, Some(file), flags),
+                outcomes: super::input::outcome_settings(session, Some(file), outcome_flags),
             })
         })
         .collect()
@@ -380,6 +411,8 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDif
             broken: why,
             was: None,
             settings: h.settings,
+            outcomes: h.outcomes,
+            evidence: None,
         });
     }
     // What is left on both sides may be one ICP renamed (same product, same
@@ -427,6 +460,8 @@ fn pair_sides(base: Vec<Side>, head: Vec<Side>, broken: &[Broken]) -> Vec<IcpDif
             broken: why,
             was: None,
             settings: b.settings,
+            outcomes: b.outcomes,
+            evidence: None,
         });
     }
     out.sort_by(|a, b| (&a.product.dir, &a.file, &a.icp).cmp(&(&b.product.dir, &b.file, &b.icp)));
@@ -797,6 +832,9 @@ impl Report<'_> {
                     Some(Err(e)) => s.push_str(&format!("    impact not measured: {e}\n")),
                     Some(Ok(im)) => s.push_str(&impact_table(im)),
                 }
+                if let Some(e) = &d.evidence {
+                    s.push_str(&evidence_table(e));
+                }
             }
         }
         s
@@ -929,6 +967,9 @@ impl Report<'_> {
                     Some(Err(e)) => s.push_str(&format!("\nImpact not measured: {}\n", md_inline(e))),
                     Some(Ok(im)) => s.push_str(&impact_markdown(im)),
                 }
+                if let Some(e) = &d.evidence {
+                    s.push_str(&evidence_markdown(e));
+                }
             }
             s.push_str("\n</details>\n");
         }
@@ -941,6 +982,122 @@ impl Report<'_> {
         if !unchanged.is_empty() {
             s.push_str(&format!("\nUnchanged: {}.\n", unchanged.join(", ")));
         }
+        s
+    }
+
+    /// The report as one self-contained page: the same sections as the
+    /// Markdown, with the tier counts as bars and the transition matrix as
+    /// a heat map.
+    fn html(&self) -> String {
+        use icp_lang::report::html::{code, escape, open_page, section, table, CLOSE_PAGE};
+        let mut s = open_page(&format!("icp diff against {}", self.base));
+        s.push_str(&format!(
+            "<header><h1>icp diff</h1><p class=\"sub\">{}.</p></header>\n",
+            escape(&self.headline().replace('`', ""))
+        ));
+        for n in self.broken_notes() {
+            s.push_str(&format!(
+                "<p class=\"overdue\">Does not compile: {}</p>\n",
+                escape(&n.replace('`', ""))
+            ));
+        }
+        if !self.segments.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .segments
+                .iter()
+                .map(|seg| {
+                    vec![
+                        format!("{} in {}", code(&seg.name), code(&seg.file)),
+                        code(&seg.before),
+                        code(&seg.after),
+                        escape(&seg.used_by.join("; ")),
+                    ]
+                })
+                .collect();
+            s.push_str(&section(
+                "segments",
+                "Segments changed",
+                "Named segments whose definition changed; the rules that use them read the same.",
+                &table(
+                    "Segments changed",
+                    &["Segment", "Before", "After", "Used by"],
+                    &rows,
+                ),
+            ));
+        }
+        for (k, d) in self
+            .diffs
+            .iter()
+            .filter(|d| status(d) != "unchanged")
+            .enumerate()
+        {
+            let mut body = String::new();
+            for note in [&d.broken, &d.was].into_iter().flatten() {
+                body.push_str(&format!(
+                    "<p>{}.</p>",
+                    escape(&capitalized(note).replace('`', ""))
+                ));
+            }
+            if !d.changes.is_empty() {
+                let rows: Vec<Vec<String>> = d
+                    .changes
+                    .iter()
+                    .map(|c| {
+                        let mut after = c.after.as_deref().map(code).unwrap_or_default();
+                        if let Some(n) = &c.note {
+                            after.push_str(&format!(" ({})", escape(n)));
+                        }
+                        vec![
+                            escape(c.kind.as_str()),
+                            format!("{} {}", c.rule, code(&c.name)),
+                            c.before.as_deref().map(code).unwrap_or_default(),
+                            after,
+                        ]
+                    })
+                    .collect();
+                body.push_str(&table(
+                    "Rules changed",
+                    &["Change", "Rule", "Before", "After"],
+                    &rows,
+                ));
+            }
+            match &d.impact {
+                None if !matches!(status(d), "unchanged" | "not compared") => body.push_str(
+                    "<p class=\"note\">No accounts to measure on: pass --data, or set sample_data in icp.toml.</p>",
+                ),
+                None => {}
+                Some(Err(e)) => body.push_str(&format!(
+                    "<p class=\"note\">Impact not measured: {}</p>",
+                    escape(e)
+                )),
+                Some(Ok(im)) => body.push_str(&impact_html(im)),
+            }
+            s.push_str(&section(
+                &format!("icp-{k}"),
+                &format!(
+                    "{} ({}) in {}: {}",
+                    d.icp,
+                    d.product.name,
+                    d.file,
+                    status(d)
+                ),
+                "What changed in the rules, and where the accounts go because of it.",
+                &body,
+            ));
+        }
+        let unchanged: Vec<String> = self
+            .diffs
+            .iter()
+            .filter(|d| status(d) == "unchanged")
+            .map(|d| format!("{} ({})", code(&d.icp), escape(&d.product.name)))
+            .collect();
+        if !unchanged.is_empty() {
+            s.push_str(&format!(
+                "<p class=\"note\">Unchanged: {}.</p>\n",
+                unchanged.join(", ")
+            ));
+        }
+        s.push_str(CLOSE_PAGE);
         s
     }
 
@@ -1112,6 +1269,7 @@ fn impact_markdown(im: &Impact) -> String {
             group_digits(im.unreadable)
         ));
     }
+    s.push_str(&tiers_mermaid(im));
     s.push_str("\n| before \\ after |");
     for c in &im.columns {
         s.push_str(&format!(" {} |", md_text(c)));
@@ -1235,5 +1393,377 @@ fn md_code(s: &str) -> String {
         format!("`` {s} ``")
     } else {
         format!("`{s}`")
+    }
+}
+
+// ------------------------------------------------------------------ charts
+
+/// Writes the report to `-o` (atomically, never over an input) or `out`.
+fn write_to(
+    args: &DiffArgs,
+    session: &Workspace,
+    text: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), i32> {
+    let Some(target) = &args.output else {
+        return out.write_all(text.as_bytes()).map_err(|_| 2);
+    };
+    super::input::guard_output(session, Some(target), args.data.clone(), err)?;
+    let written = super::output::Output::open(Some(target)).and_then(|mut o| {
+        o.w.write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+        o.finish()
+    });
+    written.map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        2
+    })
+}
+
+/// Accounts per label before and after, in reading order (the head's
+/// labels, then any only the base has), leaving out labels with none.
+fn tier_counts(im: &Impact) -> Vec<(String, u64, u64)> {
+    let mut labels: Vec<&String> = im.columns.iter().filter(|c| *c != ABSENT).collect();
+    for r in &im.rows {
+        if r != ABSENT && !labels.contains(&r) {
+            labels.push(r);
+        }
+    }
+    labels
+        .into_iter()
+        .map(|l| {
+            let before = im
+                .matrix
+                .iter()
+                .filter(|((r, _), _)| r == l)
+                .map(|(_, n)| n)
+                .sum();
+            let after = im
+                .matrix
+                .iter()
+                .filter(|((_, c), _)| c == l)
+                .map(|(_, n)| n)
+                .sum();
+            (l.clone(), before, after)
+        })
+        .filter(|(_, b, a)| b + a > 0)
+        .collect()
+}
+
+/// A label as Mermaid reads it inside double quotes.
+fn mermaid_label(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '"' | '[' | ']' | ',' | '`' | '\n' | '\r' | ';' | '#'))
+        .collect()
+}
+
+/// A Mermaid bar chart of the accounts per tier before and after, which
+/// GitHub draws in a comment (other renderers show the code; the table
+/// below has the numbers).
+fn tiers_mermaid(im: &Impact) -> String {
+    let counts = tier_counts(im);
+    if counts.is_empty() {
+        return String::new();
+    }
+    let mut labels = Vec::new();
+    let mut values = Vec::new();
+    for (l, before, after) in &counts {
+        let l = mermaid_label(l);
+        labels.push(format!("\"{l} before\""));
+        labels.push(format!("\"{l} after\""));
+        values.push(before.to_string());
+        values.push(after.to_string());
+    }
+    let max = counts
+        .iter()
+        .map(|(_, b, a)| *b.max(a))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    format!(
+        "\n```mermaid\nxychart-beta\n    title \"Accounts per tier, before and after\"\n    x-axis [{}]\n    y-axis \"accounts\" 0 --> {max}\n    bar [{}]\n```\n",
+        labels.join(", "),
+        values.join(", ")
+    )
+}
+
+/// One ICP's impact as HTML: tier bars before and after, the transition
+/// matrix as a heat map and a table, who is newly excluded or admitted,
+/// and the largest score changes.
+fn impact_html(im: &Impact) -> String {
+    use icp_lang::report::html::{code, escape, figure, table, tier_class};
+    use icp_lang::report::svg::{self, Bar};
+    let mut s = format!(
+        "<p>Impact on {} accounts in {}: {}.</p>",
+        group_digits(im.accounts),
+        code(&im.data),
+        escape(&moved_out_and_in(im))
+    );
+    if im.unreadable > 0 {
+        s.push_str(&format!(
+            "<p class=\"note\">{} records with bad cells were left out (icp score lists them).</p>",
+            group_digits(im.unreadable)
+        ));
+    }
+    let mut bars = Vec::new();
+    let mut rows = Vec::new();
+    for (i, (l, before, after)) in tier_counts(im).into_iter().enumerate() {
+        bars.push(Bar::one(
+            format!("{l} before"),
+            before as f64,
+            "before",
+            group_digits(before),
+        ));
+        bars.push(Bar::one(
+            format!("{l} after"),
+            after as f64,
+            tier_class(i),
+            group_digits(after),
+        ));
+        rows.push(vec![
+            escape(&l),
+            group_digits(before),
+            group_digits(after),
+            signed(after as f64 - before as f64),
+        ]);
+    }
+    s.push_str("<h3>Accounts per tier</h3><p class=\"caption\">Grey: before the change; coloured: after it.</p>");
+    s.push_str(&figure(svg::bars(
+        "Accounts per tier, before and after",
+        &bars,
+        0.0,
+    )));
+    s.push_str(&table(
+        "Accounts per tier",
+        &["Tier", "#Before", "#After", "#Change"],
+        &rows,
+    ));
+    let counts: Vec<Vec<u64>> = im
+        .rows
+        .iter()
+        .map(|r| {
+            im.columns
+                .iter()
+                .map(|c| im.matrix.get(&(r.clone(), c.clone())).copied().unwrap_or(0))
+                .collect()
+        })
+        .collect();
+    s.push_str("<h3>Where accounts go</h3><p class=\"caption\">Each cell counts the accounts that were in the row's tier before and are in the column's tier after; green cells stayed, red ones moved.</p>");
+    s.push_str(&figure(svg::heatmap(
+        "Tier transitions",
+        &im.rows,
+        &im.columns,
+        &counts,
+    )));
+    let mut head: Vec<String> = vec!["Before \\ after".to_string()];
+    head.extend(im.columns.iter().map(|c| format!("#{c}")));
+    let header: Vec<&str> = head.iter().map(String::as_str).collect();
+    let cells: Vec<Vec<String>> = matrix_rows(im)
+        .into_iter()
+        .map(|r| r.iter().map(|c| escape(c)).collect())
+        .collect();
+    s.push_str(&table("Tier transitions", &header, &cells));
+    for (title, by, map) in [
+        ("Newly excluded", "Now removed by", &im.newly_excluded),
+        ("Newly admitted", "No longer removed by", &im.newly_admitted),
+    ] {
+        let total: u64 = map.values().map(|(n, _)| n).sum();
+        if total == 0 {
+            continue;
+        }
+        let rows: Vec<Vec<String>> = map
+            .iter()
+            .map(|(rule, (n, ids))| {
+                let ids: Vec<String> = ids.iter().map(|i| code(i)).collect();
+                vec![code(rule), group_digits(*n), ids.join(", ")]
+            })
+            .collect();
+        s.push_str(&format!("<h3>{title}: {}</h3>", group_digits(total)));
+        s.push_str(&table(title, &[by, "#Accounts", "For example"], &rows));
+    }
+    if !im.movers.is_empty() {
+        let rows: Vec<Vec<String>> = im
+            .movers
+            .iter()
+            .map(|m| mover_cells(m).iter().map(|c| escape(c)).collect())
+            .collect();
+        s.push_str("<h3>Largest score changes</h3>");
+        s.push_str(&table(
+            "Largest score changes",
+            &["Account", "#Before", "#After", "#Change", "Tier"],
+            &rows,
+        ));
+    }
+    s
+}
+
+// ------------------------------------------------------------ evidence
+
+/// One ICP validated before and after the change on the same accounts.
+struct Evidence {
+    before: Option<Validation>,
+    after: Option<Validation>,
+}
+
+/// Validates both sides of a changed ICP when its product has outcomes;
+/// `None` when it has none or the ICP did not change.
+fn evidence_of(
+    d: &IcpDiff,
+    data: &std::path::Path,
+    cwd: &std::path::Path,
+) -> Option<Result<Evidence, String>> {
+    if d.changes.is_empty() && d.base.is_some() && d.head.is_some() {
+        return None;
+    }
+    let (settings, deals) = match &d.outcomes {
+        Ok(Some(o)) => o,
+        Ok(None) => return None,
+        Err(e) => return Some(Err(e.clone())),
+    };
+    let input = super::validate::OutcomeInput {
+        settings,
+        deals: deals.as_deref(),
+    };
+    let shown = icp_lang::tree::display_name(cwd, data);
+    let run = |plan: Option<&Plan>| -> Result<Option<Validation>, String> {
+        let Some(plan) = plan else { return Ok(None) };
+        let mut err = Vec::new();
+        super::validate::run_validation(
+            plan,
+            data,
+            &d.settings,
+            &input,
+            icp_lang::data::OnError::Skip,
+            &mut err,
+        )
+        .map(|(v, _)| Some(v))
+        .map_err(|_| {
+            String::from_utf8_lossy(&err)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .replace(&data.display().to_string(), &shown)
+        })
+    };
+    Some(run(d.base.as_ref()).and_then(|before| {
+        Ok(Evidence {
+            before,
+            after: run(d.head.as_ref())?,
+        })
+    }))
+}
+
+/// Tier rows of both sides (by tier name), then AUC and newly lost wins.
+fn evidence_rows(e: &Evidence) -> (Vec<Vec<String>>, Vec<String>) {
+    let rate = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{:.1}%", x * 100.0));
+    let lift = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.2}x"));
+    let mut names: Vec<Option<String>> = Vec::new();
+    for v in [&e.before, &e.after].into_iter().flatten() {
+        for t in &v.tiers {
+            if !names.contains(&t.tier) {
+                names.push(t.tier.clone());
+            }
+        }
+    }
+    let find = |v: &Option<Validation>, n: &Option<String>| {
+        v.as_ref()
+            .and_then(|v| v.tiers.iter().find(|t| &t.tier == n).cloned())
+    };
+    let rows = names
+        .iter()
+        .map(|n| {
+            let (b, a) = (find(&e.before, n), find(&e.after, n));
+            vec![
+                n.clone().unwrap_or_else(|| NO_TIER.to_string()),
+                b.as_ref().map_or("-".into(), |t| group_digits(t.accounts)),
+                rate(b.as_ref().and_then(|t| t.win_rate)),
+                lift(b.as_ref().and_then(|t| t.lift)),
+                a.as_ref().map_or("-".into(), |t| group_digits(t.accounts)),
+                rate(a.as_ref().and_then(|t| t.win_rate)),
+                lift(a.as_ref().and_then(|t| t.lift)),
+            ]
+        })
+        .collect();
+    let auc = |v: &Option<Validation>| {
+        v.as_ref()
+            .and_then(|v| v.auc)
+            .map_or("-".to_string(), |a| format!("{a:.3}"))
+    };
+    let removed_won = |v: &Option<Validation>| {
+        v.as_ref()
+            .map(|v| v.removed.iter().map(|r| r.won).sum::<u64>())
+    };
+    let mut notes = vec![format!(
+        "AUC {} before, {} after",
+        auc(&e.before),
+        auc(&e.after)
+    )];
+    if let (Some(b), Some(a)) = (removed_won(&e.before), removed_won(&e.after)) {
+        if a > b {
+            notes.push(format!(
+                "{} newly filtered out",
+                super::input::count_of(a - b, "won account", "won accounts")
+            ));
+        } else if b > a {
+            notes.push(format!(
+                "{} no longer filtered out",
+                super::input::count_of(b - a, "won account", "won accounts")
+            ));
+        }
+    }
+    (rows, notes)
+}
+
+const EVIDENCE_HEAD: [&str; 7] = [
+    "tier",
+    "accounts before",
+    "win rate",
+    "lift",
+    "accounts after",
+    "win rate",
+    "lift",
+];
+
+fn evidence_table(e: &Result<Evidence, String>) -> String {
+    match e {
+        Err(why) => format!(
+            "    validation not measured: {why}
+"
+        ),
+        Ok(e) => {
+            let (rows, notes) = evidence_rows(e);
+            let mut s = format!(
+                "    validation against won and lost deals: {}
+",
+                notes.join("; ")
+            );
+            s.push_str(&text_table(&EVIDENCE_HEAD, &rows, "    "));
+            s
+        }
+    }
+}
+
+fn evidence_markdown(e: &Result<Evidence, String>) -> String {
+    match e {
+        Err(why) => format!(
+            "
+Validation not measured: {}
+",
+            md_inline(why)
+        ),
+        Ok(e) => {
+            let (rows, notes) = evidence_rows(e);
+            let mut s = format!(
+                "
+**Validation** against won and lost deals: {}.
+
+",
+                md_inline(&notes.join("; "))
+            );
+            s.push_str(&super::validate::md_table(&EVIDENCE_HEAD, &rows));
+            s
+        }
     }
 }

@@ -7,11 +7,10 @@
 use super::input::{
     count_of, group_digits, open_for, pick_plan, read_settings, Accounts, OnErrorArg, TextOrJson,
 };
-use icp_lang::accounts::{self, Counter, Scored, Tally, SHOWN_ERRORS};
+use icp_lang::accounts::{self, Counter, Scored, Tally};
 use icp_lang::eval::{gate_fails, Outcome, Value};
 use icp_lang::plan::Plan;
 use std::io::Write;
-use std::ops::ControlFlow;
 
 #[derive(clap::Args, Debug)]
 pub struct FunnelArgs {
@@ -78,16 +77,12 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             (tally, a.alone)
         },
         |(tally, a)| {
-            let failed = tally.failed > 0;
+            let flow = tally.flow();
             t.merge(tally);
             for (g, n) in a.into_iter().enumerate() {
                 accounts::count(&mut alone, g, n);
             }
-            Ok(if failed {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            })
+            Ok(flow)
         },
     );
     if let Err(e) = ran {
@@ -95,12 +90,7 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         return 1;
     }
     if t.failed > 0 {
-        let _ = writeln!(err, "error: bad data in `{}`", args.input.data.display());
-        for (record, e) in t.errors.iter().take(SHOWN_ERRORS) {
-            let _ = writeln!(err, "  - record {record}: {e}");
-        }
-        let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
-        return 1;
+        return super::input::bad_data(&args.input.data, &t, false, err);
     }
     for w in t.fraction_warnings(&plan) {
         let _ = writeln!(err, "{w}");

@@ -7,6 +7,7 @@ use super::run::plans;
 use icp_lang::accounts::{self, InputFormat, ReadSettings, Reader};
 use icp_lang::ast::Date;
 use icp_lang::data::{BindError, Binding, OnError};
+use icp_lang::outcomes::{Deals, OutcomeConfig, OutcomeSettings};
 use icp_lang::plan::Plan;
 use icp_lang::span::FileId;
 use icp_lang::workspace::Workspace;
@@ -306,6 +307,51 @@ pub fn refuse_overwrite(output: &Path, inputs: &[PathBuf]) -> Result<(), String>
     Ok(())
 }
 
+/// [`refuse_overwrite`] for a command's `-o`: the target must be none of
+/// the session's source files, nor `others` (the data, contacts, deals);
+/// the message is written and the exit code returned.
+pub fn guard_output(
+    session: &Workspace,
+    target: Option<&Path>,
+    others: impl IntoIterator<Item = PathBuf>,
+    err: &mut dyn Write,
+) -> Result<(), i32> {
+    let Some(target) = target else {
+        return Ok(());
+    };
+    let mut inputs = source_files(session);
+    inputs.extend(others);
+    refuse_overwrite(target, &inputs).map_err(|e| {
+        let _ = writeln!(err, "error: {e}; nothing was written");
+        2
+    })
+}
+
+/// Says that `data` has bad records (`--on-error fail`), the first of them,
+/// and how to go on; the exit code is 1.
+pub fn bad_data(
+    data: &Path,
+    tally: &accounts::Tally,
+    nothing_written: bool,
+    err: &mut dyn Write,
+) -> i32 {
+    let _ = writeln!(
+        err,
+        "error: bad data in `{}`{}",
+        data.display(),
+        if nothing_written {
+            "; nothing was written"
+        } else {
+            ""
+        }
+    );
+    for (record, e) in tally.errors.iter().take(accounts::SHOWN_ERRORS) {
+        let _ = writeln!(err, "  - record {record}: {e}");
+    }
+    let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+    1
+}
+
 /// Where writing to `p` would land: links followed, even to a file that
 /// does not exist yet.
 fn resolve(p: &Path) -> Option<PathBuf> {
@@ -363,4 +409,131 @@ pub use icp_lang::values::group_digits;
 /// `1 record`, `2,500 records`.
 pub fn count_of(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", group_digits(n), if n == 1 { one } else { many })
+}
+
+/// Where each account's outcome comes from: the flags every command that
+/// judges an ICP against won and lost deals shares (validate, calibrate,
+/// discover, report, diff). Each overrides the product's `[outcomes]`
+/// setting of that name (docs/evidence.md).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct OutcomeArgs {
+    /// The column that says whether an account was won or lost (in the
+    /// accounts, or in the --outcomes deals file).
+    #[arg(long, value_name = "COLUMN")]
+    pub outcome: Option<String>,
+    /// Values of the outcome column that mean won (case and surrounding space ignored).
+    #[arg(long, value_name = "VALUE", num_args = 1.., action = clap::ArgAction::Append)]
+    pub won: Vec<String>,
+    /// Values that mean lost.
+    #[arg(long, value_name = "VALUE", num_args = 1.., action = clap::ArgAction::Append)]
+    pub lost: Vec<String>,
+    /// Values that mean still open (counted, never used in rates; an empty cell is open).
+    #[arg(long, value_name = "VALUE", num_args = 1.., action = clap::ArgAction::Append)]
+    pub open: Vec<String>,
+    /// A value that is none of the listed ones: an error (default) or open.
+    #[arg(long, value_parser = ["open", "error"])]
+    pub other: Option<String>,
+    /// A deals file (several rows per account) joined on the schema's key:
+    /// any won deal makes the account won, all deals lost makes it lost.
+    #[arg(long = "outcomes", value_name = "DEALS")]
+    pub deals: Option<PathBuf>,
+    /// The column with the date each outcome was decided (a close date).
+    #[arg(long, value_name = "COLUMN")]
+    pub outcome_date: Option<String>,
+    /// Only evaluate accounts whose outcome date is after this date (a backtest).
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    pub holdout_after: Option<Date>,
+    /// Deals files: only count deals whose date is after this date.
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    pub closed_after: Option<Date>,
+}
+
+impl OutcomeArgs {
+    /// The flags as settings, to override a product's.
+    pub fn config(&self) -> OutcomeConfig {
+        OutcomeConfig {
+            column: self.outcome.clone(),
+            won: self.won.clone(),
+            lost: self.lost.clone(),
+            open: self.open.clone(),
+            other: self.other.clone(),
+            deals: self.deals.as_ref().map(|p| p.display().to_string()),
+            date_column: self.outcome_date.clone(),
+            holdout_after: self.holdout_after.map(|d| d.to_string()),
+            closed_after: self.closed_after.map(|d| d.to_string()),
+        }
+    }
+}
+
+/// The outcome settings for the ICP in `file`: the product's `[outcomes]`
+/// overridden by the flags, checked, with the deals file (a flag's relative
+/// to the working folder, `icp.toml`'s to its folder and kept inside the
+/// project root) as a path. `Ok(None)`: no outcomes configured.
+pub fn outcome_settings(
+    session: &Workspace,
+    file: Option<FileId>,
+    flags: &OutcomeArgs,
+) -> Result<Option<(OutcomeSettings, Option<PathBuf>)>, String> {
+    let product = file
+        .and_then(|f| session.settings(f))
+        .map(|s| s.config.outcomes.clone())
+        .unwrap_or_default();
+    let merged = product.overridden_by(&flags.config());
+    let settings = match merged.resolve() {
+        Ok(Some(s)) => s,
+        Ok(None) => return Ok(None),
+        Err(errors) => {
+            let lines: Vec<String> = errors.iter().map(|e| format!("  - {e}")).collect();
+            return Err(format!(
+                "the outcome settings (icp.toml's [outcomes] and the flags) are not usable:\n{}",
+                lines.join("\n")
+            ));
+        }
+    };
+    let deals = match (&flags.deals, &product.deals) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(d)) => {
+            let p = file.map(|f| session.product(f));
+            let (dir, root) = p
+                .map(|p| (p.dir, p.root))
+                .unwrap_or_else(|| (PathBuf::from("."), PathBuf::from(".")));
+            let path = icp_lang::source::normalize(&dir.join(d));
+            let disk = icp_lang::disk::Disk::new();
+            if icp_lang::tree::check_inside(&disk, &path, &root).is_err() {
+                return Err(format!(
+                    "icp.toml's [outcomes] deals file `{}` leads outside the project root",
+                    accounts::shorten(d, 80)
+                ));
+            }
+            Some(path)
+        }
+        (None, None) => None,
+    };
+    Ok(Some((settings, deals)))
+}
+
+/// Reads the deals file at `path` with the product's `[data]` settings.
+pub fn read_deals(
+    plan: &Plan,
+    path: &Path,
+    settings: &OutcomeSettings,
+    read: &ReadSettings,
+) -> Result<Deals, String> {
+    let Some(key) = plan.key.and_then(|k| plan.columns.get(k)) else {
+        return Err(format!(
+            "a deals file is joined on the schema's key, and schema `{}` has none (mark the id field `key`)",
+            plan.schema
+        ));
+    };
+    if path.as_os_str() != "-" && std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(format!("`{}` is not a regular file", path.display()));
+    }
+    let name = path.display().to_string();
+    let file = open_file(path)?;
+    let reader =
+        Reader::open(file, &name, read, accounts::Limits::default()).map_err(|e| e.message)?;
+    let (_, format) = read
+        .column("")
+        .map_err(|e| format!("the data setting {e}"))?;
+    Deals::read(reader, &key.header, settings, format)
 }

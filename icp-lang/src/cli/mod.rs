@@ -10,6 +10,7 @@ pub mod output;
 pub mod report;
 pub mod run;
 pub mod score;
+pub mod validate;
 
 use icp_lang::ast::Date;
 use icp_lang::diagnostic::{Diagnostic, Severity};

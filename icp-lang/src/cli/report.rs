@@ -4,14 +4,14 @@
 //! rest and draws the page, which replaces the target only when complete.
 
 use super::input::{
-    open_for, pick_plan, read_settings, refuse_overwrite, source_files, Accounts, OnErrorArg,
+    open_for, outcome_settings, pick_plan, read_settings, Accounts, OnErrorArg, OutcomeArgs,
 };
 use super::output::Output;
 use super::score::ContactArgs;
-use icp_lang::accounts::{self, Counter, Tally, SHOWN_ERRORS};
+use super::validate::{run_validation, OutcomeInput};
+use icp_lang::accounts::{self, Counter, Tally};
 use icp_lang::report::{self, Bins, Collector, Facts};
 use std::io::Write;
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 /// Near-miss accounts shown.
@@ -29,6 +29,8 @@ pub struct ReportArgs {
     pub on_error: OnErrorArg,
     #[command(flatten)]
     pub contacts: ContactArgs,
+    #[command(flatten)]
+    pub outcomes: OutcomeArgs,
 }
 
 pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -36,14 +38,11 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         Ok(p) => p,
         Err(code) => return code,
     };
-    if let Some(target) = &args.output {
-        let mut inputs = source_files(&session);
-        inputs.push(args.input.data.clone());
-        inputs.extend(args.contacts.contacts.clone());
-        if let Err(e) = refuse_overwrite(target, &inputs) {
-            let _ = writeln!(err, "error: {e}; nothing was written");
-            return 2;
-        }
+    let others = std::iter::once(args.input.data.clone())
+        .chain(args.contacts.contacts.clone())
+        .chain(args.outcomes.deals.clone());
+    if let Err(code) = super::input::guard_output(&session, args.output.as_deref(), others, err) {
+        return code;
     }
     let settings = read_settings(&session, file, &args.input.read);
     super::input::warn_unknown_fields(&session, &plan, &settings, err);
@@ -79,14 +78,10 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             (t, c.facts)
         },
         |(t, f)| {
-            let failed = t.failed > 0;
+            let flow = t.flow();
             tally.merge(t);
             facts.merge(f, NEAR_MISSES);
-            Ok(if failed {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            })
+            Ok(flow)
         },
     );
     if let Err(e) = ran {
@@ -94,16 +89,7 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         return 1;
     }
     if tally.failed > 0 {
-        let _ = writeln!(
-            err,
-            "error: bad data in `{}`; nothing was written",
-            args.input.data.display()
-        );
-        for (record, e) in tally.errors.iter().take(SHOWN_ERRORS) {
-            let _ = writeln!(err, "  - record {record}: {e}");
-        }
-        let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
-        return 1;
+        return super::input::bad_data(&args.input.data, &tally, true, err);
     }
     for w in tally.fraction_warnings(&plan) {
         let _ = writeln!(err, "{w}");
@@ -123,13 +109,18 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             shown
         }
     };
-    let page = report::html::page(&report::Report {
+    let outcomes = match validation(args, &session, file, &plan, &settings, err) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    let page = report::page(&report::Report {
         plan: &plan,
         data_name: &data_name,
         tally: &tally,
         facts: &facts,
         bins,
         contacts: people.is_some(),
+        outcomes,
     });
     match &args.output {
         Some(target) => {
@@ -151,5 +142,75 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             0
         }
         None => i32::from(out.write_all(page.as_bytes()).is_err()) * 2,
+    }
+}
+
+/// With outcomes configured (flags, or `[outcomes]` in the product's
+/// icp.toml): the validation `icp validate` computes, in a second pass over
+/// the accounts. Outcomes named by flags must be measurable (else the run
+/// fails as `icp validate` would); outcomes only from icp.toml that cannot
+/// be measured on these accounts are said so on the page and in a warning.
+fn validation(
+    args: &ReportArgs,
+    session: &icp_lang::workspace::Workspace,
+    file: Option<icp_lang::span::FileId>,
+    plan: &icp_lang::plan::Plan,
+    read: &icp_lang::accounts::ReadSettings,
+    err: &mut dyn Write,
+) -> Result<Option<Result<icp_lang::evidence::Validation, String>>, i32> {
+    let from_flags = args.outcomes.outcome.is_some() || args.outcomes.deals.is_some();
+    let (settings, deals) = match outcome_settings(session, file, &args.outcomes) {
+        Ok(Some(s)) => s,
+        Ok(None) => return Ok(None),
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return Err(2);
+        }
+    };
+    if args.input.data.as_os_str() == "-" {
+        let why = "the outcomes are read in a second pass over the accounts, so they must be a file, not standard input";
+        if from_flags {
+            let _ = writeln!(err, "error: {why}");
+            return Err(2);
+        }
+        let _ = writeln!(err, "warning: {why}; the report has no outcome sections");
+        return Ok(Some(Err(why.to_string())));
+    }
+    let input = OutcomeInput {
+        settings: &settings,
+        deals: deals.as_deref(),
+    };
+    let mut problems = Vec::new();
+    let run = run_validation(
+        plan,
+        &args.input.data,
+        read,
+        &input,
+        args.on_error.mode(),
+        &mut problems,
+    );
+    let said = String::from_utf8_lossy(&problems).into_owned();
+    match run {
+        Ok((v, _)) => {
+            let _ = err.write_all(said.as_bytes());
+            Ok(Some(Ok(v)))
+        }
+        Err(code) if from_flags => {
+            let _ = err.write_all(said.as_bytes());
+            Err(code)
+        }
+        Err(_) => {
+            let first = said
+                .lines()
+                .find_map(|l| l.strip_prefix("error: "))
+                .unwrap_or("the outcomes could not be read")
+                .to_string();
+            let _ = writeln!(
+                err,
+                "warning: icp.toml's [outcomes] cannot be measured on `{}`: {first}",
+                args.input.data.display()
+            );
+            Ok(Some(Err(first)))
+        }
     }
 }

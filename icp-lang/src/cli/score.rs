@@ -4,11 +4,10 @@
 //! that replaces the target only when everything succeeded.
 
 use super::input::{
-    count_of, group_digits, open_for, pick_plan, read_settings, refuse_overwrite, source_files,
-    Accounts, OnErrorArg,
+    count_of, group_digits, open_for, pick_plan, read_settings, Accounts, OnErrorArg,
 };
 use super::output::{OutFormat, Output, Rows};
-use icp_lang::accounts::{self, Counter, Scored, Tally, SHOWN_ERRORS};
+use icp_lang::accounts::{self, Counter, Scored, Tally};
 use icp_lang::contacts;
 use icp_lang::data;
 use icp_lang::eval::{Outcome, Value};
@@ -102,14 +101,9 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    if let Some(out) = &args.output {
-        let mut inputs = source_files(&session);
-        inputs.push(args.input.data.clone());
-        inputs.extend(args.contacts.contacts.clone());
-        if let Err(e) = refuse_overwrite(out, &inputs) {
-            let _ = writeln!(err, "error: {e}; nothing was written");
-            return 2;
-        }
+    let others = std::iter::once(args.input.data.clone()).chain(args.contacts.contacts.clone());
+    if let Err(code) = super::input::guard_output(&session, args.output.as_deref(), others, err) {
+        return code;
     }
     let settings = read_settings(&session, file, &args.input.read);
     super::input::warn_unknown_fields(&session, &plan, &settings, err);
@@ -256,16 +250,7 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         let _ = write!(err, "\r\x1b[2K");
     }
     if totals.failed > 0 {
-        let _ = writeln!(
-            err,
-            "error: bad data in `{}`; nothing was written",
-            args.input.data.display()
-        );
-        for (record, e) in totals.errors.iter().take(SHOWN_ERRORS) {
-            let _ = writeln!(err, "  - record {record}: {e}");
-        }
-        let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
-        return 1;
+        return super::input::bad_data(&args.input.data, &totals, true, err);
     }
     for w in totals.fraction_warnings(&plan) {
         let _ = writeln!(err, "{w}");

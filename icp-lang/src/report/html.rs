@@ -12,31 +12,19 @@ use crate::reach;
 use crate::testing::fmt_points;
 use crate::values::group_digits;
 
-/// Text made safe for HTML element content and quoted attributes.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters other than white space have no business
-            // in a page (and some are invalid in XML, hence in SVG).
-            c if c.is_control() && !matches!(c, '\n' | '\t') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::escape;
 
 /// `37.5%`, or `–` of nothing.
 pub fn percent(n: u64, of: u64) -> String {
     if of == 0 {
         return "–".to_string();
     }
-    let p = n as f64 / of as f64 * 100.0;
+    rate(n as f64 / of as f64)
+}
+
+/// A share as a percentage with at most one decimal: `0.375` is `37.5%`.
+pub fn rate(share: f64) -> String {
+    let p = share * 100.0;
     let r = (p * 10.0).round() / 10.0;
     if r.fract() == 0.0 {
         format!("{}%", r as i64)
@@ -72,11 +60,15 @@ svg .bar.unknown { fill: var(--unknown); }
 svg .bar.gap { fill: var(--warn); }
 svg .bar.t0 { fill: var(--tier0); } svg .bar.t1 { fill: var(--tier1); } svg .bar.t2 { fill: var(--tier2); } svg .bar.t3 { fill: var(--tier3); }
 svg .bar.none { fill: var(--unknown); }
+svg .bar.before { fill: var(--unknown); }
+svg .cell.stay { fill: var(--tier0); } svg .cell.move { fill: var(--warn); }
+svg .count { font-size: 12px; } svg .count.light { fill: #fff; }
 svg text { font-size: 12px; fill: var(--ink); font-family: inherit; }
 svg .tick, svg .legend, svg .axis-label { fill: var(--muted); font-size: 11px; }
 svg .axis, svg .frame { stroke: var(--muted); fill: none; stroke-width: 1; }
 svg .marker { stroke: var(--warn); stroke-dasharray: 4 3; stroke-width: 1.5; }
 svg .marker-label { fill: var(--warn); font-size: 11px; }
+svg .interval { stroke: var(--ink); stroke-width: 1.5; fill: none; }
 svg .diagonal { stroke: var(--rule); stroke-dasharray: 4 4; }
 svg .curve { fill: none; stroke-width: 2; }
 svg .c0 { stroke: var(--bar); fill: var(--bar); } svg .c1 { stroke: var(--tier2); fill: var(--tier2); }
@@ -93,7 +85,7 @@ ol.options { margin: .2rem 0 .6rem; padding-left: 1.4rem; }
 
 /// A table: header cells (a `#` prefix right-aligns a column of numbers)
 /// and rows of already escaped cells.
-fn table(label: &str, header: &[&str], rows: &[Vec<String>]) -> String {
+pub fn table(label: &str, header: &[&str], rows: &[Vec<String>]) -> String {
     let numeric: Vec<bool> = header.iter().map(|h| h.starts_with('#')).collect();
     let mut s = format!("<table aria-label=\"{}\"><thead><tr>", escape(label));
     for h in header {
@@ -120,7 +112,7 @@ fn table(label: &str, header: &[&str], rows: &[Vec<String>]) -> String {
     s
 }
 
-fn section(id: &str, title: &str, caption: &str, body: &str) -> String {
+pub fn section(id: &str, title: &str, caption: &str, body: &str) -> String {
     format!(
         "<section id=\"{id}\"><h2>{}</h2><p class=\"caption\">{}</p>{body}</section>\n",
         escape(title),
@@ -128,26 +120,34 @@ fn section(id: &str, title: &str, caption: &str, body: &str) -> String {
     )
 }
 
-fn figure(svg: String) -> String {
+pub fn figure(svg: String) -> String {
     format!("<figure>{svg}</figure>")
 }
 
-fn tier_class(t: usize) -> &'static str {
+pub fn tier_class(t: usize) -> &'static str {
     ["t0", "t1", "t2", "t3"].get(t).copied().unwrap_or("t3")
 }
 
-fn code(s: &str) -> String {
+pub fn code(s: &str) -> String {
     format!("<code>{}</code>", escape(s))
 }
 
-/// The whole page.
-pub fn page(r: &Report<'_>) -> String {
+/// The start of a page titled `title`, up to the opening of `<main>`.
+pub fn open_page(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(title)
+    )
+}
+
+/// The end of a page begun with [`open_page`].
+pub const CLOSE_PAGE: &str = "</main>\n</body>\n</html>\n";
+
+/// The whole page; `outcomes` is the outcome sections' HTML, if any.
+pub fn page(r: &Report<'_>, outcomes: &str) -> String {
     let plan = r.plan;
     let name = plan.title.clone().unwrap_or_else(|| plan.icp.clone());
-    let mut s = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>ICP report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        escape(&name)
-    );
+    let mut s = open_page(&format!("ICP report: {name}"));
     s.push_str(&header(r, &name));
     s.push_str(&funnel(r));
     s.push_str(&tiers(r));
@@ -158,7 +158,8 @@ pub fn page(r: &Report<'_>) -> String {
         s.push_str(&personas(r));
     }
     s.push_str(&near_misses(r));
-    s.push_str("</main>\n</body>\n</html>\n");
+    s.push_str(outcomes);
+    s.push_str(CLOSE_PAGE);
     s
 }
 
@@ -457,6 +458,7 @@ fn signals(r: &Report<'_>) -> String {
                 percent(c.fired, n),
                 percent(c.unknown, n)
             ),
+            interval: None,
         });
         let group = s
             .group

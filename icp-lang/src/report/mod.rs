@@ -8,14 +8,36 @@
 //! the page is the same for any thread count. [`html::page`] draws it.
 
 pub mod html;
+pub mod outcomes;
 pub mod svg;
 
 use crate::accounts::{count, Scored, Tally};
 use crate::contacts;
+use crate::eval::add_up;
 use crate::eval::{Outcome, Truth, Value};
-use crate::explain::signal_columns;
+pub use crate::explain::best_points;
+use crate::explain::{max_score, signal_columns};
 use crate::plan::{Plan, Points};
 use std::collections::HashMap;
+
+/// Text made safe for HTML element content and quoted attributes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters other than white space have no business
+            // in a page (and some are invalid in XML, hence in SVG).
+            c if c.is_control() && !matches!(c, '\n' | '\t') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// Equal-width bins over every score the ICP can give.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,15 +51,16 @@ pub struct Bins {
 const MAX_BINS: usize = 24;
 
 impl Bins {
-    /// Bins of a round width (1, 2, 2.5 or 5 times a power of ten)
+    /// Bins of a round width (1, 2 or 5 times a power of ten)
     /// covering the plan's lowest to highest possible score.
     pub fn for_plan(plan: &Plan) -> Bins {
         let (lo, hi) = score_range(plan);
         let span = (hi - lo).max(1.0);
         let mut width = 1.0;
+        // Points are whole numbers but for decay: bins are at least 1 wide.
         'search: for power in 0..12 {
-            for step in [1.0, 2.0, 2.5, 5.0] {
-                width = step * 10f64.powi(power - 2);
+            for step in [1.0, 2.0, 5.0] {
+                width = step * 10f64.powi(power);
                 if span / width <= MAX_BINS as f64 {
                     break 'search;
                 }
@@ -65,35 +88,11 @@ impl Bins {
 
 /// The lowest and highest score the plan can give (groups capped).
 pub fn score_range(plan: &Plan) -> (f64, f64) {
-    let n = plan.groups.len();
-    let (mut lo_g, mut hi_g) = (vec![0.0; n], vec![0.0; n]);
-    let (mut lo, mut hi) = (0.0, 0.0);
-    for s in &plan.signals {
-        let (min, max) = match &s.points {
-            Points::Weight { weight, .. } => (weight.min(0.0), weight.max(0.0)),
-            Points::Bands { bands, .. } => bands.iter().fold((0.0f64, 0.0f64), |(a, b), x| {
-                (a.min(x.points), b.max(x.points))
-            }),
-        };
-        match s.group {
-            Some(g) if g < n => {
-                if let (Some(l), Some(h)) = (lo_g.get_mut(g), hi_g.get_mut(g)) {
-                    *l += min;
-                    *h += max;
-                }
-            }
-            _ => {
-                lo += min;
-                hi += max;
-            }
-        }
-    }
-    for (g, p) in plan.groups.iter().enumerate() {
-        let cap = p.cap.unwrap_or(f64::INFINITY);
-        lo += lo_g.get(g).copied().unwrap_or(0.0).min(cap);
-        hi += hi_g.get(g).copied().unwrap_or(0.0).min(cap);
-    }
-    (lo, hi)
+    let worst = plan.signals.iter().map(|s| match &s.points {
+        Points::Weight { weight, .. } => weight.min(0.0),
+        Points::Bands { bands, .. } => bands.iter().map(|b| b.points).fold(0.0, f64::min),
+    });
+    (add_up(plan, worst, &mut Vec::new()), max_score(plan))
 }
 
 /// Per signal, over the accounts that passed the filters.
@@ -182,15 +181,6 @@ fn grow<T: Default + Clone>(v: &mut Vec<T>, n: usize) {
     }
 }
 
-/// The points a signal could award at most (0 for one that only takes).
-pub fn best_points(plan: &Plan, signal: usize) -> f64 {
-    match plan.signals.get(signal).map(|s| &s.points) {
-        Some(Points::Weight { weight, .. }) => weight.max(0.0),
-        Some(Points::Bands { bands, .. }) => bands.iter().map(|b| b.points).fold(0.0, f64::max),
-        None => 0.0,
-    }
-}
-
 /// Counts one chunk's accounts for the report; hand it to
 /// `accounts::Counter` as its [`Scored`].
 pub struct Collector<'a> {
@@ -201,6 +191,11 @@ pub struct Collector<'a> {
     pub near_limit: usize,
     pub facts: Facts,
     touched: Vec<bool>,
+    /// Per signal: the columns it reads and the most points it can give
+    /// (worked out once, not per account).
+    reads: Vec<(Vec<usize>, f64)>,
+    /// Whether the personas define any committee role.
+    committee_defined: bool,
 }
 
 impl<'a> Collector<'a> {
@@ -224,6 +219,17 @@ impl<'a> Collector<'a> {
             near_limit,
             facts,
             touched: vec![false; plan.columns.len()],
+            reads: (0..plan.signals.len())
+                .map(|i| {
+                    (
+                        signal_columns(plan, i).into_iter().collect(),
+                        best_points(plan, i),
+                    )
+                })
+                .collect(),
+            committee_defined: contacts::COMMITTEE
+                .iter()
+                .any(|r| plan.personas.iter().any(|p| p.role.as_deref() == Some(r))),
         }
     }
 }
@@ -258,13 +264,15 @@ impl Scored for Collector<'_> {
             if r.state != Truth::Unknown {
                 continue;
             }
-            let stake = best_points(plan, i);
-            for c in signal_columns(plan, i) {
+            let Some((columns, stake)) = self.reads.get(i) else {
+                continue;
+            };
+            for &c in columns {
                 if !matches!(row.get(c), Some(Value::Missing)) {
                     continue;
                 }
                 if let (Some(g), Some(t)) = (f.gaps.get_mut(c), self.touched.get_mut(c)) {
-                    g.points += stake;
+                    g.points += *stake;
                     if !*t {
                         g.accounts += 1;
                         *t = true;
@@ -273,20 +281,13 @@ impl Scored for Collector<'_> {
             }
         }
         let tier = o.tier.unwrap_or(plan.tiers.len());
-        if let Some(p) = f.personas.get_mut(tier) {
-            let mask = self
-                .people
-                .and_then(|people| people.get(key))
-                .copied()
-                .unwrap_or(0);
+        if let (Some(people), Some(p)) = (self.people, f.personas.get_mut(tier)) {
+            let mask = people.get(key).copied().unwrap_or(0);
             p.accounts += 1;
             p.decision_maker += u64::from(has_role(plan, mask, "decision_maker"));
             p.champion += u64::from(has_role(plan, mask, "champion"));
-            let roles_defined = contacts::COMMITTEE
-                .iter()
-                .any(|r| plan.personas.iter().any(|p| p.role.as_deref() == Some(r)));
             p.committee +=
-                u64::from(roles_defined && contacts::missing_roles(plan, mask).is_empty());
+                u64::from(self.committee_defined && contacts::missing_roles(plan, mask).is_empty());
         }
         if f.near.len() < self.near_limit {
             let target = match o.tier {
@@ -307,6 +308,21 @@ impl Scored for Collector<'_> {
     }
 }
 
+/// The whole page: [`html::page`] with the outcome sections.
+pub fn page(r: &Report<'_>) -> String {
+    let outcomes = match &r.outcomes {
+        None => String::new(),
+        Some(Err(why)) => html::section(
+            "outcomes",
+            "Won and lost deals",
+            &format!("The outcomes are configured but could not be measured: {why}."),
+            "",
+        ),
+        Some(Ok(v)) => outcomes::sections(v),
+    };
+    html::page(r, &outcomes)
+}
+
 /// The report's inputs besides the plan.
 pub struct Report<'a> {
     pub plan: &'a Plan,
@@ -317,6 +333,9 @@ pub struct Report<'a> {
     pub bins: Bins,
     /// Whether contacts were given (`--contacts`).
     pub contacts: bool,
+    /// With outcomes configured: the validation, or why it could not be
+    /// measured.
+    pub outcomes: Option<Result<crate::evidence::Validation, String>>,
 }
 
 #[cfg(test)]
@@ -391,12 +410,16 @@ mod tests {
         };
         assert_eq!(score_range(&plan), (-10.0, 45.0));
         let bins = Bins::for_plan(&plan);
-        // 55 points wide: bins of 2.5 from -10, 23 of them.
-        assert_eq!((bins.start, bins.width, bins.count), (-10.0, 2.5, 23));
+        // 55 points wide: bins of 5 from -10 (2 would need 28), the last
+        // one for the top score.
+        assert_eq!((bins.start, bins.width, bins.count), (-10.0, 5.0, 12));
         assert_eq!(bins.index(-10.0), 0);
-        assert_eq!(bins.index(44.9), 21);
-        assert_eq!(bins.index(45.0), 22);
-        assert_eq!(bins.index(1e9), 22);
+        assert_eq!(bins.index(44.9), 10);
+        assert_eq!(bins.index(45.0), 11);
+        assert_eq!(bins.index(1e9), 11);
         assert_eq!(bins.index(f64::NAN), 0);
+        // An ICP without signals scores 0: one bin, 1 wide.
+        let none = Bins::for_plan(&Plan::default());
+        assert_eq!((none.start, none.width, none.count), (0.0, 1.0, 1));
     }
 }

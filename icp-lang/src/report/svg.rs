@@ -4,7 +4,7 @@
 //! and a `<title>`), and marks its data: each bar is one `rect.bar`, each
 //! curve point one `circle.point`, so a test can count them.
 
-use super::html::escape;
+use super::escape;
 
 /// Drawing width in SVG units; the page scales it.
 const WIDTH: f64 = 640.0;
@@ -27,6 +27,9 @@ pub struct Bar {
     pub segments: Vec<Segment>,
     /// What is written after the bar (`1,204 (37%)`).
     pub note: String,
+    /// An interval drawn over the bar as a whisker (a 95% interval), on
+    /// the bars' scale.
+    pub interval: Option<(f64, f64)>,
 }
 
 impl Bar {
@@ -35,6 +38,7 @@ impl Bar {
             label: label.into(),
             segments: vec![Segment { value, class }],
             note,
+            interval: None,
         }
     }
 }
@@ -111,6 +115,22 @@ pub fn bars(title: &str, rows: &[Bar], max: f64) -> String {
                 num(ROW - 6.0)
             ));
             x += w;
+        }
+        if let (Some((lo, hi)), true) = (b.interval, max > 0.0) {
+            let (x1, x2) = (
+                LABEL + lo.max(0.0) / max * span,
+                LABEL + hi.max(0.0) / max * span,
+            );
+            let mid = y + ROW / 2.0;
+            s.push_str(&format!(
+                "<path class=\"interval\" d=\"M{a} {t}V{b}M{a} {m}H{c}M{c} {t}V{b}\"/>",
+                a = num(x1),
+                c = num(x2),
+                m = num(mid),
+                t = num(mid - 5.0),
+                b = num(mid + 5.0),
+            ));
+            x = x.max(x2);
         }
         s.push_str(&format!(
             "<text class=\"value\" x=\"{}\" y=\"{}\">{}</text></g>",
@@ -287,6 +307,75 @@ pub fn curves(
     s
 }
 
+/// A matrix as a heat map: one `rect.cell` per cell, darker for larger
+/// counts, each with its count written in it; rows and columns labelled.
+pub fn heatmap(title: &str, rows: &[String], columns: &[String], counts: &[Vec<u64>]) -> String {
+    let (left, top) = (130.0, 46.0);
+    let cell_h = 30.0;
+    let n_cols = columns.len().max(1) as f64;
+    let cell_w = ((WIDTH - left - 8.0) / n_cols).min(110.0);
+    let height = top + cell_h * rows.len().max(1) as f64 + 8.0;
+    let max = counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
+    let mut s = open(title, height);
+    s.push_str(&format!(
+        "<text class=\"axis-label\" x=\"{}\" y=\"14\">after →</text><text class=\"axis-label\" x=\"4\" y=\"{}\">before ↓</text>",
+        num(left),
+        num(top - 8.0)
+    ));
+    for (j, c) in columns.iter().enumerate() {
+        s.push_str(&format!(
+            "<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            num(left + cell_w * (j as f64 + 0.5)),
+            num(top - 8.0),
+            escape(&short(c, 14))
+        ));
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let y = top + cell_h * i as f64;
+        s.push_str(&format!(
+            "<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            num(left - 8.0),
+            num(y + cell_h * 0.62),
+            escape(&short(r, 18))
+        ));
+        for (j, c) in columns.iter().enumerate() {
+            let n = counts
+                .get(i)
+                .and_then(|row| row.get(j))
+                .copied()
+                .unwrap_or(0);
+            // Counts on the diagonal (same label) stay; the rest moved.
+            let class = if r == c { "cell stay" } else { "cell move" };
+            let shade = if n == 0 {
+                0.0
+            } else {
+                0.15 + 0.85 * n as f64 / max
+            };
+            let x = left + cell_w * j as f64;
+            s.push_str(&format!(
+                "<rect class=\"{class}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill-opacity=\"{:.2}\"><title>{} → {}: {n}</title></rect>",
+                num(x + 1.0),
+                num(y + 1.0),
+                num(cell_w - 2.0),
+                num(cell_h - 2.0),
+                shade,
+                escape(r),
+                escape(c)
+            ));
+            if n > 0 {
+                s.push_str(&format!(
+                    "<text class=\"{}\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{n}</text>",
+                    if shade > 0.55 { "count light" } else { "count" },
+                    num(x + cell_w / 2.0),
+                    num(y + cell_h * 0.62)
+                ));
+            }
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +397,7 @@ mod tests {
                     },
                 ],
                 note: "5".into(),
+                interval: None,
             },
         ];
         let svg = bars("t", &rows, 0.0);
@@ -351,6 +441,18 @@ mod tests {
         assert_eq!(svg.matches("class=\"marker\"").count(), 1);
         // The tallest bin fills the plot (240 - 28 - 30 = 182 units).
         assert!(svg.contains("height=\"182\""));
+    }
+
+    #[test]
+    fn heatmap_has_a_cell_per_pair() {
+        let rows = vec!["A".to_string(), "B".to_string()];
+        let cols = vec!["A".to_string(), "B".to_string(), "excluded".to_string()];
+        let svg = heatmap("m", &rows, &cols, &[vec![5, 1, 0], vec![0, 2, 3]]);
+        assert_eq!(svg.matches("<rect class=\"cell").count(), 6);
+        assert_eq!(svg.matches("<rect class=\"cell stay").count(), 2);
+        // The largest count is the darkest; an empty cell is blank.
+        assert!(svg.contains("fill-opacity=\"1.00\"><title>A → A: 5"));
+        assert!(svg.contains("fill-opacity=\"0.00\"><title>A → excluded: 0"));
     }
 
     #[test]

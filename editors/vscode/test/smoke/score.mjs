@@ -194,6 +194,16 @@ await handlers["icp.openReport"]();
 assert.equal(seen.panels.filter((p) => p.viewType === "icp.report").length, 1);
 assert.ok(report.revealed >= 1);
 
+// A product whose icp.toml configures [outcomes]: the report has the win
+// rates and curves, with no flag from the extension.
+open(join(examples, "saas", "icp.icp"));
+await handlers["icp.openReport"]();
+const saas = seen.panels.at(-1);
+assert.notEqual(saas, report, "another ICP, another panel");
+assert.match(saas.webview.html, /Win rate per tier/);
+assert.match(saas.webview.html, /ROC curve/);
+assert.doesNotMatch(seen.output.split("\n").filter((l) => l.includes("report ")).at(-1), /--outcome|--won/);
+
 // A report that cannot be made says why, in the panel.
 writeFileSync(join(product, "icp.toml"), '[project]\nsample_data = "accounts.csv"\n');
 writeFileSync(join(product, "broken.icp"), 'import "accounts.icp"\nicp broken "Broken" for Account {\n  filter x: plantz > 1\n  tier A: otherwise\n}\n');
@@ -247,5 +257,5 @@ rmSync(stub, { recursive: true });
 rmSync(product, { recursive: true });
 console.log(
   "extension smoke test: activation, missing server, score command (one ICP, a choice of two, nothing to score), " +
-    "report (webview, remade on save, error, picked data), what would it take (answer, unknown id): all passed",
+    "report (webview, remade on save, outcomes from icp.toml, error, picked data), what would it take (answer, unknown id): all passed",
 );

@@ -351,6 +351,9 @@ describe("the ICP extension in VS Code (code-server)", { timeout: 900_000 }, () 
     assert.match(text, /`Account` has no field `plantz`/);
     assert.match(text, /E0201/);
     await shot("3-problems");
+    // The panel closed again, so the later pictures show the editor and the report.
+    await command("View: Hide Panel");
+    await page.locator(".markers-panel").waitFor({ state: "hidden", timeout: STEP });
     await command("View: Focus Active Editor Group");
   });
 

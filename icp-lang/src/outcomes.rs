@@ -7,7 +7,7 @@
 //! account in one pass. docs/evidence.md describes every rule here.
 
 use crate::accounts::cells::CellFormat;
-use crate::accounts::{shorten, Counter, Reader, Scored, Shape, Visit};
+use crate::accounts::{shorten, Counter, Reader, Scored, SettingError, Shape, Visit};
 use crate::ast::Date;
 use crate::data::NotText;
 use crate::eval::{self, Value};
@@ -59,20 +59,6 @@ pub struct OutcomeConfig {
     pub holdout_after: Option<String>,
     /// Deals files: only deals whose date is after this date count.
     pub closed_after: Option<String>,
-}
-
-/// A setting with a bad value: which key, the value as written, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SettingError {
-    pub key: String,
-    pub value: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for SettingError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}`: {}", self.key, self.message)
-    }
 }
 
 /// Outcome settings ready to use: every value checked.
@@ -288,9 +274,13 @@ impl OutcomeSettings {
         if cell.is_empty() {
             return Cell::Blank;
         }
+        // ASCII compares without allocating; other text by its lower case.
         let is = |list: &[String]| {
-            list.iter()
-                .any(|v| v.trim().eq_ignore_ascii_case(cell) || norm(v) == cell.to_lowercase())
+            list.iter().any(|v| {
+                let v = v.trim();
+                v.eq_ignore_ascii_case(cell)
+                    || (!cell.is_ascii() && v.to_lowercase() == cell.to_lowercase())
+            })
         };
         if is(&self.won) {
             Cell::Known(Outcome::Won)
@@ -666,7 +656,7 @@ impl Visit for DealVisit<'_> {
             return;
         };
         if let Some(after) = self.settings.closed_after {
-            if !label.date.is_some_and(|d| d.days() > after.days()) {
+            if label.date.is_none_or(|d| d.days() <= after.days()) {
                 self.before_cutoff += 1;
                 return;
             }
@@ -749,7 +739,7 @@ impl Deals {
                         (&mut mine.won_date, s.won_date),
                         (&mut mine.lost_date, s.lost_date),
                     ] {
-                        if b.is_some_and(|b| a.map_or(true, |a| b.days() > a.days())) {
+                        if b.is_some_and(|b| a.is_none_or(|a| b.days() > a.days())) {
                             *a = b;
                         }
                     }
@@ -905,6 +895,12 @@ mod tests {
         assert_eq!(s.classify("Negotiation"), Cell::Known(Outcome::Open));
         assert_eq!(s.classify(""), Cell::Blank);
         assert_eq!(s.classify("Pending"), Cell::Unknown);
+        let accents = OutcomeConfig {
+            won: vec!["Gewonnen Ä".into()],
+            ..config()
+        };
+        let s2 = accents.resolve().unwrap().unwrap();
+        assert_eq!(s2.classify("gewonnen ä"), Cell::Known(Outcome::Won));
         let open = OutcomeConfig {
             other: Some("open".into()),
             ..config()

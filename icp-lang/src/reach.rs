@@ -81,8 +81,9 @@ pub struct Reach {
     pub options: Vec<Choice>,
     /// The search stopped at its bound before it was complete.
     pub truncated: bool,
-    /// Proven out of reach by any signal change (tiers that only ask for
-    /// more points, and every change together does not suffice).
+    /// Proven out of reach by any signal change: tiers that only ask for
+    /// more points and every change together does not suffice, or every
+    /// set of changes was tried.
     pub unreachable: bool,
 }
 
@@ -203,7 +204,6 @@ pub fn reach(plan: &Plan, row: &[Value], o: &Outcome, target: usize) -> Reach {
     let mut found: Vec<(BTreeSet<usize>, Choice)> = Vec::new();
     let mut spent = 0usize;
     'sizes: for size in 1..=alts.len().min(MAX_SIZE) {
-        let before = found.len();
         let mut pick: Vec<usize> = (0..size).collect();
         loop {
             let signals: BTreeSet<usize> = pick
@@ -242,12 +242,18 @@ pub fn reach(plan: &Plan, row: &[Value], o: &Outcome, target: usize) -> Reach {
                 break;
             }
         }
-        if found.len() >= MAX_OPTIONS && found.len() > before {
+        if found.len() >= MAX_OPTIONS {
             // Stop after the size that filled the list: larger sets would
             // sort after these anyway.
             break;
         }
-        if size == alts.len().min(MAX_SIZE) && size < alts.len() && found.is_empty() {
+    }
+    if found.is_empty() && !r.truncated {
+        // Every size was searched: nothing reaches the tier. With more
+        // candidates than the largest size tried, larger sets might.
+        if alts.len() <= MAX_SIZE {
+            r.unreachable = true;
+        } else {
             r.truncated = true;
         }
     }

@@ -1072,6 +1072,9 @@ impl Report<'_> {
                 )),
                 Some(Ok(im)) => body.push_str(&impact_html(im)),
             }
+            if let Some(e) = &d.evidence {
+                body.push_str(&evidence_html(e));
+            }
             s.push_str(&section(
                 &format!("icp-{k}"),
                 &format!(
@@ -1111,7 +1114,7 @@ impl Report<'_> {
                     Some(Err(e)) => json!({ "error": e }),
                     Some(Ok(im)) => impact_json(im),
                 };
-                json!({
+                let mut doc = json!({
                     "product": d.product.name,
                     "icp": d.icp,
                     "file": d.file,
@@ -1119,7 +1122,11 @@ impl Report<'_> {
                     "was": d.was,
                     "changes": d.changes,
                     "impact": impact,
-                })
+                });
+                if let (Some(e), Some(o)) = (&d.evidence, doc.as_object_mut()) {
+                    o.insert("validation".into(), evidence_json(e));
+                }
+                doc
             })
             .collect();
         json!({
@@ -1488,6 +1495,42 @@ fn tiers_mermaid(im: &Impact) -> String {
     )
 }
 
+/// The validation before and after (the Markdown's rows) as HTML.
+fn evidence_html(e: &Result<Evidence, String>) -> String {
+    use icp_lang::report::html::{escape, table};
+    match e {
+        Err(why) => format!(
+            "<p class=\"note\">Validation not measured: {}</p>",
+            escape(why)
+        ),
+        Ok(e) => {
+            let (rows, notes) = evidence_rows(e);
+            let rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| r.iter().map(|c| escape(&c.replace('`', ""))).collect())
+                .collect();
+            let head: Vec<String> = EVIDENCE_HEAD
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let h = capitalized(h);
+                    if i == 0 {
+                        h
+                    } else {
+                        format!("#{h}")
+                    }
+                })
+                .collect();
+            let head: Vec<&str> = head.iter().map(String::as_str).collect();
+            format!(
+                "<h3>Validation against won and lost deals</h3><p class=\"caption\">{}.</p>{}",
+                escape(&notes.join("; ").replace('`', "")),
+                table("Validation before and after", &head, &rows)
+            )
+        }
+    }
+}
+
 /// One ICP's impact as HTML: tier bars before and after, the transition
 /// matrix as a heat map and a table, who is newly excluded or admitted,
 /// and the largest score changes.
@@ -1725,6 +1768,15 @@ const EVIDENCE_HEAD: [&str; 7] = [
     "win rate",
     "lift",
 ];
+
+/// `{"before": validation, "after": validation}` (`icp validate`'s JSON
+/// schema, `null` for a side without the ICP), or `{"error": ...}`.
+fn evidence_json(e: &Result<Evidence, String>) -> serde_json::Value {
+    match e {
+        Err(why) => json!({ "error": why }),
+        Ok(e) => super::validate::rounded(json!({ "before": e.before, "after": e.after })),
+    }
+}
 
 fn evidence_table(e: &Result<Evidence, String>) -> String {
     match e {

@@ -5,7 +5,8 @@
 //! them, bad data included.
 
 use super::input::{
-    count_of, group_digits, open_for, pick_plan, read_settings, Accounts, OnErrorArg, TextOrJson,
+    count_of, group_digits, open_for, pick_plan, print_bad_data, read_settings, Accounts,
+    OnErrorArg, TextOrJson,
 };
 use icp_lang::accounts::{self, Counter, Scored, Tally};
 use icp_lang::eval::{gate_fails, Outcome, Value};
@@ -90,7 +91,9 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         return 1;
     }
     if t.failed > 0 {
-        return super::input::bad_data(&args.input.data, &t, false, err);
+        let headline = format!("bad data in `{}`", args.input.data.display());
+        print_bad_data(err, &headline, &t);
+        return 1;
     }
     for w in t.fraction_warnings(&plan) {
         let _ = writeln!(err, "{w}");

@@ -195,6 +195,16 @@ pub fn pick_plan(
     }
 }
 
+/// Bad data under `--on-error fail`: the headline, the first problems by
+/// record number, and the other choices.
+pub fn print_bad_data(err: &mut dyn Write, headline: &str, t: &accounts::Tally) {
+    let _ = writeln!(err, "error: {headline}");
+    for (record, e) in t.errors.iter().take(accounts::SHOWN_ERRORS) {
+        let _ = writeln!(err, "  - record {record}: {e}");
+    }
+    let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+}
+
 /// Opens `path` (`-` is standard input) for the accounts reader.
 pub fn open_file(path: &Path) -> Result<Box<dyn std::io::Read + Send>, String> {
     if path.as_os_str() == "-" {
@@ -325,31 +335,6 @@ pub fn guard_output(
         let _ = writeln!(err, "error: {e}; nothing was written");
         2
     })
-}
-
-/// Says that `data` has bad records (`--on-error fail`), the first of them,
-/// and how to go on; the exit code is 1.
-pub fn bad_data(
-    data: &Path,
-    tally: &accounts::Tally,
-    nothing_written: bool,
-    err: &mut dyn Write,
-) -> i32 {
-    let _ = writeln!(
-        err,
-        "error: bad data in `{}`{}",
-        data.display(),
-        if nothing_written {
-            "; nothing was written"
-        } else {
-            ""
-        }
-    );
-    for (record, e) in tally.errors.iter().take(accounts::SHOWN_ERRORS) {
-        let _ = writeln!(err, "  - record {record}: {e}");
-    }
-    let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
-    1
 }
 
 /// Where writing to `p` would land: links followed, even to a file that

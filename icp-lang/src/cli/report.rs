@@ -89,7 +89,12 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         return 1;
     }
     if tally.failed > 0 {
-        return super::input::bad_data(&args.input.data, &tally, true, err);
+        let headline = format!(
+            "bad data in `{}`; nothing was written",
+            args.input.data.display()
+        );
+        super::input::print_bad_data(err, &headline, &tally);
+        return 1;
     }
     for w in tally.fraction_warnings(&plan) {
         let _ = writeln!(err, "{w}");

@@ -250,7 +250,12 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
         let _ = write!(err, "\r\x1b[2K");
     }
     if totals.failed > 0 {
-        return super::input::bad_data(&args.input.data, &totals, true, err);
+        let headline = format!(
+            "bad data in `{}`; nothing was written",
+            args.input.data.display()
+        );
+        super::input::print_bad_data(err, &headline, &totals);
+        return 1;
     }
     for w in totals.fraction_warnings(&plan) {
         let _ = writeln!(err, "{w}");

@@ -4,10 +4,10 @@
 //! (`icp_lang::evidence`), and shown as a table, JSON or Markdown.
 
 use super::input::{
-    count_of, group_digits, open_for, outcome_settings, pick_plan, read_deals, read_settings,
-    Accounts, OnErrorArg, OutcomeArgs,
+    count_of, group_digits, open_for, outcome_settings, pick_plan, print_bad_data, read_deals,
+    read_settings, Accounts, OnErrorArg, OutcomeArgs,
 };
-use icp_lang::accounts::{self, ReadSettings, Tally, SHOWN_ERRORS};
+use icp_lang::accounts::{self, ReadSettings, Tally};
 use icp_lang::data::OnError;
 use icp_lang::eval::{self, Value};
 use icp_lang::evidence::{self, Evidence, Validation};
@@ -178,11 +178,7 @@ pub fn run_validation(
         return Err(1);
     }
     if tally.failed > 0 {
-        let _ = writeln!(err, "error: bad data in `{name}`");
-        for (record, e) in tally.errors.iter().take(SHOWN_ERRORS) {
-            let _ = writeln!(err, "  - record {record}: {e}");
-        }
-        let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+        print_bad_data(err, &format!("bad data in `{name}`"), &tally);
         return Err(1);
     }
     if let Some(e) = problems.error(settings, &name) {
@@ -325,12 +321,13 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -
 }
 
 /// Floats rounded to six decimals: the same bytes on every machine.
-fn rounded(v: serde_json::Value) -> serde_json::Value {
+pub fn rounded(v: serde_json::Value) -> serde_json::Value {
     use serde_json::Value as J;
     match v {
         J::Number(n) if n.is_f64() => n
             .as_f64()
-            .map(|f| J::from((f * 1e6).round() / 1e6))
+            // `+ 0.0` turns a rounded -0.0 into 0.0.
+            .map(|f| J::from((f * 1e6).round() / 1e6 + 0.0))
             .unwrap_or(J::Null),
         J::Array(a) => J::Array(a.into_iter().map(rounded).collect()),
         J::Object(o) => J::Object(o.into_iter().map(|(k, v)| (k, rounded(v))).collect()),
@@ -354,7 +351,14 @@ fn rate(x: Option<f64>) -> String {
 }
 
 fn num(x: Option<f64>, places: usize) -> String {
-    x.map_or("-".into(), |x| format!("{x:.places$}"))
+    x.map_or("-".into(), |x| {
+        let shown = format!("{x:.places$}");
+        // A tiny negative number rounds to "-0.000": show it as 0.
+        match shown.strip_prefix('-') {
+            Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+            _ => shown,
+        }
+    })
 }
 
 fn lift(x: Option<f64>) -> String {
@@ -395,7 +399,7 @@ const SIGNAL_HEAD: [&str; 9] = [
     "fires",
     "unknown",
     "win rate fired",
-    "not fired",
+    "win rate not fired",
     "lift",
     "WoE",
     "IV",
@@ -508,7 +512,17 @@ fn headline(v: &Validation, left: &Left) -> Vec<String> {
     lines
 }
 
-/// Columns padded to their widest cell; the first left-aligned.
+/// Whether column `i` holds numbers (right-aligned) rather than names.
+fn numeric(rows: &[Vec<String>], i: usize) -> bool {
+    rows.iter().all(|r| {
+        r.get(i).is_some_and(|c| {
+            let c = c.strip_prefix('-').unwrap_or(c);
+            c.is_empty() || c.starts_with(|ch: char| ch.is_ascii_digit())
+        })
+    })
+}
+
+/// Columns padded to their widest cell; numbers right-aligned.
 fn aligned(head: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -522,7 +536,7 @@ fn aligned(head: &[&str], rows: &[Vec<String>]) -> String {
             .zip(&widths)
             .enumerate()
             .map(|(i, (c, w))| {
-                if i == 0 {
+                if !numeric(rows, i) {
                     format!("{c:<w$}")
                 } else {
                     format!("{c:>w$}")
@@ -580,7 +594,7 @@ pub fn md_table(head: &[&str], rows: &[Vec<String>]) -> String {
         head.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | ")
     );
     let align: Vec<&str> = (0..head.len())
-        .map(|i| if i == 0 { "---" } else { "---:" })
+        .map(|i| if numeric(rows, i) { "---:" } else { "---" })
         .collect();
     s.push_str(&format!("| {} |\n", align.join(" | ")));
     for r in rows {

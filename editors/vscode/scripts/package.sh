@@ -43,7 +43,7 @@ need = ["extension/package.json", "extension/dist/extension.js",
         "extension/server/icp-lsp", "extension/server/icp",
 ]
 missing = [n for n in need if n not in names]
-stray = [n for n in names if n.startswith(("extension/src/", "extension/test/", "extension/scripts/", "extension/node_modules/"))]
+stray = [n for n in names if n.startswith(("extension/src/", "extension/test/", "extension/e2e/", "extension/scripts/", "extension/node_modules/"))]
 # VS Code keeps the zip's file modes: the programs must stay executable.
 not_exec = [n for n in ("extension/server/icp-lsp", "extension/server/icp")
             if n in infos and not (infos[n].external_attr >> 16) & 0o111]

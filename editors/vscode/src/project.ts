@@ -59,10 +59,15 @@ export function icpNames(text: string): IcpDecl[] {
   return found;
 }
 
-/** What to run for `icp score`, or why it cannot run, in words for the user. */
+/**
+ * What to run for `icp score`, or why it cannot run, in words for the user.
+ * `why` tells the commands that can ask for a data file (report, what would
+ * it take) when asking would help: no `icp.toml`, or one that names no
+ * sample accounts.
+ */
 export type ScorePlan =
   | { ok: true; config: string; data: string; icps: IcpDecl[] }
-  | { ok: false; message: string };
+  | { ok: false; message: string; why: "no-icp" | "no-config" | "no-sample-data" | "missing-data"; icps: IcpDecl[] };
 
 /** Finds the sample accounts and ICPs for scoring `file` (whose text is `text`). */
 export function planScore(file: string, text: string): ScorePlan {
@@ -70,6 +75,8 @@ export function planScore(file: string, text: string): ScorePlan {
   if (icps.length === 0) {
     return {
       ok: false,
+      why: "no-icp",
+      icps,
       message:
         `${path.basename(file)} declares no ICP (only shared definitions), so there is nothing to score. ` +
         "Open the file with the `icp ... for ...` block.",
@@ -79,6 +86,8 @@ export function planScore(file: string, text: string): ScorePlan {
   if (!config) {
     return {
       ok: false,
+      why: "no-config",
+      icps,
       message:
         "there is no icp.toml in this folder or above it, so the sample accounts are unknown. " +
         'Add an icp.toml with `[project]` and `sample_data = "accounts.csv"`.',
@@ -88,6 +97,8 @@ export function planScore(file: string, text: string): ScorePlan {
   if (!relative) {
     return {
       ok: false,
+      why: "no-sample-data",
+      icps,
       message: `${config} does not name sample accounts. Add \`sample_data = "accounts.csv"\` under \`[project]\`.`,
     };
   }
@@ -96,6 +107,8 @@ export function planScore(file: string, text: string): ScorePlan {
   if (!fs.existsSync(data)) {
     return {
       ok: false,
+      why: "missing-data",
+      icps,
       message: `the sample accounts ${data}, named by ${config}, do not exist.`,
     };
   }

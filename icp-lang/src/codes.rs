@@ -126,7 +126,7 @@ pub const CODES: &[CodeInfo] = &[
         explanation: "Every ICP records who owns it and when it was last reviewed, so a stale ICP is noticed:\n\n```icp\nowner \"revops@example.com\"\nreviewed 2026-09-01 every 90d\n```" },
     CodeInfo { code: "W0501", name: "outcome-leakage", severity: W, summary: "a rule reads the outcome column",
         explanation: "The product's `icp.toml` names the column that says whether an account was won or lost (`[outcomes] column`, and `date_column` for when). A filter, exclusion or signal that reads that column scores an account by how its deal ended: `icp validate` would report a near-perfect AUC that means nothing, and new accounts (which have no outcome yet) would be scored on an empty cell.\n\n```toml\n[outcomes]\ncolumn = \"Stage\"\nwon = [\"Closed Won\"]\nlost = [\"Closed Lost\"]\n```\n\n```icp\nschema Account { domain: text key  stage: text from \"Stage\" }\nicp x for Account {\n  signal closed: stage == \"Closed Won\" weight 50   // W0501\n}\n```\n\nFix: score accounts on what is known before a deal closes, and remove the rule (and the field, if nothing else needs it)." },
-    CodeInfo { code: "V0101", name: "tiers-out-of-order", severity: W, summary: "a lower tier converts better than a higher one",
+    CodeInfo { code: "V0101", name: "win-rates-out-of-order", severity: W, summary: "a lower tier converts better than a higher one",
         explanation: "`icp validate` compares each pair of tiers: when a lower tier's 95% Wilson interval for its win rate lies wholly above a higher tier's, the order of the tiers contradicts the deals. Fix: look at what separates the two tiers' accounts; re-weight the signals or move the threshold (`icp calibrate` suggests weights).\n\nFound by `icp validate` (and shown in `icp diff` with outcomes), not by `icp check`; `[lints]` in `icp.toml` allows or denies it there like any warning." },
     CodeInfo { code: "V0102", name: "weight-contradicts-evidence", severity: W, summary: "a signal's evidence has the other sign than its weight",
         explanation: "A positive weight says accounts where the signal fires win more often. `icp validate` warns when the deals say the opposite beyond the 95% interval: for a positive weight, the upper end of the fired win rate's interval lies below the win rate when it does not fire (for a negative weight, the lower end lies above). Fix: check the rule's condition, then its sign.\n\nFound by `icp validate` (and shown in `icp diff` with outcomes), not by `icp check`; `[lints]` in `icp.toml` allows or denies it there like any warning." },
@@ -198,13 +198,14 @@ mod tests {
         for c in CODES {
             assert!(seen.insert(c.code), "duplicate code {}", c.code);
             assert!(seen.insert(c.name), "duplicate name {}", c.name);
-            let prefix = if c.severity == Severity::Error {
-                'E'
+            // Errors E, warnings of `icp check` W, of `icp validate` V.
+            let prefixes: &[char] = if c.severity == Severity::Error {
+                &['E']
             } else {
-                'W'
+                &['W', 'V']
             };
             assert!(
-                c.code.starts_with(prefix) && c.code.len() == 5,
+                c.code.starts_with(prefixes) && c.code.len() == 5,
                 "{}",
                 c.code
             );

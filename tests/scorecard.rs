@@ -251,7 +251,8 @@ fn calibrate_refuses_bad_input_clearly() {
             "Lost",
         ],
     );
-    assert_eq!(code, 2, "{err}");
+    // As for `icp validate`: the data lacks the column (exit 1).
+    assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("no column `Stgae`; did you mean `Stage`?"),
         "{err}"

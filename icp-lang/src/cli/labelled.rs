@@ -4,7 +4,8 @@
 //! its record or joined from a deals file).
 
 use super::input::{
-    open_for, outcome_settings, print_bad_data, read_deals, read_settings, OutcomeArgs, ReadOptions,
+    count_of, open_for, outcome_settings, print_bad_data, read_deals, read_settings, OutcomeArgs,
+    ReadOptions,
 };
 use icp_lang::accounts::{self, Counter, ReadSettings, Reader, Tally};
 use icp_lang::data::{Binding, OnError};
@@ -44,8 +45,19 @@ impl Labelled {
             }
             Err(e) => return Err((e, 2)),
         };
+        Labelled::new(plan, settings, deals.as_deref(), read)
+    }
+
+    /// Outcomes as `settings` say, with the deals file at `deals` read
+    /// (several deals per account decided by the documented rule).
+    pub fn new(
+        plan: &Plan,
+        settings: OutcomeSettings,
+        deals: Option<&Path>,
+        read: ReadSettings,
+    ) -> Result<Labelled, (String, i32)> {
         let deals = match deals {
-            Some(path) => Some(read_deals(plan, &path, &settings, &read).map_err(|e| (e, 1))?),
+            Some(path) => Some(read_deals(plan, path, &settings, &read).map_err(|e| (e, 1))?),
             None => None,
         };
         if let Some(e) = deals
@@ -76,7 +88,7 @@ impl Labelled {
         fresh: impl Fn() -> J + Sync,
         mut merge: impl FnMut(J) + Send,
         err: &mut dyn Write,
-    ) -> Result<(Tally, u64), i32> {
+    ) -> Result<Passed, i32> {
         let (mut reader, binding): (Reader, Binding) = open_for(plan, data, &self.read, err)?;
         let name = data.display().to_string();
         let columns;
@@ -89,8 +101,11 @@ impl Labelled {
                 })?;
                 columns = Columns::locate(&self.settings, reader.headers(), &name, format)
                     .map_err(|e| {
-                        let _ = writeln!(err, "error: {e}");
-                        2
+                        let _ = writeln!(
+                            err,
+                            "error: {e}\n  (name the column with --outcome, or `column` in icp.toml's [outcomes]; or give a deals file with --outcomes)"
+                        );
+                        1
                     })?;
                 Source::Column(&columns)
             }
@@ -98,7 +113,6 @@ impl Labelled {
         let shape = reader.shape().clone();
         let mut tally = Tally::default();
         let mut problems = Problems::default();
-        let mut bad = 0u64;
         let settings = &self.settings;
         let source = &source;
         let ran = accounts::run(
@@ -114,13 +128,12 @@ impl Labelled {
                     )
                 });
                 let (t, joined) = l.counter.finish();
-                (t, joined.judge, joined.problems, joined.bad)
+                (t, joined.judge, joined.problems)
             },
-            |(t, judge, p, b)| {
+            |(t, judge, p)| {
                 let failed = t.failed > 0;
                 problems.merge(p, tally.read);
                 tally.merge(t);
-                bad += b;
                 merge(judge);
                 Ok(if failed {
                     ControlFlow::Break(())
@@ -146,26 +159,75 @@ impl Labelled {
             return Err(1);
         }
         if let Some(d) = &self.deals {
-            let (keys, unjoined) = d.unjoined(5);
-            if unjoined > 0 && unjoined == d.accounts() {
-                let _ = writeln!(
-                    err,
-                    "error: none of the {} accounts in `{}` joins an account of `{name}` on the schema's key (the deals' keys look like {})",
-                    d.accounts(),
-                    d.file,
-                    keys.iter()
-                        .map(|k| format!("`{}`", accounts::shorten(k, 40)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                return Err(1);
-            }
+            deal_warnings(plan, d, &name, err)?;
         }
         if warn {
             for w in tally.fraction_warnings(plan) {
                 let _ = writeln!(err, "{w}");
             }
         }
-        Ok((tally, bad))
+        Ok(Passed {
+            tally,
+            blank: problems.blank,
+        })
     }
+}
+
+/// What a pass counted besides its judges.
+pub struct Passed {
+    pub tally: Tally,
+    /// Empty outcome cells, counted as open.
+    pub blank: u64,
+}
+
+/// A deals file none of whose accounts is in the data is an error; deals
+/// of other accounts, without a key or unreadable are counted and said.
+fn deal_warnings(plan: &Plan, d: &Deals, name: &str, err: &mut dyn Write) -> Result<(), i32> {
+    let (keys, unjoined) = d.unjoined(5);
+    let examples = keys
+        .iter()
+        .map(|k| format!("`{}`", accounts::shorten(k, 40)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if unjoined > 0 && unjoined == d.accounts() {
+        let _ = writeln!(
+            err,
+            "error: none of the {} in `{}` joins an account of `{name}` on the key `{}` (the deals' keys look like {examples})",
+            count_of(d.accounts() as u64, "account", "accounts"),
+            d.file,
+            plan.key
+                .and_then(|k| plan.columns.get(k))
+                .map_or("", |c| c.header.as_str()),
+        );
+        return Err(1);
+    }
+    if unjoined > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} in `{}` {} not in `{name}` (e.g. {examples}); their deals are not counted",
+            count_of(unjoined as u64, "account", "accounts"),
+            d.file,
+            if unjoined == 1 { "is" } else { "are" },
+        );
+    }
+    if d.no_key > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} in `{}` {} no key and {} not counted",
+            count_of(d.no_key, "deal", "deals"),
+            d.file,
+            if d.no_key == 1 { "has" } else { "have" },
+            if d.no_key == 1 { "is" } else { "are" },
+        );
+    }
+    if d.unreadable > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} in `{}` could not be read and {} not counted",
+            count_of(d.unreadable, "deal row", "deal rows"),
+            d.file,
+            if d.unreadable == 1 { "is" } else { "are" },
+        );
+    }
+    Ok(())
 }

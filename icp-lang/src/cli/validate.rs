@@ -1,22 +1,21 @@
 //! `icp validate ICP DATA`: the ICP against won and lost deals. Accounts
 //! are scored as `icp score` scores them and labelled in the same pass
-//! (`icp_lang::outcomes`), counted per chunk on worker threads
-//! (`icp_lang::evidence`), and shown as a table, JSON or Markdown.
+//! (`cli/labelled.rs`, as for calibrate and discover), counted per chunk
+//! on worker threads (`icp_lang::evidence`), and shown as a table, JSON or
+//! Markdown.
 
 use super::input::{
-    count_of, group_digits, open_for, outcome_settings, pick_plan, print_bad_data, read_deals,
-    read_settings, Accounts, OnErrorArg, OutcomeArgs,
+    count_of, group_digits, outcome_settings, pick_plan, read_settings, Accounts, OnErrorArg,
+    OutcomeArgs,
 };
-use icp_lang::accounts::{self, ReadSettings, Tally};
+use super::labelled::Labelled;
+use icp_lang::accounts::{self, ReadSettings};
 use icp_lang::data::OnError;
 use icp_lang::eval::{self, Value};
 use icp_lang::evidence::{self, Evidence, Validation};
-use icp_lang::outcomes::{
-    Columns, Holdout, Judge, Label, Labeling, OutcomeSettings, Problems, Source,
-};
+use icp_lang::outcomes::{Holdout, Judge, Label, OutcomeSettings};
 use icp_lang::plan::Plan;
 use std::io::Write;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -89,160 +88,29 @@ pub fn run_validation(
     err: &mut dyn Write,
 ) -> Result<(Validation, Left), i32> {
     let settings = outcomes.settings;
-    let (mut input, binding) = open_for(plan, data, read, err)?;
-    let name = data.display().to_string();
-    let deals = match outcomes.deals {
-        Some(path) => match read_deals(plan, path, settings, read) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                return Err(1);
-            }
-        },
-        None => None,
-    };
-    if let Some(d) = &deals {
-        if let Some(e) = d.problems.error(settings, &d.file) {
+    let labelled = Labelled::new(plan, settings.clone(), outcomes.deals, read.clone()).map_err(
+        |(e, code)| {
             let _ = writeln!(err, "error: {e}");
-            return Err(1);
-        }
-    }
-    let columns = match &deals {
-        Some(_) => None,
-        None => {
-            let format = match read.column("") {
-                Ok((_, f)) => f,
-                Err(e) => {
-                    let _ = writeln!(err, "error: the data setting {e}");
-                    return Err(2);
-                }
-            };
-            match Columns::locate(settings, input.headers(), &name, format) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    let _ = writeln!(
-                        err,
-                        "error: {e}\n  (name the column with --outcome, or `column` in icp.toml's [outcomes]; or give a deals file with --outcomes)"
-                    );
-                    return Err(1);
-                }
-            }
-        }
-    };
-    let source = match (&columns, &deals) {
-        (Some(c), _) => Source::Column(c),
-        (None, Some(d)) => Source::Deals(d),
-        (None, None) => return Err(2),
-    };
-    let shape = input.shape().clone();
-    let mut tally = Tally::default();
-    let mut problems = Problems::default();
+            code
+        },
+    )?;
     let mut evidence = Evidence::default();
     let mut left = Left::default();
-    let source = &source;
-    let ran = accounts::run(
-        &mut input,
-        accounts::workers_from_env(),
-        |chunk| {
-            let v = shape.walk(chunk, || {
-                Labeling::new(
-                    |j| accounts::Counter::new(plan, &binding, on_error, j),
-                    settings,
-                    source,
-                    Judging {
-                        plan,
-                        settings,
-                        evidence: Evidence::default(),
-                        left: Left::default(),
-                    },
-                )
-            });
-            v.counter.finish()
-        },
-        |(t, joined)| {
-            let failed = t.failed > 0;
-            problems.merge(joined.problems, tally.read);
-            tally.merge(t);
-            evidence.merge(joined.judge.evidence);
-            left.before_holdout += joined.judge.left.before_holdout;
-            left.no_outcome_date += joined.judge.left.no_outcome_date;
-            Ok(if failed {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            })
-        },
-    );
-    if let Err(e) = ran {
-        let _ = writeln!(err, "error: {e}");
-        return Err(1);
-    }
-    if tally.failed > 0 {
-        print_bad_data(err, &format!("bad data in `{name}`"), &tally);
-        return Err(1);
-    }
-    if let Some(e) = problems.error(settings, &name) {
-        let _ = writeln!(err, "error: {e}");
-        return Err(1);
-    }
-    for w in tally.fraction_warnings(plan) {
-        let _ = writeln!(err, "{w}");
-    }
-    left.records = tally.read;
-    left.bad_records = tally.skipped + tally.unreadable;
-    left.blank_outcomes = problems.blank;
-    if let Some(d) = &deals {
-        let (keys, unjoined) = d.unjoined(5);
-        if unjoined > 0 && unjoined == d.accounts() {
-            let _ = writeln!(
-                err,
-                "error: none of the {} in `{}` joins an account of `{}` on the key `{}` (the deals' keys look like {})",
-                count_of(d.accounts() as u64, "account", "accounts"),
-                d.file,
-                name,
-                plan.key
-                    .and_then(|k| plan.columns.get(k))
-                    .map_or("", |c| c.header.as_str()),
-                keys.iter()
-                    .map(|k| format!("`{}`", accounts::shorten(k, 40)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            return Err(1);
-        }
-        if unjoined > 0 {
-            let _ = writeln!(
-                err,
-                "warning: {} in `{}` {} not in `{name}` (e.g. {}); their deals are not counted",
-                count_of(unjoined as u64, "account", "accounts"),
-                d.file,
-                if unjoined == 1 { "is" } else { "are" },
-                keys.iter()
-                    .map(|k| format!("`{}`", accounts::shorten(k, 40)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        if d.no_key > 0 {
-            let _ = writeln!(
-                err,
-                "warning: {} in `{}` {} no key and {} not counted",
-                count_of(d.no_key, "deal", "deals"),
-                d.file,
-                if d.no_key == 1 { "has" } else { "have" },
-                if d.no_key == 1 { "is" } else { "are" },
-            );
-        }
-        if d.unreadable > 0 {
-            let _ = writeln!(
-                err,
-                "warning: {} in `{}` could not be read and {} not counted",
-                count_of(d.unreadable, "deal row", "deal rows"),
-                d.file,
-                if d.unreadable == 1 { "is" } else { "are" },
-            );
-        }
-    }
+    let fresh = || Judging {
+        plan,
+        settings,
+        evidence: Evidence::default(),
+        left: Left::default(),
+    };
+    let merge = |j: Judging<'_>| {
+        evidence.merge(j.evidence);
+        left.before_holdout += j.left.before_holdout;
+        left.no_outcome_date += j.left.no_outcome_date;
+    };
+    let passed = labelled.pass(plan, data, on_error, true, fresh, merge, err)?;
+    left.records = passed.tally.read;
+    left.bad_records = passed.tally.skipped + passed.tally.unreadable;
+    left.blank_outcomes = passed.blank;
     let all = evidence.all();
     let holdout = settings
         .holdout_after

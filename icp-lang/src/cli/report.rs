@@ -62,6 +62,12 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
     let on_error = args.on_error.mode();
     let mut tally = Tally::default();
     let mut facts = Facts::default();
+    // The schema's `display` name goes with each near-miss account.
+    let display_field: Vec<usize> = plan
+        .display
+        .and_then(|d| binding.columns.get(d).copied())
+        .into_iter()
+        .collect();
     let ran = accounts::run(
         &mut input,
         accounts::workers_from_env(),
@@ -73,6 +79,7 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
                     on_error,
                     Collector::new(&plan, bins, people.as_ref(), NEAR_MISSES),
                 )
+                .with_cells(display_field.clone())
             });
             let (t, c) = counter.finish();
             (t, c.facts)

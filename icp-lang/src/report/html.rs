@@ -701,10 +701,10 @@ fn near_misses(r: &Report<'_>) -> String {
         let target = plan.tiers.get(n.target).map_or("?", |t| t.name.as_str());
         body.push_str(&format!(
             "<div class=\"account\"><h3>Account {}: {} with score {}, could be tier {}</h3><ol class=\"options\">",
-            if n.id.is_empty() {
-                "without an id (the schema has no key)".to_string()
-            } else {
-                code(&n.id)
+            match (n.id.is_empty(), &n.name) {
+                (true, _) => "without an id (the schema has no key)".to_string(),
+                (false, Some(name)) => format!("{} ({})", code(&n.id), escape(name)),
+                (false, None) => code(&n.id),
             },
             escape(&now),
             fmt_points(o.score),

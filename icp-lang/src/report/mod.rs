@@ -126,6 +126,8 @@ pub struct PersonaFacts {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NearMiss {
     pub id: String,
+    /// The schema's `display` field, when it has one and the cell is filled.
+    pub name: Option<String>,
     pub row: Vec<Value>,
     /// The tier it could reach.
     pub target: usize,
@@ -196,6 +198,8 @@ pub struct Collector<'a> {
     reads: Vec<(Vec<usize>, f64)>,
     /// Whether the personas define any committee role.
     committee_defined: bool,
+    /// The account's name (`display` field) while it is being scored.
+    name: Option<String>,
 }
 
 impl<'a> Collector<'a> {
@@ -230,6 +234,7 @@ impl<'a> Collector<'a> {
             committee_defined: contacts::COMMITTEE
                 .iter()
                 .any(|r| plan.personas.iter().any(|p| p.role.as_deref() == Some(r))),
+            name: None,
         }
     }
 }
@@ -243,6 +248,13 @@ fn has_role(plan: &Plan, mask: u64, role: &str) -> bool {
 }
 
 impl Scored for Collector<'_> {
+    /// The one cell asked for is the `display` name (`cli/report.rs`).
+    fn scored_with_cells(&mut self, key: &str, row: &[Value], o: &Outcome, cells: &[String]) {
+        self.name = cells.first().filter(|n| !n.is_empty()).cloned();
+        self.scored(key, row, o);
+        self.name = None;
+    }
+
     fn scored(&mut self, key: &str, row: &[Value], o: &Outcome) {
         if o.removed_by.is_some() {
             return;
@@ -299,6 +311,7 @@ impl Scored for Collector<'_> {
                 if crate::reach::within_one(plan, o, target) {
                     f.near.push(NearMiss {
                         id: key.to_string(),
+                        name: self.name.take(),
                         row: row.to_vec(),
                         target,
                     });

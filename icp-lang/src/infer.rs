@@ -405,6 +405,8 @@ pub struct FieldGuess {
     /// `blank = false`: a checkbox exported only when ticked.
     pub blank_false: bool,
     pub key: bool,
+    /// `display`: the column a header names as the account's name.
+    pub display: bool,
     /// Why, in a sentence for the comment above the field.
     pub evidence: String,
     /// Cells that contradict the guess, in a sentence (empty when none).
@@ -516,6 +518,11 @@ fn guess(p: Profile) -> Inferred {
         }
         renumber(&mut fields, &enums);
     }
+    if let Some(f) = pick_display(&mut fields) {
+        f.display = true;
+        f.evidence
+            .push_str("; its header names the account: shown as its name in results");
+    }
     Inferred {
         schema: p.opts.schema.clone(),
         source: p.opts.source.clone(),
@@ -585,6 +592,7 @@ fn column_guess(
         optional: c.empty > 0,
         blank_false: false,
         key: false,
+        display: false,
         evidence: String::new(),
         contradictions: String::new(),
         hint: String::new(),
@@ -993,6 +1001,26 @@ fn unique_name(base: String, taken: &mut Vec<String>) -> String {
     name
 }
 
+/// The account's name: the first text column (not the key) whose header
+/// is a name of a company or account (`Company name`, `Account Name`,
+/// `Name`, `Organization`).
+fn pick_display(fields: &mut [FieldGuess]) -> Option<&mut FieldGuess> {
+    fields.iter_mut().find(|f| {
+        let h = f.header.trim().to_lowercase();
+        let named = matches!(
+            h.as_str(),
+            "name" | "company" | "account" | "organization" | "organisation"
+        ) || [
+            "company name",
+            "account name",
+            "organization name",
+            "organisation name",
+        ]
+        .contains(&h.as_str());
+        named && f.kind == Kind::Text && !f.key && !f.repeated_header
+    })
+}
+
 /// The key: a column filled and different in every row, preferring one
 /// whose header says it is an id.
 fn pick_key(columns: &[ColumnStats], fields: &[FieldGuess], rows: u64) -> (Option<usize>, String) {
@@ -1129,6 +1157,9 @@ impl Inferred {
             }
             if f.key {
                 line.push_str(" key");
+            }
+            if f.display {
+                line.push_str(" display");
             }
             if f.blank_false {
                 line.push_str(" blank = false");

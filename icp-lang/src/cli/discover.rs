@@ -616,19 +616,10 @@ fn pass<O: Observe + Send>(
                     })
                 },
             );
-            ran.map_err(|e| (e, 1))?;
-            if tally.failed > 0 {
-                super::input::print_bad_data(
-                    err,
-                    &format!("bad data in `{}`", data.display()),
-                    &tally,
-                );
-                return Err((String::new(), 1));
-            }
+            super::input::check_run(ran, &tally, data, false, err)
+                .map_err(|code| (String::new(), code))?;
             if warn {
-                for w in tally.fraction_warnings(plan) {
-                    let _ = writeln!(err, "{w}");
-                }
+                super::input::warn_about_data(&tally, plan, err);
             }
             Ok(())
         }

@@ -5,8 +5,8 @@
 //! them, bad data included.
 
 use super::input::{
-    count_of, group_digits, open_for, pick_plan, print_bad_data, read_settings, Accounts,
-    OnErrorArg, TextOrJson,
+    check_run, count_of, group_digits, open_for, pick_plan, read_settings, warn_about_data,
+    Accounts, OnErrorArg, TextOrJson,
 };
 use icp_lang::accounts::near::NearMisses;
 use icp_lang::accounts::{self, Counter, Scored, Tally};
@@ -88,18 +88,10 @@ pub fn funnel(args: &FunnelArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             Ok(flow)
         },
     );
-    if let Err(e) = ran {
-        let _ = writeln!(err, "error: {e}");
-        return 1;
+    if let Err(code) = check_run(ran, &t, &args.input.data, false, err) {
+        return code;
     }
-    if t.failed > 0 {
-        let headline = format!("bad data in `{}`", args.input.data.display());
-        print_bad_data(err, &headline, &t);
-        return 1;
-    }
-    for w in t.fraction_warnings(&plan) {
-        let _ = writeln!(err, "{w}");
-    }
+    warn_about_data(&t, &plan, err);
     let mut order: Vec<usize> = (0..plan.gates.len()).collect();
     order.sort_by_key(|&g| plan.gates.get(g).map(|x| x.order));
     let total = t.read;

@@ -195,14 +195,39 @@ pub fn pick_plan(
     }
 }
 
-/// Bad data under `--on-error fail`: the headline, the first problems by
-/// record number, and the other choices.
-pub fn print_bad_data(err: &mut dyn Write, headline: &str, t: &accounts::Tally) {
-    let _ = writeln!(err, "error: {headline}");
+/// How a run over the accounts ended, said once for every data command:
+/// its error, or the bad data that stopped it under `--on-error fail` (the
+/// first problems by record number, and the other choices; `writes`: the
+/// command writes results, and wrote none). `Err` holds the exit code.
+pub fn check_run(
+    ran: Result<(), String>,
+    t: &accounts::Tally,
+    data: &Path,
+    writes: bool,
+    err: &mut dyn Write,
+) -> Result<(), i32> {
+    if let Err(e) = ran {
+        let _ = writeln!(err, "error: {e}");
+        return Err(1);
+    }
+    if t.failed == 0 {
+        return Ok(());
+    }
+    let nothing = if writes { "; nothing was written" } else { "" };
+    let _ = writeln!(err, "error: bad data in `{}`{nothing}", data.display());
     for (record, e) in t.errors.iter().take(accounts::SHOWN_ERRORS) {
         let _ = writeln!(err, "  - record {record}: {e}");
     }
     let _ = writeln!(err, "  (use --on-error skip to leave such records out, or --on-error missing to treat bad cells as missing)");
+    Err(1)
+}
+
+/// Warnings about the data every data command prints once it has read it
+/// (a percent column that holds fractions).
+pub fn warn_about_data(t: &accounts::Tally, plan: &Plan, err: &mut dyn Write) {
+    for w in t.fraction_warnings(plan) {
+        let _ = writeln!(err, "{w}");
+    }
 }
 
 /// Opens `path` (`-` is standard input) for the accounts reader.

@@ -4,8 +4,8 @@
 //! its record or joined from a deals file).
 
 use super::input::{
-    count_of, open_for, outcome_settings, print_bad_data, read_deals, read_settings, OutcomeArgs,
-    ReadOptions,
+    check_run, count_of, open_for, outcome_settings, read_deals, read_settings, warn_about_data,
+    OutcomeArgs, ReadOptions,
 };
 use icp_lang::accounts::{self, Counter, ReadSettings, Reader, Tally};
 use icp_lang::data::{Binding, OnError};
@@ -142,14 +142,7 @@ impl Labelled {
                 })
             },
         );
-        if let Err(e) = ran {
-            let _ = writeln!(err, "error: {e}");
-            return Err(1);
-        }
-        if tally.failed > 0 {
-            print_bad_data(err, &format!("bad data in `{name}`"), &tally);
-            return Err(1);
-        }
+        check_run(ran, &tally, data, false, err)?;
         let what = match &self.settings.deals {
             Some(d) => d.clone(),
             None => name.clone(),
@@ -162,9 +155,7 @@ impl Labelled {
             deal_warnings(plan, d, &name, err)?;
         }
         if warn {
-            for w in tally.fraction_warnings(plan) {
-                let _ = writeln!(err, "{w}");
-            }
+            warn_about_data(&tally, plan, err);
         }
         Ok(Passed {
             tally,

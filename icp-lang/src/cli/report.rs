@@ -91,21 +91,10 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             Ok(flow)
         },
     );
-    if let Err(e) = ran {
-        let _ = writeln!(err, "error: {e}");
-        return 1;
+    if let Err(code) = super::input::check_run(ran, &tally, &args.input.data, true, err) {
+        return code;
     }
-    if tally.failed > 0 {
-        let headline = format!(
-            "bad data in `{}`; nothing was written",
-            args.input.data.display()
-        );
-        super::input::print_bad_data(err, &headline, &tally);
-        return 1;
-    }
-    for w in tally.fraction_warnings(&plan) {
-        let _ = writeln!(err, "{w}");
-    }
+    super::input::warn_about_data(&tally, &plan, err);
     // The data file as the command line named it, relative to the current
     // folder when it is under it: a report is forwarded, so it never shows
     // an absolute path (one elsewhere is shown by its file name).

@@ -325,24 +325,13 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
             })
         },
     );
-    if let Err(e) = ran {
-        let _ = writeln!(err, "error: {e}");
-        return 1;
-    }
     if progress {
         let _ = write!(err, "\r\x1b[2K");
     }
-    if totals.failed > 0 {
-        let headline = format!(
-            "bad data in `{}`; nothing was written",
-            args.input.data.display()
-        );
-        super::input::print_bad_data(err, &headline, &totals);
-        return 1;
+    if let Err(code) = super::input::check_run(ran, &totals, &args.input.data, true, err) {
+        return code;
     }
-    for w in totals.fraction_warnings(&plan) {
-        let _ = writeln!(err, "{w}");
-    }
+    super::input::warn_about_data(&totals, &plan, err);
     if let Some(h) = header {
         if let Err(e) = out.w.write_all(h) {
             let _ = writeln!(err, "error: cannot write the results: {e}");

@@ -191,10 +191,16 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
     };
     let available = data::available_columns(&plan, people.is_some());
     let names = args.columns.clone().unwrap_or_else(|| available.clone());
-    if let Err(e) = resolve_columns(&plan, &binding, input.headers(), &names, &available) {
-        let _ = writeln!(err, "error: {e}");
-        return 2;
-    }
+    // Resolved once, before a table leaves any out: a wrong name is an
+    // error even when it would not have fitted.
+    let (resolved, cell_fields) =
+        match resolve_columns(&plan, &binding, input.headers(), &names, &available) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+        };
     let format = args.format.unwrap_or_else(|| {
         match args
             .output
@@ -250,14 +256,12 @@ pub fn score(args: &ScoreArgs, err: &mut dyn Write) -> i32 {
             return 2;
         }
     };
-    let (columns, cell_fields) =
-        match resolve_columns(&plan, &binding, input.headers(), &names, &available) {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                return 2;
-            }
-        };
+    // The columns the table kept, in its order, as resolved above.
+    let asked = args.columns.as_ref().unwrap_or(&available);
+    let columns: Vec<data::ResultColumn> = names
+        .iter()
+        .filter_map(|n| resolved.get(asked.iter().position(|a| a == n)?).copied())
+        .collect();
     let rows = Rows {
         plan: &plan,
         names: &names,
